@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SHOAL_WORKER_H
+#define SHOAL_WORKER_H
+
+/*
+ * A worker is one poll-mode lcore and everything it owns: its RX/TX queue
+ * on every port, its neighbour table, its counters, its capture writer.
+ * Nothing here is touched by another lcore while the worker runs.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "stats/stats.h"
+
+#define SHOAL_MAX_PORTS 4
+#define SHOAL_RX_BURST 32
+#define SHOAL_TX_BURST 64
+
+struct shoal_stack;
+struct shoal_capture;
+struct neigh_table;
+struct shoal_tcp;
+
+/* One port as the stack sees it: its link type, addresses and offloads. */
+struct shoal_iface {
+	uint16_t port_id;
+	bool l3;			/* bare IP (TUN): no Ethernet, no ARP */
+	struct rte_ether_addr mac;
+	rte_be32_t ip;			/* first local address */
+	uint32_t ip_count;		/* ip .. ip + ip_count - 1 are local */
+	rte_be32_t mask;		/* on-link prefix */
+	rte_be32_t gw;			/* 0: no gateway */
+	uint16_t mtu;
+	/* Offloads the port offers and the stack switched on. */
+	bool rx_ip_cksum;		/* RTE_MBUF_F_RX_IP_CKSUM_* are meaningful */
+	bool rx_l4_cksum;		/* RTE_MBUF_F_RX_L4_CKSUM_* are meaningful */
+	bool tx_ip_cksum;		/* RTE_ETH_TX_OFFLOAD_IPV4_CKSUM */
+	bool tx_tcp_cksum;		/* RTE_ETH_TX_OFFLOAD_TCP_CKSUM */
+};
+
+struct worker_txq {
+	uint16_t n;
+	struct rte_mbuf *pkts[SHOAL_TX_BURST];
+};
+
+struct shoal_worker {
+	/* hot: touched for every packet */
+	uint64_t now_ns;		/* the worker's clock, set once per loop */
+	struct shoal_stats stats;
+	struct shoal_stack *stack;
+	struct rte_mempool *pool;	/* mbufs for packets the stack builds */
+	struct neigh_table *neigh;
+	struct shoal_tcp *tcp;		/* NULL until TCP is switched on */
+	struct shoal_capture *cap;	/* NULL when not capturing */
+	struct worker_txq txq[SHOAL_MAX_PORTS];
+
+	/* cold */
+	unsigned int id;		/* 0 .. nb_workers - 1 */
+	unsigned int lcore;
+	uint16_t queue;			/* RX and TX queue index on every port */
+	uint64_t idle_polls;
+	uint64_t busy_polls;
+};
+
+/* The interface a port id maps to (ports are indexed 0..nb_ports-1). */
+struct shoal_iface *stack_iface(struct shoal_stack *st, uint16_t port_id);
+
+/* The stack's interfaces, for route lookup. */
+unsigned int stack_nb_ifaces(const struct shoal_stack *st);
+struct shoal_iface *stack_iface_at(struct shoal_stack *st, unsigned int i);
+
+/* Queue @p m for transmission on @p port; flushed at the end of the poll
+ * loop iteration or when the buffer fills. Captures it when capturing. */
+void worker_tx(struct shoal_worker *w, uint16_t port, struct rte_mbuf *m);
+
+/* Hand every buffered packet to the ports. */
+void worker_tx_flush(struct shoal_worker *w);
+
+/* Free @p m and count it under @p reason. */
+static inline void
+worker_drop(struct shoal_worker *w, struct rte_mbuf *m, enum shoal_drop reason)
+{
+	w->stats.drops[reason]++;
+	rte_pktmbuf_free(m);
+}
+
+#endif /* SHOAL_WORKER_H */
