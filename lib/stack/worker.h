@@ -56,7 +56,9 @@ struct shoal_worker {
 	struct neigh_table *neigh;
 	struct shoal_tcp *tcp;		/* NULL until TCP is switched on */
 	struct shoal_capture *cap;	/* NULL when not capturing */
-	struct worker_txq txq[SHOAL_MAX_PORTS];
+	struct worker_txq txq[SHOAL_MAX_PORTS];	/* indexed like ifaces */
+	struct shoal_iface *ifaces;	/* the stack's, read-only while running */
+	unsigned int nb_ifaces;
 
 	/* cold */
 	unsigned int id;		/* 0 .. nb_workers - 1 */
@@ -66,16 +68,19 @@ struct shoal_worker {
 	uint64_t busy_polls;
 };
 
-/* The interface a port id maps to (ports are indexed 0..nb_ports-1). */
-struct shoal_iface *stack_iface(struct shoal_stack *st, uint16_t port_id);
+/* The interface of @p port_id, or NULL (at most SHOAL_MAX_PORTS to scan). */
+static inline struct shoal_iface *
+worker_iface(struct shoal_worker *w, uint16_t port_id)
+{
+	for (unsigned int i = 0; i < w->nb_ifaces; i++)
+		if (w->ifaces[i].port_id == port_id)
+			return &w->ifaces[i];
+	return NULL;
+}
 
-/* The stack's interfaces, for route lookup. */
-unsigned int stack_nb_ifaces(const struct shoal_stack *st);
-struct shoal_iface *stack_iface_at(struct shoal_stack *st, unsigned int i);
-
-/* Queue @p m for transmission on @p port; flushed at the end of the poll
+/* Queue @p m for transmission on interface @p ifc; flushed at the end of the poll
  * loop iteration or when the buffer fills. Captures it when capturing. */
-void worker_tx(struct shoal_worker *w, uint16_t port, struct rte_mbuf *m);
+void worker_tx(struct shoal_worker *w, struct shoal_iface *ifc, struct rte_mbuf *m);
 
 /* Hand every buffered packet to the ports. */
 void worker_tx_flush(struct shoal_worker *w);

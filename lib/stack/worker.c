@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <rte_ethdev.h>
+
+#include "capture/capture.h"
+#include "stack/worker.h"
+
+static void
+txq_flush(struct shoal_worker *w, struct shoal_iface *ifc, struct worker_txq *q)
+{
+	uint16_t sent;
+
+	if (q->n == 0)
+		return;
+	sent = rte_eth_tx_burst(ifc->port_id, w->queue, q->pkts, q->n);
+	w->stats.tx_packets += sent;
+	for (uint16_t i = sent; i < q->n; i++)
+		worker_drop(w, q->pkts[i], SHOAL_DROP_TX_FULL);
+	q->n = 0;
+}
+
+void
+worker_tx(struct shoal_worker *w, struct shoal_iface *ifc, struct rte_mbuf *m)
+{
+	struct worker_txq *q = &w->txq[ifc - w->ifaces];
+
+	if (unlikely(w->cap != NULL))
+		shoal_capture_packet(w->cap, m);
+	w->stats.tx_bytes += rte_pktmbuf_pkt_len(m);
+	q->pkts[q->n++] = m;
+	if (q->n == SHOAL_TX_BURST)
+		txq_flush(w, ifc, q);
+}
+
+void
+worker_tx_flush(struct shoal_worker *w)
+{
+	for (unsigned int i = 0; i < w->nb_ifaces; i++)
+		txq_flush(w, &w->ifaces[i], &w->txq[i]);
+}
