@@ -11,7 +11,10 @@ txq_flush(struct shoal_worker *w, struct shoal_iface *ifc, struct worker_txq *q)
 
 	if (q->n == 0)
 		return;
-	sent = rte_eth_tx_burst(ifc->port_id, w->queue, q->pkts, q->n);
+	if (w->tx_hook != NULL)
+		sent = w->tx_hook(w->tx_ctx, w->id, q->pkts, q->n);
+	else
+		sent = rte_eth_tx_burst(ifc->port_id, w->queue, q->pkts, q->n);
 	w->stats.tx_packets += sent;
 	for (uint16_t i = sent; i < q->n; i++)
 		worker_drop(w, q->pkts[i], SHOAL_DROP_TX_FULL);

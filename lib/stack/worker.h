@@ -40,6 +40,8 @@ struct shoal_iface {
 	bool rx_l4_cksum;		/* RTE_MBUF_F_RX_L4_CKSUM_* are meaningful */
 	bool tx_ip_cksum;		/* RTE_ETH_TX_OFFLOAD_IPV4_CKSUM */
 	bool tx_tcp_cksum;		/* RTE_ETH_TX_OFFLOAD_TCP_CKSUM */
+	bool rss;			/* hardware RSS spreads over the queues */
+	uint16_t nb_queues;
 };
 
 struct worker_txq {
@@ -59,6 +61,10 @@ struct shoal_worker {
 	struct worker_txq txq[SHOAL_MAX_PORTS];	/* indexed like ifaces */
 	struct shoal_iface *ifaces;	/* the stack's, read-only while running */
 	unsigned int nb_ifaces;
+	/* embedded mode: the caller's TX instead of rte_eth_tx_burst */
+	uint16_t (*tx_hook)(void *ctx, uint16_t worker,
+			    struct rte_mbuf **pkts, uint16_t n);
+	void *tx_ctx;
 
 	/* cold */
 	unsigned int id;		/* 0 .. nb_workers - 1 */

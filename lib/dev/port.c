@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_log.h>
+
+#include "dev/port.h"
+
+RTE_LOG_REGISTER_SUFFIX(dev_logtype, dev, INFO);
+#define DEV_LOG(level, ...) \
+	rte_log(RTE_LOG_##level, dev_logtype, "shoal.dev: " __VA_ARGS__)
+
+const uint8_t shoal_rss_key[40] = {
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
+
+/* DPDK's TAP driver makes TUN ports too ("net_tun0"): bare IP frames. */
+static bool
+port_is_l3(uint16_t port_id)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+
+	if (rte_eth_dev_get_name_by_port(port_id, name) != 0)
+		return false;
+	return strncmp(name, "net_tun", 7) == 0;
+}
+
+/* Spread the RETA over the queues round robin. */
+static int
+port_setup_reta(uint16_t port_id, uint16_t reta_size, uint16_t nb_queues)
+{
+	struct rte_eth_rss_reta_entry64 reta[RTE_ETH_RSS_RETA_SIZE_512 /
+					     RTE_ETH_RETA_GROUP_SIZE];
+
+	if (reta_size == 0 || reta_size > RTE_ETH_RSS_RETA_SIZE_512)
+		return -ENOTSUP;
+	memset(reta, 0, sizeof(reta));
+	for (uint16_t i = 0; i < reta_size; i++) {
+		struct rte_eth_rss_reta_entry64 *e =
+			&reta[i / RTE_ETH_RETA_GROUP_SIZE];
+
+		e->mask |= UINT64_C(1) << (i % RTE_ETH_RETA_GROUP_SIZE);
+		e->reta[i % RTE_ETH_RETA_GROUP_SIZE] = i % nb_queues;
+	}
+	return rte_eth_dev_rss_reta_update(port_id, reta, reta_size);
+}
+
+int
+port_setup(uint16_t port_id, const struct port_conf *conf,
+	   struct shoal_iface *ifc)
+{
+	const uint64_t rx_want = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM |
+		RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+	const uint64_t tx_want = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
+		RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	struct rte_eth_conf ec = { 0 };
+	struct rte_eth_dev_info info;
+	uint16_t nb_rxd = conf->nb_rxd, nb_txd = conf->nb_txd;
+	bool rss = false;
+	int ret;
+
+	ret = rte_eth_dev_info_get(port_id, &info);
+	if (ret != 0) {
+		DEV_LOG(ERR, "port %u: no device info: %s\n", port_id,
+			rte_strerror(-ret));
+		return ret;
+	}
+	if (conf->nb_queues > info.max_rx_queues ||
+	    conf->nb_queues > info.max_tx_queues) {
+		DEV_LOG(ERR, "port %u (%s): %u workers need %u queues, the port "
+			"has %u rx / %u tx\n", port_id, info.driver_name,
+			conf->nb_queues, conf->nb_queues, info.max_rx_queues,
+			info.max_tx_queues);
+		return -ENOTSUP;
+	}
+
+	memset(ifc, 0, sizeof(*ifc));
+	ifc->port_id = port_id;
+	ifc->l3 = port_is_l3(port_id);
+
+	if (!conf->no_offload) {
+		ec.rxmode.offloads = info.rx_offload_capa & rx_want;
+		ec.txmode.offloads = info.tx_offload_capa & tx_want;
+	}
+	ec.txmode.offloads |= info.tx_offload_capa &
+		RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	if (conf->nb_queues > 1 &&
+	    (info.flow_type_rss_offloads & RTE_ETH_RSS_NONFRAG_IPV4_TCP)) {
+		rss = true;
+		ec.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		ec.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_IPV4);
+		if (info.hash_key_size == sizeof(shoal_rss_key)) {
+			ec.rx_adv_conf.rss_conf.rss_key =
+				(uint8_t *)(uintptr_t)shoal_rss_key;
+			ec.rx_adv_conf.rss_conf.rss_key_len =
+				sizeof(shoal_rss_key);
+		}
+	}
+
+	ret = rte_eth_dev_configure(port_id, conf->nb_queues, conf->nb_queues,
+				    &ec);
+	if (ret != 0) {
+		DEV_LOG(ERR, "port %u (%s): configure failed: %s\n", port_id,
+			info.driver_name, rte_strerror(-ret));
+		return ret;
+	}
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nb_rxd, &nb_txd);
+	if (ret != 0)
+		return ret;
+	for (uint16_t q = 0; q < conf->nb_queues; q++) {
+		struct rte_eth_rxconf rxc = info.default_rxconf;
+		struct rte_eth_txconf txc = info.default_txconf;
+
+		rxc.offloads = ec.rxmode.offloads;
+		txc.offloads = ec.txmode.offloads;
+		ret = rte_eth_rx_queue_setup(port_id, q, nb_rxd,
+					     rte_eth_dev_socket_id(port_id),
+					     &rxc, conf->rx_pools[q]);
+		if (ret == 0)
+			ret = rte_eth_tx_queue_setup(port_id, q, nb_txd,
+					rte_eth_dev_socket_id(port_id), &txc);
+		if (ret != 0) {
+			DEV_LOG(ERR, "port %u: queue %u setup failed: %s\n",
+				port_id, q, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	if (conf->mtu != 0) {
+		ret = rte_eth_dev_set_mtu(port_id, conf->mtu);
+		if (ret != 0 && ret != -ENOTSUP)
+			DEV_LOG(WARNING, "port %u: cannot set MTU %u: %s\n",
+				port_id, conf->mtu, rte_strerror(-ret));
+	}
+	ret = rte_eth_dev_start(port_id);
+	if (ret != 0) {
+		DEV_LOG(ERR, "port %u: start failed: %s\n", port_id,
+			rte_strerror(-ret));
+		return ret;
+	}
+	if (rss && port_setup_reta(port_id, info.reta_size,
+				   conf->nb_queues) != 0)
+		DEV_LOG(WARNING, "port %u: RETA update failed, keeping the "
+			"driver's default spread\n", port_id);
+
+	if (ifc->l3)
+		memset(&ifc->mac, 0, sizeof(ifc->mac));
+	else
+		rte_eth_macaddr_get(port_id, &ifc->mac);
+	if (rte_eth_dev_get_mtu(port_id, &ifc->mtu) != 0 || ifc->mtu == 0)
+		ifc->mtu = RTE_ETHER_MTU;
+	ifc->rx_ip_cksum = ec.rxmode.offloads & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	ifc->rx_l4_cksum = ec.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
+	ifc->tx_ip_cksum = ec.txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+	ifc->tx_tcp_cksum = ec.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	ifc->rss = rss;
+	ifc->nb_queues = conf->nb_queues;
+	return 0;
+}
+
+void
+port_close(uint16_t port_id)
+{
+	rte_eth_dev_stop(port_id);
+	rte_eth_dev_close(port_id);
+}
+
+void
+port_dump(FILE *f, const struct shoal_iface *ifc)
+{
+	char name[RTE_ETH_NAME_MAX_LEN] = "?";
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+	rte_eth_dev_get_name_by_port(ifc->port_id, name);
+	rte_ether_format_addr(mac, sizeof(mac), &ifc->mac);
+	fprintf(f, "port %u %s: %s, mac %s, mtu %u, %u queue%s, %s, "
+		"rx csum %s/%s, tx csum %s/%s\n", ifc->port_id, name,
+		ifc->l3 ? "L3 (bare IP)" : "Ethernet", ifc->l3 ? "-" : mac,
+		ifc->mtu, ifc->nb_queues, ifc->nb_queues > 1 ? "s" : "",
+		ifc->rss ? "RSS (Toeplitz, symmetric key)" :
+		ifc->nb_queues > 1 ? "no RSS: software steering" :
+		"single queue",
+		ifc->rx_ip_cksum ? "ip" : "-", ifc->rx_l4_cksum ? "tcp" : "-",
+		ifc->tx_ip_cksum ? "ip" : "-", ifc->tx_tcp_cksum ? "tcp" : "-");
+}

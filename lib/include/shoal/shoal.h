@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SHOAL_H
+#define SHOAL_H
+
+/**
+ * @file
+ * shoal: a share-nothing TCP/IP stack on DPDK.
+ *
+ * Two ways in, one engine:
+ *  - owned ports: call rte_eal_init(), then shoal_init() brings up every
+ *    ethdev port the EAL created and shoal_launch() runs one poll loop per
+ *    worker lcore;
+ *  - embedded: the program keeps its own rx/tx loop, hands received bursts
+ *    to shoal_input() and gets the stack's packets through a TX callback.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_byteorder.h>
+#include <rte_mbuf.h>
+
+#include <shoal/addr.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct shoal_stack;
+struct shoal_worker;
+
+/** How a worker polls when nothing arrives. */
+enum shoal_poll_mode {
+	/** Back off (sleep up to idle_max_us) after a run of empty polls,
+	 *  so a kernel peer or a second process on the same core can run. */
+	SHOAL_POLL_IDLE = 0,
+	/** Spin without ever sleeping: lowest latency, one core per worker. */
+	SHOAL_POLL_BUSY = 1,
+};
+
+/** Stack configuration; shoal_conf_init() fills the defaults. */
+struct shoal_conf {
+	rte_be32_t ip;		/**< first local IPv4 address */
+	uint32_t ip_count;	/**< local addresses ip .. ip+ip_count-1 */
+	uint8_t prefix_len;	/**< on-link prefix length */
+	rte_be32_t gw;		/**< default gateway, 0 for none */
+	uint16_t mtu;		/**< 0: keep each port's */
+	uint32_t nb_mbufs;	/**< mbufs per worker pool */
+	uint16_t nb_rxd;	/**< RX descriptors per queue */
+	uint16_t nb_txd;	/**< TX descriptors per queue */
+	bool no_offload;	/**< ignore the ports' checksum offloads */
+	bool main_is_worker;	/**< the main lcore runs a worker too */
+	enum shoal_poll_mode poll;
+	uint32_t idle_max_us;	/**< longest sleep in idle mode */
+	uint32_t neigh_entries;	/**< neighbour table size per worker */
+	uint64_t neigh_reachable_ns; /**< how long a learnt MAC is trusted */
+	const char *capture;	/**< pcap file to write, NULL for none */
+};
+
+/** Fill @p conf with the defaults (no address: the caller sets one). */
+void shoal_conf_init(struct shoal_conf *conf);
+
+/**
+ * Create the stack on every ethdev port the EAL created, with one worker
+ * per enabled lcore (the main lcore too when conf->main_is_worker, or when
+ * it is the only one). Call after rte_eal_init().
+ * @return the stack, or NULL with rte_errno set and the reason logged.
+ */
+struct shoal_stack *shoal_init(const struct shoal_conf *conf);
+
+/**
+ * Create a stack without ports, for embedding: the caller owns rx/tx,
+ * feeds shoal_input() and receives the stack's packets through @p tx.
+ * One worker per call of shoal_input's @p worker argument (nb_workers).
+ */
+typedef uint16_t (*shoal_tx_fn)(void *ctx, uint16_t worker,
+				struct rte_mbuf **pkts, uint16_t n);
+struct shoal_stack *shoal_init_embedded(const struct shoal_conf *conf,
+					unsigned int nb_workers,
+					shoal_tx_fn tx, void *tx_ctx);
+
+/** Start the poll loops on the worker lcores; returns at once. */
+int shoal_launch(struct shoal_stack *st);
+
+/** Ask every worker to stop (safe from a signal handler). */
+void shoal_stop(struct shoal_stack *st);
+
+/** True once shoal_stop() was called. */
+bool shoal_stopping(const struct shoal_stack *st);
+
+/** Wait for the poll loops to return after shoal_stop(). */
+void shoal_wait(struct shoal_stack *st);
+
+/** Release ports, pools and workers. */
+void shoal_free(struct shoal_stack *st);
+
+/** Number of workers. */
+unsigned int shoal_nb_workers(const struct shoal_stack *st);
+
+/** Worker @p i, for embedded mode and per-worker APIs. */
+struct shoal_worker *shoal_worker(struct shoal_stack *st, unsigned int i);
+
+/**
+ * Embedded mode: process a burst received by the caller on behalf of
+ * @p w at time @p now_ns (any monotonic nanosecond clock). The stack
+ * takes ownership of every mbuf. Returns @p n.
+ */
+uint16_t shoal_input(struct shoal_worker *w, struct rte_mbuf **pkts,
+		     uint16_t n, uint64_t now_ns);
+
+/** Embedded mode: run timers and flush output; call once per loop. */
+void shoal_poll(struct shoal_worker *w, uint64_t now_ns);
+
+/** The counters, summed over workers (a consistent recent snapshot). */
+struct shoal_stats;
+void shoal_stats_read(const struct shoal_stack *st, struct shoal_stats *sum);
+
+/** Print ports and counters. */
+void shoal_dump(FILE *f, const struct shoal_stack *st);
+
+/** Monotonic nanoseconds from the TSC: the clock the poll loops use. */
+uint64_t shoal_now_ns(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHOAL_H */

@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_telemetry.h>
+
+#include "capture/capture.h"
+#include "dev/port.h"
+#include "net/net.h"
+#include "net/neigh.h"
+#include "stack/stack.h"
+
+RTE_LOG_REGISTER_SUFFIX(stack_logtype, stack, INFO);
+#define STACK_LOG(level, ...) \
+	rte_log(RTE_LOG_##level, stack_logtype, "shoal: " __VA_ARGS__)
+
+/* Counters are republished for the control plane this often. */
+#define PUBLISH_INTERVAL_NS (10 * 1000 * 1000)
+/* Empty polls in a row before an idle worker starts to sleep. */
+#define IDLE_SPIN_POLLS 256
+
+/* --- clock ---------------------------------------------------------- */
+
+/* ns = tsc * clock_mult >> 32; set once, before any worker runs. */
+static uint64_t clock_mult;
+
+static void
+clock_init(void)
+{
+	if (clock_mult == 0)
+		clock_mult = (uint64_t)(((unsigned __int128)NS_PER_S << 32) /
+					rte_get_tsc_hz());
+}
+
+uint64_t
+shoal_now_ns(void)
+{
+	return (uint64_t)(((unsigned __int128)rte_get_tsc_cycles() *
+			   clock_mult) >> 32);
+}
+
+/* --- telemetry ------------------------------------------------------ */
+
+#define MAX_STACKS 8
+static struct shoal_stack *stacks[MAX_STACKS];
+
+static int
+telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct shoal_stats sum;
+	int id = params != NULL && *params ? atoi(params) : 0;
+
+	if (id < 0 || id >= MAX_STACKS || stacks[id] == NULL)
+		return -EINVAL;
+	shoal_stats_read(stacks[id], &sum);
+	rte_tel_data_start_dict(d);
+#define TEL_COUNTER(name) rte_tel_data_add_dict_u64(d, #name, sum.name);
+	SHOAL_COUNTERS(TEL_COUNTER)
+#undef TEL_COUNTER
+	for (int i = 0; i < SHOAL_DROP_MAX; i++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "drop.%s", shoal_drop_name(i));
+		rte_tel_data_add_dict_u64(d, key, sum.drops[i]);
+	}
+	return 0;
+}
+
+static void
+stack_register(struct shoal_stack *st)
+{
+	static bool registered;
+
+	for (int i = 0; i < MAX_STACKS; i++) {
+		if (stacks[i] == NULL) {
+			stacks[i] = st;
+			break;
+		}
+	}
+	if (!registered) {
+		registered = true;
+		rte_telemetry_register_cmd("/shoal/stats", telemetry_stats,
+			"Counters and drop reasons, summed over workers. "
+			"Parameters: int stack index (default 0)");
+	}
+}
+
+static void
+stack_unregister(struct shoal_stack *st)
+{
+	for (int i = 0; i < MAX_STACKS; i++)
+		if (stacks[i] == st)
+			stacks[i] = NULL;
+}
+
+/* --- set-up --------------------------------------------------------- */
+
+void
+shoal_conf_init(struct shoal_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->ip_count = 1;
+	conf->prefix_len = 24;
+	conf->nb_mbufs = 16384;
+	conf->nb_rxd = 1024;
+	conf->nb_txd = 1024;
+	conf->poll = SHOAL_POLL_IDLE;
+	conf->idle_max_us = 1000;
+	conf->neigh_entries = 1024;
+	conf->neigh_reachable_ns = 30ULL * NS_PER_S;
+}
+
+static struct shoal_worker *
+worker_create(struct shoal_stack *st, unsigned int id, unsigned int lcore)
+{
+	static unsigned int pool_seq;
+	char name[RTE_MEMPOOL_NAMESIZE];
+	int socket = rte_lcore_to_socket_id(lcore);
+	struct shoal_worker *w;
+
+	w = rte_zmalloc_socket("shoal_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
+			       socket);
+	if (w == NULL)
+		return NULL;
+	w->stack = st;
+	w->id = id;
+	w->lcore = lcore;
+	w->queue = id;
+	w->ifaces = st->ifaces;
+	w->nb_ifaces = st->nb_ifaces;
+	snprintf(name, sizeof(name), "shoal_mb%u", pool_seq++);
+	w->pool = rte_pktmbuf_pool_create(name, st->conf.nb_mbufs, 256, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (w->pool == NULL) {
+		STACK_LOG(ERR, "worker %u: no mbuf pool of %u: %s\n", id,
+			  st->conf.nb_mbufs, rte_strerror(rte_errno));
+		goto fail;
+	}
+	w->neigh = neigh_table_create(st->conf.neigh_entries,
+				      st->conf.neigh_reachable_ns, socket);
+	if (w->neigh == NULL)
+		goto fail;
+	return w;
+fail:
+	neigh_table_free(w->neigh);
+	rte_mempool_free(w->pool);
+	rte_free(w);
+	return NULL;
+}
+
+/* One file per worker keeps capture lock-free; worker 0 writes the
+ * name the user gave, worker N "<name>.wN". Opened once the ports are
+ * up, since the link type (Ethernet or bare IP) decides the format. */
+static int
+stack_open_captures(struct shoal_stack *st)
+{
+	bool l3 = st->nb_ifaces > 0 && st->ifaces[0].l3;
+
+	if (st->conf.capture == NULL)
+		return 0;
+	for (unsigned int i = 0; i < st->nb_workers; i++) {
+		char path[sizeof(st->capture_path) + 16];
+
+		if (i == 0)
+			snprintf(path, sizeof(path), "%s", st->conf.capture);
+		else
+			snprintf(path, sizeof(path), "%s.w%u",
+				 st->conf.capture, i);
+		st->workers[i]->cap = shoal_capture_open(path, l3);
+		if (st->workers[i]->cap == NULL)
+			return -EIO;
+	}
+	return 0;
+}
+
+static void
+worker_free(struct shoal_worker *w)
+{
+	if (w == NULL)
+		return;
+	for (unsigned int i = 0; i < w->nb_ifaces; i++)
+		rte_pktmbuf_free_bulk(w->txq[i].pkts, w->txq[i].n);
+	shoal_capture_close(w->cap);
+	neigh_table_free(w->neigh);
+	rte_mempool_free(w->pool);
+	rte_free(w);
+}
+
+static void
+iface_set_addresses(struct shoal_iface *ifc, const struct shoal_conf *conf)
+{
+	ifc->ip = conf->ip;
+	ifc->ip_count = conf->ip_count ? conf->ip_count : 1;
+	ifc->mask = conf->prefix_len == 0 ? 0 :
+		rte_cpu_to_be_32(~0u << (32 - conf->prefix_len));
+	ifc->gw = conf->gw;
+	if (conf->mtu != 0)
+		ifc->mtu = conf->mtu;
+}
+
+static struct shoal_stack *
+stack_alloc(const struct shoal_conf *conf)
+{
+	struct shoal_stack *st;
+
+	clock_init();
+	st = rte_zmalloc("shoal_stack", sizeof(*st), RTE_CACHE_LINE_SIZE);
+	if (st == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	st->conf = *conf;
+	if (conf->capture != NULL) {
+		snprintf(st->capture_path, sizeof(st->capture_path), "%s",
+			 conf->capture);
+		st->conf.capture = st->capture_path;
+	}
+	return st;
+}
+
+static int
+stack_create_workers(struct shoal_stack *st, const unsigned int *lcores)
+{
+	st->pub = rte_zmalloc("shoal_pub", sizeof(*st->pub) * st->nb_workers,
+			      RTE_CACHE_LINE_SIZE);
+	if (st->pub == NULL)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < st->nb_workers; i++) {
+		rte_seqcount_init(&st->pub[i].sc);
+		st->workers[i] = worker_create(st, i, lcores[i]);
+		if (st->workers[i] == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+struct shoal_stack *
+shoal_init(const struct shoal_conf *conf)
+{
+	unsigned int lcores[RTE_MAX_LCORE], lcore;
+	struct rte_mempool *pools[RTE_MAX_LCORE];
+	struct shoal_stack *st;
+	uint16_t port;
+
+	if (conf->ip == 0) {
+		STACK_LOG(ERR, "no local address configured\n");
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	st = stack_alloc(conf);
+	if (st == NULL)
+		return NULL;
+
+	/* Workers: every worker lcore, plus the main one when asked or
+	 * when it is the only lcore. */
+	if (conf->main_is_worker || rte_lcore_count() == 1)
+		lcores[st->nb_workers++] = rte_get_main_lcore();
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		lcores[st->nb_workers++] = lcore;
+
+	if (rte_eth_dev_count_avail() == 0) {
+		STACK_LOG(ERR, "no ports: give the EAL a --vdev (e.g. "
+			  "net_tap0,iface=shoal0) or a PCI device with -a\n");
+		rte_errno = ENODEV;
+		goto fail;
+	}
+	if (rte_eth_dev_count_avail() > SHOAL_MAX_PORTS) {
+		STACK_LOG(ERR, "%u ports, at most %u supported\n",
+			  rte_eth_dev_count_avail(), SHOAL_MAX_PORTS);
+		rte_errno = E2BIG;
+		goto fail;
+	}
+	RTE_ETH_FOREACH_DEV(port) {
+		st->ifaces[st->nb_ifaces].port_id = port;
+		st->nb_ifaces++;
+	}
+	if (stack_create_workers(st, lcores) != 0) {
+		rte_errno = ENOMEM;
+		goto fail;
+	}
+	for (unsigned int i = 0; i < st->nb_workers; i++)
+		pools[i] = st->workers[i]->pool;
+	for (unsigned int i = 0; i < st->nb_ifaces; i++) {
+		/* RX queue q fills from worker q's pool: received mbufs
+		 * stay with the worker that polls them. */
+		struct port_conf pc = {
+			.nb_queues = st->nb_workers,
+			.nb_rxd = conf->nb_rxd,
+			.nb_txd = conf->nb_txd,
+			.mtu = conf->mtu,
+			.no_offload = conf->no_offload,
+			.rx_pools = pools,
+		};
+		int ret = port_setup(st->ifaces[i].port_id, &pc, &st->ifaces[i]);
+
+		if (ret != 0) {
+			rte_errno = -ret;
+			goto fail;
+		}
+		iface_set_addresses(&st->ifaces[i], conf);
+	}
+	if (stack_open_captures(st) != 0) {
+		rte_errno = EIO;
+		goto fail;
+	}
+	stack_register(st);
+	return st;
+fail:
+	shoal_free(st);
+	return NULL;
+}
+
+struct shoal_stack *
+shoal_init_embedded(const struct shoal_conf *conf, unsigned int nb_workers,
+		    shoal_tx_fn tx, void *tx_ctx)
+{
+	unsigned int lcores[RTE_MAX_LCORE];
+	struct shoal_stack *st;
+
+	if (nb_workers == 0 || nb_workers > RTE_MAX_LCORE || tx == NULL) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	st = stack_alloc(conf);
+	if (st == NULL)
+		return NULL;
+	st->embedded = true;
+	st->nb_workers = nb_workers;
+	/* One interface stands for the caller's port. */
+	st->nb_ifaces = 1;
+	st->ifaces[0].mtu = conf->mtu ? conf->mtu : RTE_ETHER_MTU;
+	rte_eth_random_addr(st->ifaces[0].mac.addr_bytes);
+	iface_set_addresses(&st->ifaces[0], conf);
+	for (unsigned int i = 0; i < nb_workers; i++)
+		lcores[i] = rte_get_main_lcore();
+	if (stack_create_workers(st, lcores) != 0) {
+		shoal_free(st);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	if (stack_open_captures(st) != 0) {
+		shoal_free(st);
+		rte_errno = EIO;
+		return NULL;
+	}
+	for (unsigned int i = 0; i < nb_workers; i++) {
+		st->workers[i]->tx_hook = tx;
+		st->workers[i]->tx_ctx = tx_ctx;
+	}
+	stack_register(st);
+	return st;
+}
+
+/* --- the poll loop -------------------------------------------------- */
+
+static void
+worker_publish(struct shoal_worker *w)
+{
+	struct worker_pub *p = &w->stack->pub[w->id];
+
+	rte_seqcount_write_begin(&p->sc);
+	p->stats = w->stats;
+	rte_seqcount_write_end(&p->sc);
+}
+
+uint16_t
+shoal_input(struct shoal_worker *w, struct rte_mbuf **pkts, uint16_t n,
+	    uint64_t now_ns)
+{
+	w->now_ns = now_ns;
+	for (uint16_t i = 0; i < n; i++) {
+		w->stats.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		if (unlikely(w->cap != NULL))
+			shoal_capture_packet(w->cap, pkts[i]);
+	}
+	w->stats.rx_packets += n;
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		net_input(w, pkts[i]);
+	}
+	return n;
+}
+
+void
+shoal_poll(struct shoal_worker *w, uint64_t now_ns)
+{
+	w->now_ns = now_ns;
+	net_tick(w);
+	worker_tx_flush(w);
+}
+
+static int
+worker_main(void *arg)
+{
+	struct shoal_worker *w = arg;
+	struct shoal_stack *st = w->stack;
+	struct rte_mbuf *pkts[SHOAL_RX_BURST];
+	uint64_t next_publish = 0;
+	uint32_t empty = 0, sleep_us = 1;
+
+	w->now_ns = shoal_now_ns();
+	for (unsigned int i = 0; i < w->nb_ifaces; i++)
+		if (!w->ifaces[i].l3 && w->id == 0)
+			arp_announce(w, &w->ifaces[i]);
+
+	while (!__atomic_load_n(&st->quit, __ATOMIC_RELAXED)) {
+		uint16_t total = 0;
+
+		w->now_ns = shoal_now_ns();
+		for (unsigned int i = 0; i < w->nb_ifaces; i++) {
+			uint16_t n = rte_eth_rx_burst(w->ifaces[i].port_id,
+						      w->queue, pkts,
+						      SHOAL_RX_BURST);
+			if (n != 0)
+				shoal_input(w, pkts, n, w->now_ns);
+			total += n;
+		}
+		shoal_poll(w, w->now_ns);
+
+		if (w->now_ns >= next_publish) {
+			worker_publish(w);
+			next_publish = w->now_ns + PUBLISH_INTERVAL_NS;
+		}
+		if (total != 0) {
+			w->busy_polls++;
+			empty = 0;
+			sleep_us = 1;
+			continue;
+		}
+		w->idle_polls++;
+		/* Idle mode: after a run of empty polls, sleep with an
+		 * exponential back-off so a peer on the same core runs. */
+		if (st->conf.poll == SHOAL_POLL_IDLE &&
+		    ++empty > IDLE_SPIN_POLLS) {
+			struct timespec ts = { 0, sleep_us * 1000L };
+
+			nanosleep(&ts, NULL);
+			if (sleep_us < st->conf.idle_max_us)
+				sleep_us = RTE_MIN(sleep_us * 2,
+						   st->conf.idle_max_us);
+		}
+	}
+	worker_tx_flush(w);
+	worker_publish(w);
+	return 0;
+}
+
+int
+shoal_launch(struct shoal_stack *st)
+{
+	if (st->embedded || st->launched)
+		return -EINVAL;
+	st->launched = true;
+	for (unsigned int i = 0; i < st->nb_workers; i++) {
+		struct shoal_worker *w = st->workers[i];
+
+		if (w->lcore == rte_get_main_lcore())
+			continue;
+		if (rte_eal_remote_launch(worker_main, w, w->lcore) != 0)
+			return -EBUSY;
+	}
+	return 0;
+}
+
+void
+shoal_stop(struct shoal_stack *st)
+{
+	__atomic_store_n(&st->quit, true, __ATOMIC_RELAXED);
+}
+
+bool
+shoal_stopping(const struct shoal_stack *st)
+{
+	return __atomic_load_n(&st->quit, __ATOMIC_RELAXED);
+}
+
+void
+shoal_wait(struct shoal_stack *st)
+{
+	if (!st->launched)
+		return;
+	/* A main-lcore worker runs here, in the caller's thread. */
+	for (unsigned int i = 0; i < st->nb_workers; i++)
+		if (st->workers[i]->lcore == rte_get_main_lcore())
+			worker_main(st->workers[i]);
+	for (unsigned int i = 0; i < st->nb_workers; i++)
+		if (st->workers[i]->lcore != rte_get_main_lcore())
+			rte_eal_wait_lcore(st->workers[i]->lcore);
+	st->launched = false;
+}
+
+void
+shoal_free(struct shoal_stack *st)
+{
+	if (st == NULL)
+		return;
+	stack_unregister(st);
+	for (unsigned int i = 0; i < st->nb_workers; i++)
+		worker_free(st->workers[i]);
+	if (!st->embedded)
+		for (unsigned int i = 0; i < st->nb_ifaces; i++)
+			port_close(st->ifaces[i].port_id);
+	rte_free(st->pub);
+	rte_free(st);
+}
+
+unsigned int
+shoal_nb_workers(const struct shoal_stack *st)
+{
+	return st->nb_workers;
+}
+
+struct shoal_worker *
+shoal_worker(struct shoal_stack *st, unsigned int i)
+{
+	return i < st->nb_workers ? st->workers[i] : NULL;
+}
+
+void
+shoal_stats_read(const struct shoal_stack *st, struct shoal_stats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned int i = 0; i < st->nb_workers; i++) {
+		const struct worker_pub *p = &st->pub[i];
+		struct shoal_stats s;
+		uint32_t sn;
+
+		do {
+			sn = rte_seqcount_read_begin(&p->sc);
+			s = p->stats;
+		} while (rte_seqcount_read_retry(&p->sc, sn));
+		shoal_stats_add(sum, &s);
+	}
+}
+
+void
+shoal_dump(FILE *f, const struct shoal_stack *st)
+{
+	struct shoal_stats sum;
+
+	for (unsigned int i = 0; i < st->nb_ifaces; i++)
+		if (!st->embedded)
+			port_dump(f, &st->ifaces[i]);
+	shoal_stats_read(st, &sum);
+	fprintf(f, "counters (%u worker%s):\n", st->nb_workers,
+		st->nb_workers > 1 ? "s" : "");
+	shoal_stats_dump(f, &sum, "  ");
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SHOAL_STACK_INTERNAL_H
+#define SHOAL_STACK_INTERNAL_H
+
+#include <rte_common.h>
+#include <rte_lcore.h>
+#include <rte_seqcount.h>
+
+#include <shoal/shoal.h>
+#include "stack/worker.h"
+
+/* What a worker publishes for the control plane every few milliseconds:
+ * readers copy it under the seqcount, so the main lcore never reads a
+ * worker's live state. */
+struct worker_pub {
+	rte_seqcount_t sc;
+	struct shoal_stats stats;
+} __rte_cache_aligned;
+
+struct shoal_stack {
+	struct shoal_conf conf;
+	char capture_path[4096];
+	struct shoal_iface ifaces[SHOAL_MAX_PORTS];
+	unsigned int nb_ifaces;
+	unsigned int nb_workers;
+	struct shoal_worker *workers[RTE_MAX_LCORE];
+	struct worker_pub *pub;		/* [nb_workers] */
+	bool quit;			/* atomic: set by shoal_stop */
+	bool launched;
+	bool embedded;
+};
+
+#endif /* SHOAL_STACK_INTERNAL_H */
