@@ -9,7 +9,7 @@
 
 #include "capture/capture.h"
 
-RTE_LOG_REGISTER_SUFFIX(capture_logtype, capture, INFO);
+RTE_LOG_REGISTER(capture_logtype, shoal.capture, INFO);
 #define CAP_LOG(level, ...) \
 	rte_log(RTE_LOG_##level, capture_logtype, "shoal.capture: " __VA_ARGS__)
 

@@ -7,7 +7,7 @@
 
 #include "dev/port.h"
 
-RTE_LOG_REGISTER_SUFFIX(dev_logtype, dev, INFO);
+RTE_LOG_REGISTER(dev_logtype, shoal.dev, INFO);
 #define DEV_LOG(level, ...) \
 	rte_log(RTE_LOG_##level, dev_logtype, "shoal.dev: " __VA_ARGS__)
 

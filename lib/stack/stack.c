@@ -19,7 +19,7 @@
 #include "net/neigh.h"
 #include "stack/stack.h"
 
-RTE_LOG_REGISTER_SUFFIX(stack_logtype, stack, INFO);
+RTE_LOG_REGISTER(stack_logtype, shoal.stack, INFO);
 #define STACK_LOG(level, ...) \
 	rte_log(RTE_LOG_##level, stack_logtype, "shoal: " __VA_ARGS__)
 

@@ -14,6 +14,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include <shoal/addr.h>
 #include "stats/stats.h"
 
 #define SHOAL_MAX_PORTS 4
@@ -56,6 +57,7 @@ struct shoal_worker {
 	struct shoal_stack *stack;
 	struct rte_mempool *pool;	/* mbufs for packets the stack builds */
 	struct neigh_table *neigh;
+	uint16_t ip_id;			/* next IPv4 identification */
 	struct shoal_tcp *tcp;		/* NULL until TCP is switched on */
 	struct shoal_capture *cap;	/* NULL when not capturing */
 	struct worker_txq txq[SHOAL_MAX_PORTS];	/* indexed like ifaces */
@@ -65,6 +67,10 @@ struct shoal_worker {
 	uint16_t (*tx_hook)(void *ctx, uint16_t worker,
 			    struct rte_mbuf **pkts, uint16_t n);
 	void *tx_ctx;
+	/* TCP segments of the current RX burst, handed to the engine at once */
+	uint16_t tcp_n;
+	struct rte_mbuf *tcp_segs[SHOAL_RX_BURST];
+	struct shoal_endpoints tcp_eps[SHOAL_RX_BURST];
 
 	/* cold */
 	unsigned int id;		/* 0 .. nb_workers - 1 */

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SHOAL_TCP_H
+#define SHOAL_TCP_H
+
+/**
+ * @file
+ * shoal's TCP engine (RFC 9293 with RFC 7323, 2018, 6675, 5681/6582, 9438,
+ * 6298, 6528, 6056, 5961).
+ *
+ * One engine per worker; nothing in it is shared, nothing in it reads a
+ * clock or takes a lock. It sees only TCP segments and endpoints: the IP
+ * layer below hands it segments whose data starts at the TCP header (the
+ * checksum already verified) and receives, through the output hook, the
+ * segments it builds (TCP header first, checksum field left for the IP
+ * layer, which computes it in software or asks the NIC to). That makes the
+ * engine drivable on a virtual wire with a virtual clock, segment by
+ * segment, and embeddable below any IP layer.
+ *
+ * Time: every entry point that can make the engine act takes the current
+ * time in nanoseconds of any monotonic clock, or uses the time of the last
+ * call that did (shoal_tcp_input_burst, shoal_tcp_advance).
+ *
+ * Callbacks run from inside shoal_tcp_input_burst / shoal_tcp_advance /
+ * the API call that caused them, on the engine's worker.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include <shoal/addr.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct shoal_tcp;	/**< one engine: a worker's connections */
+struct shoal_conn;	/**< one connection (control block) */
+
+/** Connection states of RFC 9293 section 3.3.2. */
+enum shoal_tcp_state {
+	SHOAL_TCP_CLOSED = 0,
+	SHOAL_TCP_LISTEN,
+	SHOAL_TCP_SYN_SENT,
+	SHOAL_TCP_SYN_RECEIVED,
+	SHOAL_TCP_ESTABLISHED,
+	SHOAL_TCP_FIN_WAIT_1,
+	SHOAL_TCP_FIN_WAIT_2,
+	SHOAL_TCP_CLOSE_WAIT,
+	SHOAL_TCP_CLOSING,
+	SHOAL_TCP_LAST_ACK,
+	SHOAL_TCP_TIME_WAIT,
+};
+
+/** "ESTABLISHED" etc. */
+const char *shoal_tcp_state_name(enum shoal_tcp_state s);
+
+/** Congestion control algorithms. */
+enum shoal_tcp_cc {
+	SHOAL_TCP_CC_CUBIC = 0,		/**< RFC 9438, the default */
+	SHOAL_TCP_CC_NEWRENO,		/**< RFC 5681 + RFC 6582 */
+};
+
+/**
+ * What the application hears about a connection. One table per listener
+ * or per connect() call; every pointer may be NULL. @p ctx is the
+ * connection's context (shoal_conn_set_ctx), initially the ctx given to
+ * shoal_tcp_listen() or shoal_tcp_connect().
+ */
+struct shoal_tcp_ops {
+	/** A passive open completed (3-way handshake done) on a listener. */
+	void (*accepted)(struct shoal_conn *c, void *ctx);
+	/** An active open completed. */
+	void (*connected)(struct shoal_conn *c, void *ctx);
+	/** In-order data arrived: @p data is an mbuf chain (pkt_len bytes,
+	 *  data only, no headers) now owned by the application. */
+	void (*recv)(struct shoal_conn *c, void *ctx, struct rte_mbuf *data);
+	/** The peer acknowledged @p acked bytes; @p space bytes can now be
+	 *  queued with shoal_send(). */
+	void (*sent)(struct shoal_conn *c, void *ctx, uint32_t acked,
+		     uint32_t space);
+	/** The peer sent FIN: no more data will arrive. */
+	void (*peer_closed)(struct shoal_conn *c, void *ctx);
+	/** The connection was reset by the peer or timed out; @p err is
+	 *  ECONNRESET, ECONNREFUSED or ETIMEDOUT. closed() follows. */
+	void (*reset)(struct shoal_conn *c, void *ctx, int err);
+	/** Last callback: the connection is gone from the application's
+	 *  view (it may linger in TIME-WAIT inside the engine). */
+	void (*closed)(struct shoal_conn *c, void *ctx);
+};
+
+/**
+ * The output hook: the engine emits segment @p seg (data starts at the TCP
+ * header; the checksum field is zero; m->l4_len is the header length) for
+ * @p ep (local = our side). The hook owns @p seg from then on.
+ */
+typedef void (*shoal_tcp_output_fn)(void *ctx, struct rte_mbuf *seg,
+				    const struct shoal_endpoints *ep);
+
+/**
+ * May the engine use local port @p lport (network order) for an active open
+ * towards @p ep? Lets the RSS layer keep a connection on one worker.
+ */
+typedef bool (*shoal_tcp_port_ok_fn)(void *ctx,
+				     const struct shoal_endpoints *ep);
+
+/** Engine configuration; shoal_tcp_conf_init() fills the defaults. */
+struct shoal_tcp_conf {
+	const char *name;		/**< unique per process (tables are named) */
+	int socket_id;
+	struct rte_mempool *pool;	/**< mbufs for the segments it builds */
+	uint16_t hdr_room;		/**< headroom kept for IP + link headers */
+	uint16_t mss;			/**< our MSS (clamped to the route MTU) */
+	uint32_t max_conns;		/**< control blocks, incl. TIME-WAIT */
+	uint32_t max_listeners;
+	uint32_t backlog;		/**< half-open connections per listener */
+	uint32_t sndbuf;		/**< bytes queued unacknowledged per conn */
+	uint32_t rcvbuf;		/**< receive window we offer */
+	uint32_t reass_max;		/**< out-of-order bytes held per conn */
+	uint64_t msl_ns;		/**< TIME-WAIT lasts 2 * msl_ns */
+	uint64_t rto_init_ns;		/**< RFC 6298: 1 s */
+	uint64_t rto_min_ns;		/**< RFC 6298 says 1 s; Linux uses 200 ms */
+	uint64_t rto_max_ns;		/**< at least 60 s */
+	uint64_t delack_ns;		/**< delayed ACK bound (RFC 1122: < 500 ms) */
+	uint32_t syn_retries;		/**< SYN retransmissions before ETIMEDOUT */
+	uint32_t max_retries;		/**< data retransmissions before ETIMEDOUT */
+	uint32_t init_cwnd;		/**< segments, RFC 6928: 10 */
+	enum shoal_tcp_cc cc;
+	bool nagle;			/**< default for new connections */
+	bool sack;			/**< offer / accept SACK */
+	bool wscale;			/**< offer / accept window scaling */
+	bool timestamps;		/**< offer / accept timestamps */
+	uint16_t port_lo, port_hi;	/**< ephemeral range (host order) */
+	uint8_t isn_key[16];		/**< RFC 6528 secret; zero: random */
+	shoal_tcp_output_fn output;
+	void *output_ctx;
+	shoal_tcp_port_ok_fn port_ok;	/**< NULL: every port is fine */
+	void *port_ok_ctx;
+};
+
+/** Fill @p conf with defaults; the caller sets name, pool and output. */
+void shoal_tcp_conf_init(struct shoal_tcp_conf *conf);
+
+/** Create an engine at time @p now_ns. NULL with rte_errno set on error. */
+struct shoal_tcp *shoal_tcp_create(const struct shoal_tcp_conf *conf,
+				   uint64_t now_ns);
+
+/** Free the engine; every connection is dropped silently. */
+void shoal_tcp_free(struct shoal_tcp *t);
+
+/**
+ * Process @p n received segments at time @p now_ns. segs[i] starts at the
+ * TCP header and holds exactly the segment (header + payload), checksum
+ * verified; eps[i] are its endpoints as seen from here (local = the
+ * destination). The engine takes ownership of every mbuf. Output that the
+ * burst causes (ACKs are coalesced: at most one pure ACK per connection per
+ * burst) is emitted before the call returns.
+ */
+void shoal_tcp_input_burst(struct shoal_tcp *t, struct rte_mbuf **segs,
+			   const struct shoal_endpoints *eps, uint16_t n,
+			   uint64_t now_ns);
+
+/** Run the timers due at @p now_ns (retransmission, delayed ACK, persist,
+ *  keepalive, TIME-WAIT) and emit what they cause. */
+void shoal_tcp_advance(struct shoal_tcp *t, uint64_t now_ns);
+
+/** Emit everything queued by API calls since the last flush (data handed
+ *  to shoal_send, FINs, pending ACKs). Called by the poll loop. */
+void shoal_tcp_flush(struct shoal_tcp *t);
+
+/** Listen on @p port (host order) of @p local (NULL or family NONE: any
+ *  local address). 0, or -EADDRINUSE / -ENOSPC. */
+int shoal_tcp_listen(struct shoal_tcp *t, const struct shoal_addr *local,
+		     uint16_t port, const struct shoal_tcp_ops *ops, void *ctx);
+
+/** Stop listening; established connections stay. */
+int shoal_tcp_unlisten(struct shoal_tcp *t, const struct shoal_addr *local,
+		       uint16_t port);
+
+/**
+ * Active open towards ep->remote:ep->rport from ep->local; ep->lport 0 lets
+ * the engine choose (RFC 6056, filtered by conf.port_ok). Sends the SYN at
+ * the next flush. NULL with rte_errno (EADDRNOTAVAIL, ENOSPC) on failure.
+ */
+struct shoal_conn *shoal_tcp_connect(struct shoal_tcp *t,
+				     const struct shoal_endpoints *ep,
+				     const struct shoal_tcp_ops *ops, void *ctx);
+
+/** Queue up to @p len bytes (copied); returns how many were taken (0 when
+ *  the send buffer is full), or -ENOTCONN / -EPIPE. */
+int shoal_send(struct shoal_conn *c, const void *buf, uint32_t len);
+
+/** Queue mbuf chain @p m without copying; the engine takes it on success
+ *  (returns pkt_len), else returns -ENOBUFS / -ENOTCONN / -EPIPE and the
+ *  caller keeps it. */
+int shoal_send_mbuf(struct shoal_conn *c, struct rte_mbuf *m);
+
+/** Bytes shoal_send() would take now. */
+uint32_t shoal_send_space(const struct shoal_conn *c);
+
+/** Send FIN after the queued data (half-close); receiving continues. */
+int shoal_shutdown(struct shoal_conn *c);
+
+/** Shutdown and let go: no more callbacks but closed(); the engine
+ *  finishes the close on its own. Data arriving afterwards gets a RST. */
+int shoal_close(struct shoal_conn *c);
+
+/** Send RST and drop the connection now; closed() is called. */
+void shoal_abort(struct shoal_conn *c);
+
+void shoal_conn_set_ctx(struct shoal_conn *c, void *ctx);
+void *shoal_conn_ctx(const struct shoal_conn *c);
+const struct shoal_endpoints *shoal_conn_endpoints(const struct shoal_conn *c);
+enum shoal_tcp_state shoal_conn_state(const struct shoal_conn *c);
+/** Switch Nagle off (true) or on (false) for this connection. */
+void shoal_conn_set_nodelay(struct shoal_conn *c, bool nodelay);
+
+/** Per-connection figures. */
+struct shoal_conn_info {
+	enum shoal_tcp_state state;
+	uint32_t mss;			/**< effective send MSS */
+	uint32_t cwnd, ssthresh;	/**< bytes */
+	uint32_t snd_wnd;		/**< peer's window, bytes */
+	uint32_t srtt_us, rttvar_us, rto_us;
+	uint64_t bytes_sent, bytes_acked, bytes_received;
+	uint32_t retransmits;
+	bool sack, wscale, timestamps;	/**< negotiated */
+};
+void shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info);
+
+/** Engine counters, one X-macro list. */
+#define SHOAL_TCP_COUNTERS(X) \
+	X(active_opens) X(passive_opens) X(established) X(closed) \
+	X(attempt_fails) X(resets_rx) X(resets_tx) X(conn_timeouts) \
+	X(segs_rx) X(segs_tx) X(bytes_rx) X(bytes_tx) X(acks_tx) \
+	X(retransmits) X(fast_retransmits) X(rto_fires) X(sack_recoveries) \
+	X(dup_acks_rx) X(ooo_segs) X(ooo_bytes_dropped) X(persist_probes) \
+	X(challenge_acks) X(paws_drops) X(delayed_acks) \
+	X(syn_backlog_drops) X(no_listener) X(bad_segs) X(out_of_window) \
+	X(timewait_reuse) X(no_cb) X(no_mbuf) X(hdr_predicted)
+
+struct shoal_tcp_stats {
+#define SHOAL_TCP_STAT_FIELD(n) uint64_t n;
+	SHOAL_TCP_COUNTERS(SHOAL_TCP_STAT_FIELD)
+#undef SHOAL_TCP_STAT_FIELD
+	uint64_t conns_open;		/**< control blocks in use now */
+	uint64_t conns_timewait;	/**< of which in TIME-WAIT */
+};
+
+/** Copy the engine's counters into @p s. */
+void shoal_tcp_stats(const struct shoal_tcp *t, struct shoal_tcp_stats *s);
+
+/** Add every counter of @p src into @p dst. */
+void shoal_tcp_stats_add(struct shoal_tcp_stats *dst,
+			 const struct shoal_tcp_stats *src);
+
+/** Print the non-zero counters, one per line, each prefixed by @p indent. */
+void shoal_tcp_stats_dump(FILE *f, const struct shoal_tcp_stats *s,
+			  const char *indent);
+
+/** Print every connection (state, sequence numbers, windows). */
+void shoal_tcp_dump(FILE *f, const struct shoal_tcp *t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHOAL_TCP_H */
