@@ -12,6 +12,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_telemetry.h>
+#include <rte_ip.h>
 
 #include "capture/capture.h"
 #include "dev/port.h"
@@ -72,6 +73,15 @@ telemetry_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		snprintf(key, sizeof(key), "drop.%s", shoal_drop_name(i));
 		rte_tel_data_add_dict_u64(d, key, sum.drops[i]);
 	}
+	if (!stacks[id]->conf.no_tcp) {
+		struct shoal_tcp_stats ts;
+
+		shoal_tcp_stats_read(stacks[id], &ts);
+#define TEL_TCP(name) rte_tel_data_add_dict_u64(d, "tcp." #name, ts.name);
+		SHOAL_TCP_COUNTERS(TEL_TCP)
+#undef TEL_TCP
+		rte_tel_data_add_dict_u64(d, "tcp.conns_open", ts.conns_open);
+	}
 	return 0;
 }
 
@@ -117,6 +127,91 @@ shoal_conf_init(struct shoal_conf *conf)
 	conf->idle_max_us = 1000;
 	conf->neigh_entries = 1024;
 	conf->neigh_reachable_ns = 30ULL * NS_PER_S;
+	shoal_tcp_conf_init(&conf->tcp);
+}
+
+/* --- TCP: the engine below, the IP layer above ------------------------ */
+
+/* The engine's output hook: a segment for @p ep goes down to IPv4, which
+ * fills in the checksum (or has the NIC do it) and routes it. */
+static void
+stack_tcp_output(void *ctx, struct rte_mbuf *seg, const struct shoal_endpoints *ep)
+{
+	struct shoal_worker *w = ctx;
+
+	ipv4_output(w, seg, ep->local.v4, ep->remote.v4, IPPROTO_TCP);
+}
+
+/* Hand the TCP segments gathered from one RX burst to the engine at once:
+ * it looks their flows up in bulk and coalesces ACKs per flow. */
+static void
+worker_tcp_flush_rx(struct shoal_worker *w)
+{
+	if (w->tcp_n == 0)
+		return;
+	shoal_tcp_input_burst(w->tcp, w->tcp_segs, w->tcp_eps, w->tcp_n,
+			      w->now_ns);
+	w->tcp_n = 0;
+}
+
+/* Called by net_input for every valid TCP segment (data at the TCP
+ * header, checksum verified). */
+void
+net_tcp_input(struct shoal_worker *w, struct rte_mbuf *m,
+	      const struct shoal_endpoints *ep)
+{
+	if (unlikely(w->tcp == NULL)) {
+		worker_drop(w, m, SHOAL_DROP_TCP_NOT_ENABLED);
+		return;
+	}
+	w->tcp_segs[w->tcp_n] = m;
+	w->tcp_eps[w->tcp_n] = *ep;
+	if (++w->tcp_n == SHOAL_RX_BURST)
+		worker_tcp_flush_rx(w);
+}
+
+/* Created once the ports are up: the MSS follows the port's MTU. */
+static int
+worker_tcp_create(struct shoal_stack *st, struct shoal_worker *w)
+{
+	static unsigned int tcp_seq;
+	struct shoal_tcp_conf tc = st->conf.tcp;
+	char name[32];
+	uint16_t mtu = st->ifaces[0].mtu ? st->ifaces[0].mtu : RTE_ETHER_MTU;
+	uint16_t mss_max = mtu - sizeof(struct rte_ipv4_hdr) -
+		sizeof(struct rte_tcp_hdr);
+
+	if (st->conf.no_tcp)
+		return 0;
+	snprintf(name, sizeof(name), "shoal_tcp%u",
+		 __atomic_fetch_add(&tcp_seq, 1, __ATOMIC_RELAXED));
+	tc.name = name;
+	tc.socket_id = rte_lcore_to_socket_id(w->lcore);
+	tc.pool = w->pool;
+	tc.hdr_room = RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr);
+	if (tc.mss == 0 || tc.mss > mss_max)
+		tc.mss = mss_max;
+	tc.output = stack_tcp_output;
+	tc.output_ctx = w;
+	w->tcp = shoal_tcp_create(&tc, shoal_now_ns());
+	if (w->tcp == NULL) {
+		STACK_LOG(ERR, "worker %u: no TCP engine: %s\n", w->id,
+			  rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	return 0;
+}
+
+static int
+stack_create_tcp(struct shoal_stack *st)
+{
+	for (unsigned int i = 0; i < st->nb_workers; i++) {
+		int ret = worker_tcp_create(st, st->workers[i]);
+
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
 }
 
 static struct shoal_worker *
@@ -189,6 +284,8 @@ worker_free(struct shoal_worker *w)
 		return;
 	for (unsigned int i = 0; i < w->nb_ifaces; i++)
 		rte_pktmbuf_free_bulk(w->txq[i].pkts, w->txq[i].n);
+	/* The engine holds mbufs of the pool: free it first. */
+	shoal_tcp_free(w->tcp);
 	shoal_capture_close(w->cap);
 	neigh_table_free(w->neigh);
 	rte_mempool_free(w->pool);
@@ -308,6 +405,8 @@ shoal_init(const struct shoal_conf *conf)
 		}
 		iface_set_addresses(&st->ifaces[i], conf);
 	}
+	if (stack_create_tcp(st) != 0)
+		goto fail;
 	if (stack_open_captures(st) != 0) {
 		rte_errno = EIO;
 		goto fail;
@@ -347,6 +446,13 @@ shoal_init_embedded(const struct shoal_conf *conf, unsigned int nb_workers,
 		rte_errno = ENOMEM;
 		return NULL;
 	}
+	if (stack_create_tcp(st) != 0) {
+		int err = rte_errno;
+
+		shoal_free(st);
+		rte_errno = err;
+		return NULL;
+	}
 	if (stack_open_captures(st) != 0) {
 		shoal_free(st);
 		rte_errno = EIO;
@@ -369,6 +475,8 @@ worker_publish(struct shoal_worker *w)
 
 	rte_seqcount_write_begin(&p->sc);
 	p->stats = w->stats;
+	if (w->tcp != NULL)
+		shoal_tcp_stats(w->tcp, &p->tcp);
 	rte_seqcount_write_end(&p->sc);
 }
 
@@ -388,15 +496,34 @@ shoal_input(struct shoal_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		net_input(w, pkts[i]);
 	}
+	worker_tcp_flush_rx(w);
 	return n;
+}
+
+/* Timers, the application, then everything they queued goes out. Returns
+ * the work the application reported. */
+static int
+worker_poll(struct shoal_worker *w, uint64_t now_ns)
+{
+	const struct shoal_app *app = &w->stack->app;
+	int work = 0;
+
+	w->now_ns = now_ns;
+	if (w->tcp != NULL)
+		shoal_tcp_advance(w->tcp, now_ns);
+	if (app->poll != NULL)
+		work = app->poll(w, app->ctx, now_ns);
+	if (w->tcp != NULL)
+		shoal_tcp_flush(w->tcp);
+	net_tick(w);
+	worker_tx_flush(w);
+	return work;
 }
 
 void
 shoal_poll(struct shoal_worker *w, uint64_t now_ns)
 {
-	w->now_ns = now_ns;
-	net_tick(w);
-	worker_tx_flush(w);
+	worker_poll(w, now_ns);
 }
 
 static int
@@ -412,6 +539,10 @@ worker_main(void *arg)
 	for (unsigned int i = 0; i < w->nb_ifaces; i++)
 		if (!w->ifaces[i].l3 && w->id == 0)
 			arp_announce(w, &w->ifaces[i]);
+	if (st->app.init != NULL && st->app.init(w, st->app.ctx) != 0) {
+		STACK_LOG(ERR, "worker %u: application init failed\n", w->id);
+		shoal_stop(st);
+	}
 
 	while (!__atomic_load_n(&st->quit, __ATOMIC_RELAXED)) {
 		uint16_t total = 0;
@@ -425,7 +556,7 @@ worker_main(void *arg)
 				shoal_input(w, pkts, n, w->now_ns);
 			total += n;
 		}
-		shoal_poll(w, w->now_ns);
+		total += worker_poll(w, w->now_ns);
 
 		if (w->now_ns >= next_publish) {
 			worker_publish(w);
@@ -450,7 +581,9 @@ worker_main(void *arg)
 						   st->conf.idle_max_us);
 		}
 	}
-	worker_tx_flush(w);
+	if (st->app.fini != NULL)
+		st->app.fini(w, st->app.ctx);
+	worker_poll(w, shoal_now_ns());
 	worker_publish(w);
 	return 0;
 }
@@ -527,6 +660,77 @@ shoal_worker(struct shoal_stack *st, unsigned int i)
 }
 
 void
+shoal_set_app(struct shoal_stack *st, const struct shoal_app *app)
+{
+	st->app = *app;
+}
+
+struct shoal_tcp *
+shoal_worker_tcp(struct shoal_worker *w)
+{
+	return w->tcp;
+}
+
+unsigned int
+shoal_worker_id(const struct shoal_worker *w)
+{
+	return w->id;
+}
+
+struct shoal_stack *
+shoal_worker_stack(struct shoal_worker *w)
+{
+	return w->stack;
+}
+
+uint64_t
+shoal_worker_now(const struct shoal_worker *w)
+{
+	return w->now_ns;
+}
+
+void
+shoal_local_addrs(const struct shoal_stack *st, rte_be32_t *first,
+		  uint32_t *count)
+{
+	*first = st->ifaces[0].ip;
+	*count = st->ifaces[0].ip_count;
+}
+
+int
+shoal_listen(struct shoal_stack *st, uint16_t port,
+	     const struct shoal_tcp_ops *ops, void *ctx)
+{
+	for (unsigned int i = 0; i < st->nb_workers; i++) {
+		int ret;
+
+		if (st->workers[i]->tcp == NULL)
+			return -ENOTSUP;
+		ret = shoal_tcp_listen(st->workers[i]->tcp, NULL, port, ops, ctx);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}
+
+void
+shoal_tcp_stats_read(const struct shoal_stack *st, struct shoal_tcp_stats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned int i = 0; i < st->nb_workers; i++) {
+		const struct worker_pub *p = &st->pub[i];
+		struct shoal_tcp_stats s;
+		uint32_t sn;
+
+		do {
+			sn = rte_seqcount_read_begin(&p->sc);
+			s = p->tcp;
+		} while (rte_seqcount_read_retry(&p->sc, sn));
+		shoal_tcp_stats_add(sum, &s);
+	}
+}
+
+void
 shoal_stats_read(const struct shoal_stack *st, struct shoal_stats *sum)
 {
 	memset(sum, 0, sizeof(*sum));
@@ -555,4 +759,11 @@ shoal_dump(FILE *f, const struct shoal_stack *st)
 	fprintf(f, "counters (%u worker%s):\n", st->nb_workers,
 		st->nb_workers > 1 ? "s" : "");
 	shoal_stats_dump(f, &sum, "  ");
+	if (!st->conf.no_tcp) {
+		struct shoal_tcp_stats ts;
+
+		shoal_tcp_stats_read(st, &ts);
+		fprintf(f, "tcp:\n");
+		shoal_tcp_stats_dump(f, &ts, "  ");
+	}
 }

@@ -15,6 +15,7 @@
 struct worker_pub {
 	rte_seqcount_t sc;
 	struct shoal_stats stats;
+	struct shoal_tcp_stats tcp;
 } __rte_cache_aligned;
 
 struct shoal_stack {
@@ -25,6 +26,7 @@ struct shoal_stack {
 	unsigned int nb_workers;
 	struct shoal_worker *workers[RTE_MAX_LCORE];
 	struct worker_pub *pub;		/* [nb_workers] */
+	struct shoal_app app;
 	bool quit;			/* atomic: set by shoal_stop */
 	bool launched;
 	bool embedded;

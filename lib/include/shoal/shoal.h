@@ -22,6 +22,7 @@
 #include <rte_mbuf.h>
 
 #include <shoal/addr.h>
+#include <shoal/tcp.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -56,6 +57,11 @@ struct shoal_conf {
 	uint32_t neigh_entries;	/**< neighbour table size per worker */
 	uint64_t neigh_reachable_ns; /**< how long a learnt MAC is trusted */
 	const char *capture;	/**< pcap file to write, NULL for none */
+	bool no_tcp;		/**< no TCP engine: TCP segments are dropped */
+	/** Template for every worker's TCP engine (shoal_tcp_conf_init()
+	 *  defaults). The stack fills name, socket_id, pool, hdr_room,
+	 *  output and port_ok itself and clamps mss to the port's MTU. */
+	struct shoal_tcp_conf tcp;
 };
 
 /** Fill @p conf with the defaults (no address: the caller sets one). */
@@ -112,9 +118,52 @@ uint16_t shoal_input(struct shoal_worker *w, struct rte_mbuf **pkts,
 /** Embedded mode: run timers and flush output; call once per loop. */
 void shoal_poll(struct shoal_worker *w, uint64_t now_ns);
 
+/**
+ * The application's per-worker hooks, for owned-ports mode: @p init runs
+ * on each worker's lcore before its poll loop (open listeners, start
+ * connections), @p poll once per loop iteration (return how much work it
+ * did: non-zero keeps an idle-mode worker from sleeping), @p fini after
+ * the loop ends. Every pointer may be NULL. Set before shoal_launch().
+ */
+struct shoal_app {
+	int (*init)(struct shoal_worker *w, void *ctx);
+	int (*poll)(struct shoal_worker *w, void *ctx, uint64_t now_ns);
+	void (*fini)(struct shoal_worker *w, void *ctx);
+	void *ctx;
+};
+void shoal_set_app(struct shoal_stack *st, const struct shoal_app *app);
+
+/** The TCP engine of worker @p w (NULL when conf.no_tcp). */
+struct shoal_tcp *shoal_worker_tcp(struct shoal_worker *w);
+
+/** Index of worker @p w (0 .. shoal_nb_workers() - 1). */
+unsigned int shoal_worker_id(const struct shoal_worker *w);
+
+/** The stack worker @p w belongs to. */
+struct shoal_stack *shoal_worker_stack(struct shoal_worker *w);
+
+/** The worker's clock: the time of its current poll loop iteration. */
+uint64_t shoal_worker_now(const struct shoal_worker *w);
+
+/** Local address range of the first port: first address and count. */
+void shoal_local_addrs(const struct shoal_stack *st, rte_be32_t *first,
+		       uint32_t *count);
+
+/**
+ * Listen on @p port on every worker (connections are accepted by the
+ * worker that receives the SYN). Call before shoal_launch(), or from
+ * each worker's shoal_app init with shoal_tcp_listen() instead.
+ */
+int shoal_listen(struct shoal_stack *st, uint16_t port,
+		 const struct shoal_tcp_ops *ops, void *ctx);
+
 /** The counters, summed over workers (a consistent recent snapshot). */
 struct shoal_stats;
 void shoal_stats_read(const struct shoal_stack *st, struct shoal_stats *sum);
+
+/** The TCP counters, summed over workers (a consistent recent snapshot). */
+void shoal_tcp_stats_read(const struct shoal_stack *st,
+			  struct shoal_tcp_stats *sum);
 
 /** Print ports and counters. */
 void shoal_dump(FILE *f, const struct shoal_stack *st);
