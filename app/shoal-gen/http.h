@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SHOAL_GEN_HTTP_H
+#define SHOAL_GEN_HTTP_H
+
+/*
+ * HTTP/1.x for the load generator: build a request or a response head once
+ * (they are sent many times over), and parse the peer's messages
+ * incrementally, since they arrive as mbuf segments split anywhere.
+ *
+ * The parser reads one message at a time: a response (client side) or a
+ * request (server side). It stops right after a complete message, so
+ * pipelined messages in the same buffer are parsed by the next call. It
+ * understands Content-Length, chunked transfer coding, bodies delimited by
+ * the connection's close, and the Connection header, which is all a load
+ * generator needs to know where a message ends and whether the connection
+ * stays open; other headers are skipped.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest line kept for parsing; longer header lines are skipped past
+ * (only their start is looked at), a longer start line is an error. */
+#define HTTP_LINE_MAX 256
+
+enum http_rc {
+	HTTP_MORE = 0,		/* consumed everything, message not complete */
+	HTTP_DONE = 1,		/* a complete message ends at *used */
+	HTTP_ERROR = -1,	/* malformed: the connection should be dropped */
+};
+
+struct http_parser {
+	/* results, valid once the head was parsed (head_done) */
+	uint16_t status;	/* responses: 100 .. 599 */
+	uint8_t version_minor;	/* HTTP/1.<minor> */
+	bool keep_alive;	/* the connection stays open after this one */
+	bool head_done;		/* status/request line and headers parsed */
+	uint64_t body_len;	/* body bytes seen so far */
+	uint64_t head_len;	/* bytes of the head */
+
+	/* parsing state */
+	bool response;		/* parsing responses (else requests) */
+	bool no_body;		/* response to HEAD: never a body */
+	uint8_t state;
+	bool chunked;
+	bool has_clen;
+	bool conn_close;
+	bool conn_keep;
+	bool line_long;		/* current line exceeded HTTP_LINE_MAX */
+	uint64_t remain;	/* body or chunk bytes still expected */
+	uint16_t line_len;
+	char line[HTTP_LINE_MAX];
+};
+
+/* Parse responses (@p response) or requests. @p head_only: the request
+ * was HEAD, so the response has no body whatever its headers say. */
+void http_parser_init(struct http_parser *p, bool response);
+
+/* Get ready for the next message on the same connection. */
+void http_parser_next(struct http_parser *p, bool head_only);
+
+/* Feed @p len bytes; *used is how many were consumed. Once HTTP_DONE or
+ * HTTP_ERROR was returned, call http_parser_next() before feeding more. */
+int http_parse(struct http_parser *p, const char *buf, size_t len,
+	       size_t *used);
+
+/* The peer closed: completes a body delimited by the close (HTTP_DONE),
+ * else the message was cut short (HTTP_ERROR), or none had begun
+ * (HTTP_MORE). */
+int http_parse_eof(struct http_parser *p);
+
+/* 1 .. 5 for 1xx .. 5xx, 0 for anything else. */
+static inline unsigned int
+http_status_class(unsigned int status)
+{
+	return status >= 100 && status <= 599 ? status / 100 : 0;
+}
+
+/*
+ * Build a request head into @p buf (at most @p size bytes, NUL added):
+ * "METHOD PATH HTTP/1.1", Host, User-Agent, Connection: keep-alive or
+ * close, and @p headers: extra header lines separated by '|' (e.g.
+ * "Accept: * / *|X-Test: 1"; empty or NULL for none). Returns the length,
+ * or -ENOSPC / -EINVAL (a field with CR or LF in it).
+ */
+int http_build_request(char *buf, size_t size, const char *method,
+		       const char *path, const char *host,
+		       const char *headers, bool keep_alive);
+
+/*
+ * Build a "200 OK" response head for a body of @p body_len bytes (sent
+ * after it). Returns the length or -ENOSPC.
+ */
+int http_build_response_head(char *buf, size_t size, uint64_t body_len,
+			     bool keep_alive);
+
+#endif /* SHOAL_GEN_HTTP_H */
