@@ -28,6 +28,7 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #include <shoal/shoal.h>
