@@ -437,7 +437,11 @@ shoal_init_embedded(const struct shoal_conf *conf, unsigned int nb_workers,
 	/* One interface stands for the caller's port. */
 	st->nb_ifaces = 1;
 	st->ifaces[0].mtu = conf->mtu ? conf->mtu : RTE_ETHER_MTU;
-	rte_eth_random_addr(st->ifaces[0].mac.addr_bytes);
+	memcpy(st->ifaces[0].mac.addr_bytes, conf->embedded_mac,
+	       RTE_ETHER_ADDR_LEN);
+	if (rte_is_zero_ether_addr(&st->ifaces[0].mac))
+		rte_eth_random_addr(st->ifaces[0].mac.addr_bytes);
+	st->ifaces[0].l3 = conf->embedded_l3;
 	iface_set_addresses(&st->ifaces[0], conf);
 	for (unsigned int i = 0; i < nb_workers; i++)
 		lcores[i] = rte_get_main_lcore();
@@ -486,6 +490,10 @@ shoal_input(struct shoal_worker *w, struct rte_mbuf **pkts, uint16_t n,
 {
 	w->now_ns = now_ns;
 	for (uint16_t i = 0; i < n; i++) {
+		/* Embedded: whatever port the caller read it from, it is the
+		 * one interface that stands for that port. */
+		if (unlikely(w->stack->embedded))
+			pkts[i]->port = w->ifaces[0].port_id;
 		w->stats.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
 		if (unlikely(w->cap != NULL))
 			shoal_capture_packet(w->cap, pkts[i]);
@@ -517,6 +525,10 @@ worker_poll(struct shoal_worker *w, uint64_t now_ns)
 		shoal_tcp_flush(w->tcp);
 	net_tick(w);
 	worker_tx_flush(w);
+	if (now_ns >= w->next_publish) {
+		worker_publish(w);
+		w->next_publish = now_ns + PUBLISH_INTERVAL_NS;
+	}
 	return work;
 }
 
@@ -532,7 +544,6 @@ worker_main(void *arg)
 	struct shoal_worker *w = arg;
 	struct shoal_stack *st = w->stack;
 	struct rte_mbuf *pkts[SHOAL_RX_BURST];
-	uint64_t next_publish = 0;
 	uint32_t empty = 0, sleep_us = 1;
 
 	w->now_ns = shoal_now_ns();
@@ -558,10 +569,6 @@ worker_main(void *arg)
 		}
 		total += worker_poll(w, w->now_ns);
 
-		if (w->now_ns >= next_publish) {
-			worker_publish(w);
-			next_publish = w->now_ns + PUBLISH_INTERVAL_NS;
-		}
 		if (total != 0) {
 			w->busy_polls++;
 			empty = 0;

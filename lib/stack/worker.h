@@ -76,6 +76,7 @@ struct shoal_worker {
 	unsigned int id;		/* 0 .. nb_workers - 1 */
 	unsigned int lcore;
 	uint16_t queue;			/* RX and TX queue index on every port */
+	uint64_t next_publish;		/* when to publish counters next */
 	uint64_t idle_polls;
 	uint64_t busy_polls;
 };

@@ -58,6 +58,10 @@ struct shoal_conf {
 	uint64_t neigh_reachable_ns; /**< how long a learnt MAC is trusted */
 	const char *capture;	/**< pcap file to write, NULL for none */
 	bool no_tcp;		/**< no TCP engine: TCP segments are dropped */
+	/** Embedded mode: the MAC of the caller's port (all zero: random)
+	 *  and whether it carries bare IP packets (TUN-like, no ARP). */
+	uint8_t embedded_mac[6];
+	bool embedded_l3;
 	/** Template for every worker's TCP engine (shoal_tcp_conf_init()
 	 *  defaults). The stack fills name, socket_id, pool, hdr_room,
 	 *  output and port_ok itself and clamps mss to the port's MTU. */
