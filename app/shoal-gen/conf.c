@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * shoal-gen's one configuration schema: the INI sections, the command
+ * line (section.key=value or --key value) and --help all come from it.
+ * Keys are named so that the old long options (--ip, --ip-count, --gw,
+ * --mtu, --capture, --duration, --poll, --no-offload, --quiet) still work.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gen.h"
+
+#define F(m) SHOAL_CFG_FIELD(struct gen_conf, m)
+
+const char *const gen_role_names[] = { "client", "server", "both", NULL };
+const char *const gen_profile_names[] = { "http", "rr", "bulk", "echo", NULL };
+static const char *const bulk_dirs[] = { "upload", "download", "both", NULL };
+static const char *const polls[] = { "idle", "busy", NULL };
+static const char *const ccs[] = { "cubic", "newreno", NULL };
+
+const struct shoal_cfg_key gen_schema[] = {
+	/* [stack] */
+	{ "stack", "ip", SHOAL_CFG_IPV4_PREFIX, F(ip), NULL,
+	  "local IPv4 address / on-link prefix, first of ip_count (required)" },
+	{ "stack", "ip_count", SHOAL_CFG_U32, F(ip_count), "1",
+	  "local addresses ip .. ip+ip_count-1 (client source addresses)",
+	  .min = 1, .max = 1 << 24 },
+	{ "stack", "gw", SHOAL_CFG_IPV4, F(gw), NULL,
+	  "default gateway (none)" },
+	{ "stack", "mtu", SHOAL_CFG_U16, F(mtu), "0",
+	  "port MTU, 0 keeps the port's" },
+	{ "stack", "capture", SHOAL_CFG_STRING, F(capture), "",
+	  "pcap file of every packet (worker N>0 writes FILE.wN)" },
+	{ "stack", "poll", SHOAL_CFG_ENUM, F(poll), "idle",
+	  "idle backs off when nothing arrives, busy spins", polls },
+	{ "stack", "no_offload", SHOAL_CFG_BOOL, F(no_offload), "false",
+	  "ignore the ports' checksum offloads" },
+	{ "stack", "main_is_worker", SHOAL_CFG_BOOL, F(main_is_worker), "false",
+	  "the main lcore runs a worker too" },
+	{ "stack", "mbufs", SHOAL_CFG_U32, F(mbufs), "16384",
+	  "mbufs per worker pool", .min = 1024, .max = 1 << 26 },
+	{ "stack", "rxd", SHOAL_CFG_U16, F(rxd), "1024",
+	  "RX descriptors per queue", .min = 64, .max = 32768 },
+	{ "stack", "txd", SHOAL_CFG_U16, F(txd), "1024",
+	  "TX descriptors per queue", .min = 64, .max = 32768 },
+	/* [tcp] */
+	{ "tcp", "max_conns", SHOAL_CFG_U32, F(tcp_max_conns), "0",
+	  "control blocks per worker incl. TIME-WAIT (0: engine default)" },
+	{ "tcp", "sndbuf", SHOAL_CFG_SIZE, F(tcp_sndbuf), "0",
+	  "send buffer per connection (0: engine default)", .max = 1 << 30 },
+	{ "tcp", "rcvbuf", SHOAL_CFG_SIZE, F(tcp_rcvbuf), "0",
+	  "receive window per connection (0: engine default)", .max = 1 << 30 },
+	{ "tcp", "mss", SHOAL_CFG_U16, F(tcp_mss), "0",
+	  "our MSS (0: from the MTU)" },
+	{ "tcp", "cc", SHOAL_CFG_ENUM, F(tcp_cc), "cubic",
+	  "congestion control", ccs },
+	{ "tcp", "nodelay", SHOAL_CFG_BOOL, F(tcp_nodelay), "true",
+	  "switch Nagle off on every connection" },
+	{ "tcp", "msl", SHOAL_CFG_DURATION, F(tcp_msl), "0",
+	  "maximum segment lifetime, TIME-WAIT is twice it (0: engine default)" },
+	/* [run] */
+	{ "run", "role", SHOAL_CFG_ENUM, F(role), "server",
+	  "client opens connections, server answers, both does both",
+	  gen_role_names },
+	{ "run", "profile", SHOAL_CFG_ENUM, F(profile), "http",
+	  "http, rr (request/response), bulk (stream), echo",
+	  gen_profile_names },
+	{ "run", "duration", SHOAL_CFG_DURATION, F(duration), "0",
+	  "length of the run (0: until the connections are done or SIGINT)" },
+	{ "run", "drain", SHOAL_CFG_DURATION, F(drain), "2s",
+	  "time given to close connections gracefully at the end" },
+	/* [client] */
+	{ "client", "server", SHOAL_CFG_IPV4_RANGE, F(server_ip), "198.18.0.1",
+	  "server addresses (a, a-b or net/len), used round-robin" },
+	{ "client", "server_port", SHOAL_CFG_PORTS, F(server_port), "80",
+	  "server ports, used round-robin with the addresses" },
+	{ "client", "cps", SHOAL_CFG_RATE, F(cps), "0",
+	  "new connections per second over all workers (0: unpaced)" },
+	{ "client", "ramp", SHOAL_CFG_DURATION, F(ramp), "0",
+	  "time to ramp the connection rate up from 0 to cps" },
+	{ "client", "burst", SHOAL_CFG_U32, F(burst), "0",
+	  "most connections opened at once when behind (0: 1 ms worth)" },
+	{ "client", "concurrency", SHOAL_CFG_U32, F(concurrency), "100",
+	  "most connections open at once over all workers",
+	  .min = 1, .max = 1 << 26 },
+	{ "client", "connections", SHOAL_CFG_U64, F(connections), "0",
+	  "connections to open in total (0: no limit)" },
+	{ "client", "requests", SHOAL_CFG_U32, F(requests), "1",
+	  "requests (http, rr, echo) per connection (0: no limit)" },
+	{ "client", "think", SHOAL_CFG_DURATION, F(think), "0",
+	  "pause between a response and the next request" },
+	/* [server] */
+	{ "server", "port", SHOAL_CFG_PORTS, F(listen_port), "80",
+	  "ports to listen on (every local address)" },
+	{ "server", "max_conns", SHOAL_CFG_U32, F(server_max_conns), "65536",
+	  "connection contexts per worker", .min = 1, .max = 1 << 26 },
+	/* [http] */
+	{ "http", "method", SHOAL_CFG_STRING, F(method), "GET",
+	  "request method" },
+	{ "http", "path", SHOAL_CFG_STRING, F(path), "/",
+	  "request target" },
+	{ "http", "host", SHOAL_CFG_STRING, F(host), "",
+	  "Host header (empty: the server address)" },
+	{ "http", "headers", SHOAL_CFG_STRING, F(headers), "",
+	  "extra request header lines, separated by '|'" },
+	{ "http", "body", SHOAL_CFG_SIZE, F(body), "128",
+	  "server: response body size", .max = 1ULL << 40 },
+	/* [rr] */
+	{ "rr", "request", SHOAL_CFG_SIZE, F(rr_request), "64",
+	  "request size (both sides must agree)", .min = 1, .max = 1ULL << 30 },
+	{ "rr", "response", SHOAL_CFG_SIZE, F(rr_response), "64",
+	  "response size (both sides must agree)", .min = 1, .max = 1ULL << 30 },
+	/* [bulk] */
+	{ "bulk", "direction", SHOAL_CFG_ENUM, F(bulk_dir), "upload",
+	  "upload (client sends), download (server sends) or both", bulk_dirs },
+	{ "bulk", "bytes", SHOAL_CFG_SIZE, F(bulk_bytes), "0",
+	  "bytes per connection and direction (0: until the run ends)" },
+	{ "bulk", "verify", SHOAL_CFG_BOOL, F(bulk_verify), "false",
+	  "check the payload pattern at the receiver" },
+	/* [echo] */
+	{ "echo", "size", SHOAL_CFG_SIZE, F(echo_size), "64",
+	  "client: message size, echoed and checked", .min = 1,
+	  .max = 1ULL << 30 },
+	/* [report] */
+	{ "report", "json", SHOAL_CFG_STRING, F(json), "",
+	  "write the summary as JSON to this file" },
+	{ "report", "quiet", SHOAL_CFG_BOOL, F(quiet), "false",
+	  "no live figures, only the summary" },
+	{ "report", "interval", SHOAL_CFG_DURATION, F(interval), "1s",
+	  "live figures every so often", .min = 1e8, .max = 3.6e12 },
+	/* [pass] */
+	{ "pass", "min_cps", SHOAL_CFG_RATE, F(pass_min_cps), "0",
+	  "fail the run below this mean connection rate (0: no check)" },
+	{ "pass", "max_failures", SHOAL_CFG_I64, F(pass_max_failures), "-1",
+	  "fail the run above this many failed connections (-1: no check)",
+	  .min = -1, .max = 9.2e18 },
+	{ "pass", "max_p99", SHOAL_CFG_DURATION, F(pass_max_p99), "0",
+	  "fail the run when p99 request (else connect) time exceeds this "
+	  "(0: no check)" },
+	SHOAL_CFG_END
+};
+
+int
+gen_conf_check(const struct gen_conf *c, char *err, size_t errlen)
+{
+	if (c->ip.addr.family != SHOAL_AF_INET) {
+		snprintf(err, errlen, "[stack] ip: required, e.g. "
+			 "--ip 198.18.0.2/24");
+		return -EINVAL;
+	}
+	if (gen_is_client(c) && (c->server_ip.count == 0 ||
+				 c->server_port.n == 0)) {
+		snprintf(err, errlen, "[client] server and server_port: "
+			 "at least one address and port");
+		return -EINVAL;
+	}
+	if (gen_is_server(c) && c->listen_port.n == 0) {
+		snprintf(err, errlen, "[server] port: at least one port");
+		return -EINVAL;
+	}
+	if (c->method[0] == '\0' || strpbrk(c->method, " \r\n") ||
+	    c->path[0] == '\0' || strpbrk(c->path, " \r\n")) {
+		snprintf(err, errlen, "[http] method and path: non-empty, "
+			 "without spaces");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void
+gen_conf_to_stack(const struct gen_conf *c, struct shoal_conf *sc)
+{
+	shoal_conf_init(sc);
+	sc->ip = c->ip.addr.v4;
+	sc->prefix_len = c->ip.len;
+	sc->ip_count = c->ip_count;
+	if (c->gw.family == SHOAL_AF_INET)
+		sc->gw = c->gw.v4;
+	sc->mtu = c->mtu;
+	sc->capture = c->capture[0] ? c->capture : NULL;
+	sc->poll = c->poll == GEN_POLL_BUSY ? SHOAL_POLL_BUSY : SHOAL_POLL_IDLE;
+	sc->no_offload = c->no_offload;
+	sc->main_is_worker = c->main_is_worker;
+	sc->nb_mbufs = c->mbufs;
+	sc->nb_rxd = c->rxd;
+	sc->nb_txd = c->txd;
+	if (c->tcp_max_conns)
+		sc->tcp.max_conns = c->tcp_max_conns;
+	if (c->tcp_sndbuf)
+		sc->tcp.sndbuf = (uint32_t)c->tcp_sndbuf;
+	if (c->tcp_rcvbuf)
+		sc->tcp.rcvbuf = (uint32_t)c->tcp_rcvbuf;
+	if (c->tcp_mss)
+		sc->tcp.mss = c->tcp_mss;
+	if (c->tcp_msl)
+		sc->tcp.msl_ns = c->tcp_msl;
+	sc->tcp.cc = c->tcp_cc == GEN_CC_NEWRENO ? SHOAL_TCP_CC_NEWRENO :
+		SHOAL_TCP_CC_CUBIC;
+}

@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A worker's load-generator state: created on the worker's lcore by the
+ * shoal_app init hook, touched by nothing else, published for the main
+ * lcore under a seqcount.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_mempool.h>
+
+#include "pattern.h"
+#include "stack/worker.h"	/* the worker's mbuf pool, for its usage */
+#include "worker.h"
+
+const char *const gen_hist_names[GEN_H_MAX] = {
+	[GEN_H_CONNECT] = "connect",
+	[GEN_H_TTFB] = "ttfb",
+	[GEN_H_RR] = "request",
+};
+
+uint64_t
+gen_counters_failures(const struct gen_counters *c)
+{
+	return c->fail_reset + c->fail_refused + c->fail_timeout +
+		c->fail_local + c->fail_protocol + c->fail_verify +
+		c->server_no_ctx;
+}
+
+void
+gen_counters_add(struct gen_counters *dst, const struct gen_counters *src)
+{
+#define GEN_COUNTER_ADD(n) dst->n += src->n;
+	GEN_COUNTERS(GEN_COUNTER_ADD)
+#undef GEN_COUNTER_ADD
+}
+
+/* --- connection contexts ------------------------------------------------ */
+
+struct gen_conn *
+gen_conn_alloc(struct gen_worker *gw, bool client)
+{
+	struct gen_conn *gc;
+	uint32_t gen;
+
+	if (gw->free_head == UINT32_MAX)
+		return NULL;
+	gc = &gw->conns[gw->free_head];
+	gw->free_head = gc->next_free;
+	gen = gc->gen + 1;
+	memset(gc, 0, offsetof(struct gen_conn, hp));
+	gc->kind = GEN_OBJ_CONN;
+	gc->gw = gw;
+	gc->idx = (uint32_t)(gc - gw->conns);
+	gc->gen = gen;
+	gc->client = client;
+	gc->close_at = UINT64_MAX;
+	gc->state = CS_ACTIVE;
+	gw->active++;
+	return gc;
+}
+
+void
+gen_conn_free(struct gen_conn *gc)
+{
+	struct gen_worker *gw = gc->gw;
+
+	rte_pktmbuf_free(gc->pending);
+	gc->pending = NULL;
+	if (gc->established)
+		gw->established--;
+	if (gc->client)
+		gw->client_active--;
+	gc->state = CS_FREE;
+	gc->c = NULL;
+	gc->next_free = gw->free_head;
+	gw->free_head = gc->idx;
+	gw->active--;
+}
+
+void
+gen_conn_close(struct gen_conn *gc)
+{
+	if (gc->state == CS_CLOSING || gc->state == CS_FREE)
+		return;
+	gc->state = CS_CLOSING;
+	/* FIN goes after everything queued; only closed() follows. */
+	shoal_close(gc->c);
+}
+
+void
+gen_count_reset(struct gen_conn *gc, int err)
+{
+	struct gen_counters *cnt = &gc->gw->cnt;
+
+	if (gc->gw->draining || gc->state == CS_CLOSING) {
+		cnt->drain_resets++;
+		return;
+	}
+	switch (err) {
+	case ECONNREFUSED:
+		cnt->fail_refused++;
+		break;
+	case ETIMEDOUT:
+		cnt->fail_timeout++;
+		break;
+	default:
+		cnt->fail_reset++;
+	}
+}
+
+void
+gen_on_reset(struct shoal_conn *c, void *ctx, int err)
+{
+	struct gen_conn *gc = ctx;
+
+	/* A listener's context (never accepted) or a forgotten one. */
+	if (gc == NULL || gc->kind != GEN_OBJ_CONN || gc->state == CS_FREE)
+		return;
+	gen_count_reset(gc, err);
+}
+
+void
+gen_on_closed(struct shoal_conn *c, void *ctx)
+{
+	struct gen_conn *gc = ctx;
+
+	if (gc == NULL || gc->kind != GEN_OBJ_CONN || gc->state == CS_FREE)
+		return;
+	if (gc->established)
+		gc->gw->cnt.conn_closed++;
+	gen_conn_free(gc);
+}
+
+/* Where the next bytes of @p gc's stream come from; at most *n of them. */
+static const void *
+pump_source(struct gen_conn *gc, uint32_t *n)
+{
+	struct gen_worker *gw = gc->gw;
+	uint64_t within;
+
+	switch (gc->src) {
+	case SRC_HTTP_REQ:
+		return gc->msg + (gc->tx_off - gc->msg_start);
+	case SRC_HTTP_RESP:
+		/* Every response has the same length (the close and the
+		 * keep-alive heads are padded to match), so the position in
+		 * the stream says which response and where in it. */
+		within = gc->tx_off % gw->resp_len;
+		if (within < gw->resp_head_len) {
+			const char *head = gc->tx_off >= gc->close_at ?
+				gw->resp_close : gw->resp_ka;
+
+			*n = RTE_MIN(*n, gw->resp_head_len - (uint32_t)within);
+			return head + within;
+		}
+		*n = (uint32_t)RTE_MIN((uint64_t)*n, gw->resp_len - within);
+		return gw->fill;
+	case SRC_FILL:
+		return gw->fill;
+	case SRC_PATTERN:
+		pattern_fill(gc->id, gc->tx_off, gw->scratch, *n);
+		return gw->scratch;
+	default:
+		return NULL;
+	}
+}
+
+void
+gen_pump(struct gen_conn *gc)
+{
+	struct gen_worker *gw = gc->gw;
+
+	while (gc->tx_off < gc->tx_goal && gc->state != CS_CLOSING) {
+		uint32_t space = shoal_send_space(gc->c);
+		uint32_t n = (uint32_t)RTE_MIN(gc->tx_goal - gc->tx_off,
+					       (uint64_t)GEN_CHUNK);
+		const void *p;
+		int ret;
+
+		if (space == 0) {
+			gw->cnt.send_stalls++;
+			return;		/* sent() calls again */
+		}
+		n = RTE_MIN(n, space);
+		p = pump_source(gc, &n);
+		if (p == NULL)
+			return;
+		ret = shoal_send(gc->c, p, n);
+		if (ret <= 0) {
+			if (ret == 0)
+				gw->cnt.send_stalls++;
+			return;
+		}
+		gc->tx_off += (uint32_t)ret;
+		gw->cnt.app_bytes_tx += (uint32_t)ret;
+	}
+	if (gc->tx_off < gc->tx_goal || gc->pending != NULL)
+		return;
+	if (gc->want_close) {
+		gen_conn_close(gc);
+	} else if (gc->fin_when_done && !gc->fin_sent) {
+		gc->fin_sent = true;
+		shoal_shutdown(gc->c);
+	}
+}
+
+/* --- publishing ----------------------------------------------------------- */
+
+static void
+gen_publish(struct gen_worker *gw)
+{
+	struct gen_pub *p = &gw->g->pub[gw->id];
+
+	rte_seqcount_write_begin(&p->sc);
+	p->cnt = gw->cnt;
+	p->active = gw->active;
+	p->established = gw->established;
+	if (gw->pool != NULL) {
+		p->mbufs_in_use = rte_mempool_in_use_count(gw->pool);
+		p->mbufs_total = gw->pool->size;
+	}
+	p->client_done = !gen_is_client(gw->conf) ||
+		(gw->to_open == 0 && gw->client_active == 0);
+	memcpy(p->h, gw->h, sizeof(p->h));
+	rte_seqcount_write_end(&p->sc);
+}
+
+void
+gen_pub_read(const struct gen *g, unsigned int i, struct gen_pub *out)
+{
+	const struct gen_pub *p = &g->pub[i];
+	uint32_t sn;
+
+	do {
+		sn = rte_seqcount_read_begin(&p->sc);
+		memcpy(out, p, sizeof(*out));
+	} while (rte_seqcount_read_retry(&p->sc, sn));
+}
+
+void
+gen_pub_sum(const struct gen *g, struct gen_pub *sum)
+{
+	static struct gen_pub one;	/* too big for the stack of a thread */
+
+	memset(sum, 0, sizeof(*sum));
+	for (int k = 0; k < GEN_H_MAX; k++)
+		hist_reset(&sum->h[k]);
+	sum->client_done = true;
+	for (unsigned int i = 0; i < g->nb_workers; i++) {
+		gen_pub_read(g, i, &one);
+		gen_counters_add(&sum->cnt, &one.cnt);
+		sum->active += one.active;
+		sum->established += one.established;
+		sum->mbufs_in_use += one.mbufs_in_use;
+		sum->mbufs_total += one.mbufs_total;
+		sum->client_done &= one.client_done;
+		for (int k = 0; k < GEN_H_MAX; k++)
+			hist_merge(&sum->h[k], &one.h[k]);
+	}
+}
+
+/* --- shoal_app hooks ------------------------------------------------------- */
+
+int
+gen_worker_init(struct shoal_worker *w, void *ctx)
+{
+	struct gen *g = ctx;
+	const struct gen_conf *conf = g->conf;
+	unsigned int id = shoal_worker_id(w);
+	struct gen_worker *gw;
+	uint32_t nb = 0;
+	int ret;
+
+	gw = rte_zmalloc_socket("gen_worker", sizeof(*gw), RTE_CACHE_LINE_SIZE,
+				rte_socket_id());
+	if (gw == NULL)
+		return -ENOMEM;
+	gw->kind = GEN_OBJ_WORKER;
+	gw->g = g;
+	gw->conf = conf;
+	gw->w = w;
+	gw->tcp = shoal_worker_tcp(w);
+	gw->id = id;
+	gw->now = shoal_worker_now(w);
+	gw->pool = w->pool;
+	for (int k = 0; k < GEN_H_MAX; k++)
+		hist_reset(&gw->h[k]);
+	if (gw->tcp == NULL) {
+		rte_free(gw);
+		return -ENOTSUP;
+	}
+	if (gen_is_client(conf))
+		nb += conf->concurrency / g->nb_workers + 1;
+	if (gen_is_server(conf))
+		nb += conf->server_max_conns;
+	/* Plain heap, first touched here: local to this lcore's socket. */
+	gw->conns = calloc(nb, sizeof(*gw->conns));
+	gw->think = calloc(nb, sizeof(*gw->think));
+	gw->fill = malloc(GEN_CHUNK);
+	gw->scratch = malloc(GEN_CHUNK);
+	if (gw->conns == NULL || gw->think == NULL || gw->fill == NULL ||
+	    gw->scratch == NULL) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	gw->nb_conns = nb;
+	for (uint32_t i = 0; i < nb; i++)
+		gw->conns[i].next_free = i + 1 < nb ? i + 1 : UINT32_MAX;
+	gw->free_head = nb ? 0 : UINT32_MAX;
+	for (uint32_t i = 0; i < GEN_CHUNK; i++)
+		gw->fill[i] = "shoal-gen\n"[i % 10];
+
+	if (gen_is_server(conf) && (ret = server_init(gw)) != 0)
+		goto fail;
+	if (gen_is_client(conf) && (ret = client_init(gw)) != 0)
+		goto fail;
+	g->workers[id] = gw;
+	gen_publish(gw);
+	gw->next_publish = gw->now + GEN_PUBLISH_NS;
+	return 0;
+fail:
+	free(gw->conns);
+	free(gw->think);
+	free(gw->fill);
+	free(gw->scratch);
+	rte_free(gw);
+	return ret;
+}
+
+int
+gen_worker_poll(struct shoal_worker *w, void *ctx, uint64_t now_ns)
+{
+	struct gen *g = ctx;
+	struct gen_worker *gw = g->workers[shoal_worker_id(w)];
+	int work = 0;
+
+	if (unlikely(gw == NULL))
+		return 0;
+	gw->now = now_ns;
+	if (unlikely(!gw->draining &&
+		     __atomic_load_n(&g->phase, __ATOMIC_RELAXED) == GEN_DRAIN)) {
+		gw->draining = true;
+		if (gen_is_client(gw->conf))
+			client_drain(gw);
+		if (gen_is_server(gw->conf))
+			server_drain(gw);
+		work++;
+	}
+	if (gen_is_client(gw->conf))
+		work += client_poll(gw);
+	if (now_ns >= gw->next_publish) {
+		gen_publish(gw);
+		gw->next_publish = now_ns + GEN_PUBLISH_NS;
+	}
+	return work;
+}
+
+void
+gen_worker_fini(struct shoal_worker *w, void *ctx)
+{
+	struct gen *g = ctx;
+	struct gen_worker *gw = g->workers[shoal_worker_id(w)];
+
+	if (gw == NULL)
+		return;
+	gw->now = shoal_worker_now(w);
+	gw->draining = true;
+	/* What the drain did not close is reset now, and said so. */
+	for (uint32_t i = 0; i < gw->nb_conns; i++) {
+		struct gen_conn *gc = &gw->conns[i];
+
+		if (gc->state == CS_FREE || gc->c == NULL)
+			continue;
+		gw->cnt.drain_aborted++;
+		/* After shoal_close() the handle is the engine's: only
+		 * forget it (a late closed() finds the context free). */
+		if (gc->state != CS_CLOSING)
+			shoal_abort(gc->c);
+		if (gc->state != CS_FREE)
+			gen_conn_free(gc);
+	}
+	gen_publish(gw);
+	/* The engine may still hold our contexts' pointers until it is
+	 * freed with the stack, so the state lives until the process ends. */
+}

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The server side: answer as fast as the engine takes it. Responses are
+ * built once per worker and sent from static buffers (shoal_send copies
+ * straight from them into the segments); the echo profile hands the
+ * received mbuf chain back to the engine without copying.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "pattern.h"
+#include "worker.h"
+
+/*
+ * The keep-alive and the close variant of the response head are padded to
+ * the same length (trailing spaces of a header value are optional white
+ * space, RFC 9110 5.5), so every response of a connection has the same
+ * length and its stream offset alone says where a response starts.
+ */
+static int
+build_responses(struct gen_worker *gw)
+{
+	const struct gen_conf *c = gw->conf;
+	int ka, cl;
+
+	ka = http_build_response_head(gw->resp_ka, sizeof(gw->resp_ka),
+				      c->body, true);
+	cl = http_build_response_head(gw->resp_close, sizeof(gw->resp_close),
+				      c->body, false);
+	if (ka < 0 || cl < 0 || ka < cl)
+		return -ENOSPC;
+	/* "close" is shorter than "keep-alive": pad before the CRLF CRLF */
+	memmove(gw->resp_close + ka - 4, gw->resp_close + cl - 4, 4);
+	memset(gw->resp_close + cl - 4, ' ', (size_t)(ka - cl));
+	gw->resp_close[ka] = '\0';
+	gw->resp_head_len = (uint32_t)ka;
+	gw->resp_len = (uint64_t)ka + c->body;
+	return 0;
+}
+
+int
+server_init(struct gen_worker *gw)
+{
+	const struct gen_conf *c = gw->conf;
+	int ret;
+
+	if (c->profile == GEN_PROFILE_HTTP && (ret = build_responses(gw)) != 0)
+		return ret;
+	for (unsigned int i = 0; i < c->listen_port.n; i++) {
+		for (uint32_t p = c->listen_port.range[i].first;
+		     p <= c->listen_port.range[i].last; p++) {
+			ret = shoal_tcp_listen(gw->tcp, NULL, (uint16_t)p,
+					       &server_ops, gw);
+			if (ret != 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static void
+abort_conn(struct gen_conn *gc, uint64_t *counter)
+{
+	(*counter)++;
+	gc->state = CS_CLOSING;	/* not counted again as a reset */
+	shoal_abort(gc->c);
+}
+
+/* --- callbacks --------------------------------------------------------- */
+
+static void
+server_accepted(struct shoal_conn *c, void *ctx)
+{
+	struct gen_worker *gw = ctx;
+	const struct gen_conf *conf = gw->conf;
+	const struct shoal_endpoints *ep = shoal_conn_endpoints(c);
+	struct gen_conn *gc = gen_conn_alloc(gw, false);
+
+	if (gc == NULL) {
+		gw->cnt.server_no_ctx++;
+		shoal_abort(c);
+		return;
+	}
+	gc->c = c;
+	gc->established = true;
+	gw->established++;
+	gw->cnt.conn_accepted++;
+	gc->t_sched = gw->now;
+	/* the client's view: it is the local end there */
+	gc->id = pattern_conn_id(ep->remote.v4, ep->rport, ep->local.v4,
+				 ep->lport);
+	shoal_conn_set_ctx(c, gc);
+	if (conf->tcp_nodelay)
+		shoal_conn_set_nodelay(c, true);
+	switch (conf->profile) {
+	case GEN_PROFILE_HTTP:
+		http_parser_init(&gc->hp, false);
+		gc->src = SRC_HTTP_RESP;
+		break;
+	case GEN_PROFILE_RR:
+		gc->src = SRC_FILL;
+		gc->rx_goal = conf->rr_request;
+		break;
+	case GEN_PROFILE_BULK:
+		if (conf->bulk_dir != GEN_BULK_UPLOAD) {
+			gc->src = SRC_PATTERN;
+			gc->tx_goal = conf->bulk_bytes ? conf->bulk_bytes :
+				UINT64_MAX;
+			gc->fin_when_done = true;
+			gen_pump(gc);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+http_recv(struct gen_conn *gc, struct rte_mbuf *m)
+{
+	struct gen_worker *gw = gc->gw;
+
+	for (; m != NULL && !gc->want_close; m = m->next) {
+		const char *p = rte_pktmbuf_mtod(m, const char *);
+		size_t len = m->data_len;
+
+		/* several (pipelined) requests may share a segment */
+		while (len > 0 && !gc->want_close) {
+			size_t used;
+			int rc = http_parse(&gc->hp, p, len, &used);
+
+			p += used;
+			len -= used;
+			if (rc == HTTP_ERROR) {
+				abort_conn(gc, &gw->cnt.fail_protocol);
+				return;
+			}
+			if (rc != HTTP_DONE)
+				continue;
+			gw->cnt.requests_rx++;
+			gw->cnt.responses_tx++;
+			if (!gc->hp.keep_alive) {
+				gc->close_at = gc->tx_goal;
+				gc->want_close = true;
+			}
+			gc->tx_goal += gw->resp_len;
+			http_parser_next(&gc->hp, false);
+		}
+	}
+	gen_pump(gc);
+}
+
+static void
+rr_recv(struct gen_conn *gc, struct rte_mbuf *m)
+{
+	struct gen_worker *gw = gc->gw;
+	const struct gen_conf *c = gw->conf;
+
+	gc->rx_off += rte_pktmbuf_pkt_len(m);
+	while (gc->rx_off >= gc->rx_goal) {
+		gw->cnt.requests_rx++;
+		gw->cnt.responses_tx++;
+		gc->tx_goal += c->rr_response;
+		gc->rx_goal += c->rr_request;
+	}
+	gen_pump(gc);
+}
+
+/* Hand what was not yet taken back to the engine; true when all went. */
+static bool
+echo_flush(struct gen_conn *gc)
+{
+	struct gen_worker *gw = gc->gw;
+	uint32_t len;
+	int ret;
+
+	if (gc->pending == NULL)
+		return true;
+	len = rte_pktmbuf_pkt_len(gc->pending);
+	ret = shoal_send_mbuf(gc->c, gc->pending);
+	if (ret == -ENOBUFS) {
+		gw->cnt.send_stalls++;
+		return false;
+	}
+	if (ret < 0) {
+		rte_pktmbuf_free(gc->pending);
+		gc->pending = NULL;
+		return true;
+	}
+	gc->pending = NULL;
+	gc->tx_off += len;
+	gc->tx_goal = gc->tx_off;
+	gw->cnt.app_bytes_tx += len;
+	return true;
+}
+
+static void
+echo_recv(struct gen_conn *gc, struct rte_mbuf *m)
+{
+	struct gen_worker *gw = gc->gw;
+
+	gc->rx_off += rte_pktmbuf_pkt_len(m);
+	if (gc->pending == NULL) {
+		gc->pending = m;
+	} else if (rte_pktmbuf_chain(gc->pending, m) != 0) {
+		/* over RTE_MBUF_MAX_NB_SEGS segments waiting: a peer that
+		 * sends and never reads */
+		rte_pktmbuf_free(m);
+		abort_conn(gc, &gw->cnt.fail_protocol);
+		return;
+	}
+	echo_flush(gc);
+}
+
+static void
+server_recv(struct shoal_conn *c, void *ctx, struct rte_mbuf *m)
+{
+	struct gen_conn *gc = ctx;
+	struct gen_worker *gw = gc->gw;
+	const struct gen_conf *conf = gw->conf;
+
+	if (gc->kind != GEN_OBJ_CONN || gc->state != CS_ACTIVE) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	gw->cnt.app_bytes_rx += rte_pktmbuf_pkt_len(m);
+	switch (conf->profile) {
+	case GEN_PROFILE_HTTP:
+		http_recv(gc, m);
+		break;
+	case GEN_PROFILE_RR:
+		rr_recv(gc, m);
+		break;
+	case GEN_PROFILE_ECHO:
+		echo_recv(gc, m);
+		return;		/* the engine or pending owns m */
+	case GEN_PROFILE_BULK:
+		if (conf->bulk_verify) {
+			for (struct rte_mbuf *s = m; s != NULL; s = s->next) {
+				if (pattern_check(gc->id, gc->rx_off,
+						  rte_pktmbuf_mtod(s, void *),
+						  s->data_len) >= 0) {
+					abort_conn(gc, &gw->cnt.fail_verify);
+					break;
+				}
+				gc->rx_off += s->data_len;
+			}
+		} else {
+			gc->rx_off += rte_pktmbuf_pkt_len(m);
+		}
+		break;
+	}
+	rte_pktmbuf_free(m);
+}
+
+static void
+server_sent(struct shoal_conn *c, void *ctx, uint32_t acked, uint32_t space)
+{
+	struct gen_conn *gc = ctx;
+
+	if (gc->kind != GEN_OBJ_CONN || gc->state != CS_ACTIVE)
+		return;
+	if (gc->pending != NULL && !echo_flush(gc))
+		return;
+	gen_pump(gc);
+}
+
+static void
+server_peer_closed(struct shoal_conn *c, void *ctx)
+{
+	struct gen_conn *gc = ctx;
+
+	if (gc->kind != GEN_OBJ_CONN || gc->state != CS_ACTIVE)
+		return;
+	gc->peer_done = true;
+	/* A stream with no end stops; answers still owed go out first. */
+	if (gc->tx_goal == UINT64_MAX)
+		gc->tx_goal = gc->tx_off;
+	gc->want_close = true;
+	gen_pump(gc);
+}
+
+const struct shoal_tcp_ops server_ops = {
+	.accepted = server_accepted,
+	.recv = server_recv,
+	.sent = server_sent,
+	.peer_closed = server_peer_closed,
+	.reset = gen_on_reset,
+	.closed = gen_on_closed,
+};
+
+void
+server_drain(struct gen_worker *gw)
+{
+	/* Idle connections close; one with answers owed closes after them. */
+	for (uint32_t i = 0; i < gw->nb_conns; i++) {
+		struct gen_conn *gc = &gw->conns[i];
+
+		if (gc->client || gc->state != CS_ACTIVE)
+			continue;
+		if (gc->tx_goal == UINT64_MAX)
+			gc->tx_goal = gc->tx_off;
+		gc->want_close = true;
+		gen_pump(gc);
+	}
+}

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SHOAL_GEN_WORKER_H
+#define SHOAL_GEN_WORKER_H
+
+/*
+ * One worker's load-generator state, private to its lcore: connection
+ * contexts from a fixed array (a free list, no allocation while running),
+ * pacing, counters, histograms, and the buffers every connection sends
+ * from. client.c and server.c drive the profiles on top of it.
+ */
+
+#include "gen.h"
+
+/* Biggest piece handed to shoal_send at once. */
+#define GEN_CHUNK 16384
+/* Most connections a worker opens in one poll. */
+#define GEN_OPEN_BATCH 64
+/* Counters and histograms are published this often. */
+#define GEN_PUBLISH_NS (100ULL * 1000 * 1000)
+
+enum gen_obj { GEN_OBJ_WORKER = 0x57, GEN_OBJ_CONN = 0x43 };
+
+/* Where a connection is in its life, as the application sees it. */
+enum gen_state {
+	CS_FREE = 0,
+	CS_CONNECTING,		/* client: SYN sent */
+	CS_ACTIVE,		/* exchanging data */
+	CS_THINK,		/* client: waiting to send the next request */
+	CS_CLOSING,		/* we closed; waiting for closed() */
+};
+
+/* What a connection's outgoing bytes are made of. */
+enum gen_src {
+	SRC_NONE,
+	SRC_HTTP_REQ,		/* the prebuilt request (keep-alive or close) */
+	SRC_HTTP_RESP,		/* the prebuilt response head + body */
+	SRC_FILL,		/* a constant fill buffer (rr) */
+	SRC_PATTERN,		/* the connection's stream pattern (bulk, echo) */
+};
+
+struct gen_conn {
+	uint8_t kind;		/* GEN_OBJ_CONN: tells a conn ctx from a listener's */
+	uint8_t state;		/* enum gen_state */
+	uint8_t src;		/* enum gen_src */
+	bool client;
+	bool established;
+	bool want_close;	/* close once everything queued was sent */
+	bool peer_done;		/* peer sent FIN */
+	bool got_first;		/* first byte of the current response came */
+	bool fin_when_done;	/* half-close once tx_goal is reached */
+	bool fin_sent;
+	struct shoal_conn *c;
+	struct gen_worker *gw;
+	uint32_t idx;		/* in gw->conns */
+	uint32_t gen;		/* bumped on every reuse (think queue entries) */
+	uint32_t next_free;
+	uint32_t done;		/* transactions completed */
+	uint64_t id;		/* payload pattern stream id */
+	uint64_t t_sched;	/* when the current connect/request was due */
+	uint64_t tx_off, tx_goal;	/* stream bytes queued / to queue */
+	uint64_t rx_off;	/* stream bytes received */
+	uint64_t rx_goal;	/* client: end of the current response */
+	uint64_t close_at;	/* server http: responses from here close */
+	const char *msg;	/* SRC_HTTP_REQ: the request being sent */
+	uint64_t msg_start;	/* its stream offset */
+	struct rte_mbuf *pending;	/* server echo: not yet taken */
+	struct http_parser hp;
+};
+
+/* A think-queue entry: constant think time keeps the FIFO in due order. */
+struct gen_think {
+	uint32_t idx;
+	uint32_t gen;
+};
+
+struct gen_worker {
+	uint8_t kind;		/* GEN_OBJ_WORKER */
+	struct gen *g;
+	const struct gen_conf *conf;
+	struct shoal_worker *w;
+	struct shoal_tcp *tcp;
+	unsigned int id;
+	uint64_t now;		/* the worker's clock this loop */
+
+	struct gen_counters cnt;
+	struct hist h[GEN_H_MAX];
+	uint64_t active;	/* contexts in use */
+	uint64_t established;
+
+	/* connection contexts */
+	struct gen_conn *conns;
+	uint32_t nb_conns;
+	uint32_t free_head;	/* UINT32_MAX: none */
+
+	/* client */
+	struct pace pace;
+	uint32_t concurrency;	/* this worker's share */
+	uint64_t to_open;	/* connections left to open; UINT64_MAX: no limit */
+	uint64_t client_active;
+	uint32_t next_src;	/* round-robin over local addresses */
+	uint32_t next_dst;	/* round-robin over server address x port */
+	uint64_t nb_dst;
+	rte_be32_t src_first;
+	uint32_t src_count;
+	struct gen_think *think;	/* ring of nb_conns entries */
+	uint32_t think_head, think_n;
+	bool draining;
+
+	/* what connections send */
+	char req_ka[1024], req_close[1024];
+	uint32_t req_ka_len, req_close_len;
+	char resp_ka[256], resp_close[256];	/* same length, see server.c */
+	uint32_t resp_head_len;
+	uint64_t resp_len;
+	uint8_t *fill;		/* GEN_CHUNK constant bytes */
+	uint8_t *scratch;	/* GEN_CHUNK bytes for generated pattern */
+
+	uint64_t next_publish;
+	struct rte_mempool *pool;
+};
+
+/* Context allocation; NULL when none is left. */
+struct gen_conn *gen_conn_alloc(struct gen_worker *gw, bool client);
+void gen_conn_free(struct gen_conn *gc);
+
+/* Queue as much of [tx_off, tx_goal) as the engine takes now. */
+void gen_pump(struct gen_conn *gc);
+
+/* Close gracefully (FIN after what is queued). */
+void gen_conn_close(struct gen_conn *gc);
+
+/* Count a reset/timeout from the engine. */
+void gen_count_reset(struct gen_conn *gc, int err);
+
+/* The reset() and closed() callbacks both sides share. */
+void gen_on_reset(struct shoal_conn *c, void *ctx, int err);
+void gen_on_closed(struct shoal_conn *c, void *ctx);
+
+/* Profiles. */
+int client_init(struct gen_worker *gw);
+int client_poll(struct gen_worker *gw);
+void client_drain(struct gen_worker *gw);
+extern const struct shoal_tcp_ops client_ops;
+
+int server_init(struct gen_worker *gw);
+void server_drain(struct gen_worker *gw);
+extern const struct shoal_tcp_ops server_ops;
+
+#endif /* SHOAL_GEN_WORKER_H */
