@@ -346,6 +346,10 @@ Test(steer, thread_pair_keeps_order_and_loses_nothing, .timeout = 30)
 	for (int i = 0; i < 2; i++)
 		pthread_join(tid[i], NULL);
 
+	/* both streams got through, not just one */
+	cr_expect_geq(last[1], 0);
+	cr_expect_geq(last[2], 0);
+
 	struct steer_counters c0, c1, c2;
 	steer_counters(s, 0, &c0);
 	steer_counters(s, 1, &c1);
