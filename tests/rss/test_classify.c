@@ -15,6 +15,9 @@
 #include "eal.h"
 #include "rss/rss.h"
 
+/* RTE_IPV4 shifts an int: 198 << 24 overflows it. */
+#define IP4(a, b, c, d) RTE_IPV4((uint32_t)(a), b, c, d)
+
 static struct rte_mempool *pool;
 static struct rss_map map;
 
@@ -203,8 +206,8 @@ Test(rss_classify, tcp_frames_go_to_the_owner_of_their_tuple)
 	unsigned int want[32], per[NB_WORKERS] = { 0 };
 
 	for (unsigned int i = 0; i < RTE_DIM(pkts); i++) {
-		uint32_t src = RTE_IPV4(198, 18, 1, i + 1);
-		uint32_t dst = RTE_IPV4(198, 19, 0, 1);
+		uint32_t src = IP4(198, 18, 1, i + 1);
+		uint32_t dst = IP4(198, 19, 0, 1);
 		uint16_t sport = 40000 + i * 37, dport = 80;
 
 		pkts[i] = frame_tcp(src, sport, dst, dport);
@@ -226,7 +229,7 @@ Test(rss_classify, both_directions_of_a_flow_have_one_owner)
 	unsigned int want[2 * 16];
 
 	for (unsigned int i = 0; i < 16; i++) {
-		uint32_t a = RTE_IPV4(198, 18, 2, i), b = RTE_IPV4(198, 18, 3, 9);
+		uint32_t a = IP4(198, 18, 2, i), b = IP4(198, 18, 3, 9);
 		uint16_t pa = 1000 + i * 101, pb = 443;
 
 		pkts[2 * i] = frame_tcp(a, pa, b, pb);
@@ -245,7 +248,7 @@ Test(rss_classify, arp_and_icmp_belong_to_worker_0)
 	struct frame_opt udp = { .proto = IPPROTO_UDP };
 	struct rte_mbuf *pkts[6];
 	unsigned int want[6];
-	uint32_t a = RTE_IPV4(198, 18, 0, 7), b = RTE_IPV4(198, 18, 0, 1);
+	uint32_t a = IP4(198, 18, 0, 7), b = IP4(198, 18, 0, 1);
 	unsigned int tcp_owner;
 	uint16_t port;
 
@@ -273,14 +276,14 @@ Test(rss_classify, l3_port_frames_are_bare_ipv4)
 	unsigned int want[17], nonzero = 0;
 
 	for (unsigned int i = 0; i < 16; i++) {
-		uint32_t src = RTE_IPV4(198, 18, 4, i), dst = RTE_IPV4(198, 18, 0, 1);
+		uint32_t src = IP4(198, 18, 4, i), dst = IP4(198, 18, 0, 1);
 
 		pkts[i] = frame_ip(&l3, src, 5000 + i, dst, 22);
 		want[i] = owner(src, 5000 + i, dst, 22);
 		nonzero += want[i] != 0;
 	}
-	pkts[16] = frame_ip(&l3_icmp, RTE_IPV4(198, 18, 4, 1), 0,
-			    RTE_IPV4(198, 18, 0, 1), 0);
+	pkts[16] = frame_ip(&l3_icmp, IP4(198, 18, 4, 1), 0,
+			    IP4(198, 18, 0, 1), 0);
 	want[16] = 0;
 	cr_assert_gt(nonzero, 0);
 	check_split(pkts, 17, true, want);
@@ -294,10 +297,10 @@ Test(rss_classify, vlan_tags_and_ip_options_are_skipped)
 {
 	struct frame_opt one = { .vlans = 1 }, two = { .vlans = 2 };
 	struct frame_opt opts = { .ip_opt = 8 };
-	uint32_t dst = RTE_IPV4(198, 18, 0, 1);
+	uint32_t dst = IP4(198, 18, 0, 1);
 
 	for (unsigned int i = 0; i < 24; i++) {
-		uint32_t src = RTE_IPV4(198, 18, 5, i);
+		uint32_t src = IP4(198, 18, 5, i);
 		uint16_t sport = 20000 + 13 * i;
 		unsigned int w = owner(src, sport, dst, 8080);
 		struct rte_mbuf *m[3] = {
@@ -318,7 +321,7 @@ Test(rss_classify, fragments_and_truncated_frames_go_to_worker_0)
 	struct frame_opt mf = { .frag = RTE_IPV4_HDR_MF_FLAG };
 	struct frame_opt off = { .frag = 185 };
 	struct frame_opt df = { .frag = RTE_IPV4_HDR_DF_FLAG };
-	uint32_t src = RTE_IPV4(198, 18, 6, 6), dst = RTE_IPV4(198, 18, 0, 1);
+	uint32_t src = IP4(198, 18, 6, 6), dst = IP4(198, 18, 0, 1);
 	uint16_t sport;
 	struct rte_mbuf *m;
 
@@ -354,7 +357,7 @@ Test(rss_classify, fragments_and_truncated_frames_go_to_worker_0)
 
 Test(rss_classify, headers_split_across_segments)
 {
-	uint32_t src = RTE_IPV4(198, 18, 8, 8), dst = RTE_IPV4(198, 18, 0, 1);
+	uint32_t src = IP4(198, 18, 8, 8), dst = IP4(198, 18, 0, 1);
 	unsigned int hits = 0;
 
 	for (uint16_t sport = 7000; sport < 7016; sport++) {
@@ -404,7 +407,7 @@ Test(rss_classify, full_burst_of_64)
 	unsigned int want[RSS_BURST_MAX];
 
 	for (unsigned int i = 0; i < RSS_BURST_MAX; i++) {
-		uint32_t src = RTE_IPV4(198, 18, 9, i), dst = RTE_IPV4(198, 18, 0, 1);
+		uint32_t src = IP4(198, 18, 9, i), dst = IP4(198, 18, 0, 1);
 
 		if (i % 9 == 4) {
 			pkts[i] = frame_arp();
@@ -441,13 +444,13 @@ Test(rss_classify, frame_fields_are_hashed_in_nic_order)
 		reta[b] = b;
 	cr_assert_eq(rss_map_init_reta(&ms, ms_key, sizeof(ms_key), reta,
 				       128, 128), 0);
-	m[0] = frame_tcp(RTE_IPV4(66, 9, 149, 187), 2794,
-			 RTE_IPV4(161, 142, 100, 80), 1766);
-	m[1] = frame_ip(&l3, RTE_IPV4(66, 9, 149, 187), 2794,
-			RTE_IPV4(161, 142, 100, 80), 1766);
+	m[0] = frame_tcp(IP4(66, 9, 149, 187), 2794,
+			 IP4(161, 142, 100, 80), 1766);
+	m[1] = frame_ip(&l3, IP4(66, 9, 149, 187), 2794,
+			IP4(161, 142, 100, 80), 1766);
 	/* the reply direction lands elsewhere with this key */
-	m[2] = frame_tcp(RTE_IPV4(161, 142, 100, 80), 1766,
-			 RTE_IPV4(66, 9, 149, 187), 2794);
+	m[2] = frame_tcp(IP4(161, 142, 100, 80), 1766,
+			 IP4(66, 9, 149, 187), 2794);
 	cr_expect_eq(rss_pkt_worker(&ms, m[0], false), 120);
 	cr_expect_eq(rss_pkt_worker(&ms, m[1], true), 120);
 	cr_expect_neq(rss_pkt_worker(&ms, m[2], false), 120);

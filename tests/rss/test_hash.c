@@ -13,6 +13,9 @@
 #include <shoal/tcp.h>
 #include "rss/rss.h"
 
+/* RTE_IPV4 shifts an int: 198 << 24 overflows it. */
+#define IP4(a, b, c, d) RTE_IPV4((uint32_t)(a), b, c, d)
+
 /* The Microsoft RSS specification's key ("Verifying the RSS Hash
  * Calculation"), also the 82599 datasheet's 7.1.2.8.3. */
 static const uint8_t ms_key[RSS_KEY_LEN] = {
@@ -82,15 +85,15 @@ struct ms_vector {
 };
 
 static const struct ms_vector ms_vectors[] = {
-	{ RTE_IPV4(66, 9, 149, 187), 2794, RTE_IPV4(161, 142, 100, 80), 1766,
+	{ IP4(66, 9, 149, 187), 2794, IP4(161, 142, 100, 80), 1766,
 	  0x51ccc178 },
-	{ RTE_IPV4(199, 92, 111, 2), 14230, RTE_IPV4(65, 69, 140, 83), 4739,
+	{ IP4(199, 92, 111, 2), 14230, IP4(65, 69, 140, 83), 4739,
 	  0xc626b0ea },
-	{ RTE_IPV4(24, 19, 198, 95), 12898, RTE_IPV4(12, 22, 207, 184), 38024,
+	{ IP4(24, 19, 198, 95), 12898, IP4(12, 22, 207, 184), 38024,
 	  0x5c2b394a },
-	{ RTE_IPV4(38, 27, 205, 30), 48228, RTE_IPV4(209, 142, 163, 6), 2217,
+	{ IP4(38, 27, 205, 30), 48228, IP4(209, 142, 163, 6), 2217,
 	  0xafc7327f },
-	{ RTE_IPV4(153, 39, 163, 191), 44251, RTE_IPV4(202, 188, 127, 2), 1303,
+	{ IP4(153, 39, 163, 191), 44251, IP4(202, 188, 127, 2), 1303,
 	  0x10e828a2 },
 };
 
@@ -143,8 +146,8 @@ Test(rss_hash, symmetric_key_hashes_both_directions_alike)
 Test(rss_hash, hash_depends_on_every_tuple_field)
 {
 	struct rss_map map;
-	struct shoal_endpoints ep = ep_v4(RTE_IPV4(198, 18, 0, 1), 40000,
-					  RTE_IPV4(198, 18, 0, 2), 80);
+	struct shoal_endpoints ep = ep_v4(IP4(198, 18, 0, 1), 40000,
+					  IP4(198, 18, 0, 2), 80);
 	struct shoal_endpoints e;
 	uint32_t h;
 
@@ -309,8 +312,8 @@ Test(rss_pick, port_maps_to_worker_for_1_to_16_workers_and_many_keys)
 Test(rss_pick, port_ok_agrees_with_worker_for_every_port)
 {
 	struct rss_map map;
-	struct shoal_endpoints ep = ep_v4(RTE_IPV4(198, 18, 1, 1), 443,
-					  RTE_IPV4(198, 18, 0, 1), 0);
+	struct shoal_endpoints ep = ep_v4(IP4(198, 18, 1, 1), 443,
+					  IP4(198, 18, 0, 1), 0);
 	unsigned int per[16] = { 0 };
 
 	cr_assert_eq(rss_map_init(&map, sym_key, sizeof(sym_key), 16), 0);
@@ -333,8 +336,8 @@ Test(rss_pick, port_ok_agrees_with_worker_for_every_port)
 Test(rss_pick, start_is_randomised)
 {
 	struct rss_map map;
-	struct shoal_endpoints ep = ep_v4(RTE_IPV4(198, 18, 1, 1), 80,
-					  RTE_IPV4(198, 18, 0, 1), 0);
+	struct shoal_endpoints ep = ep_v4(IP4(198, 18, 1, 1), 80,
+					  IP4(198, 18, 0, 1), 0);
 	rte_be16_t seen[64];
 	unsigned int distinct = 0;
 
@@ -356,8 +359,8 @@ Test(rss_pick, start_is_randomised)
 Test(rss_pick, finds_the_only_suitable_port_in_a_range)
 {
 	struct rss_map map;
-	struct shoal_endpoints ep = ep_v4(RTE_IPV4(198, 18, 7, 7), 8080,
-					  RTE_IPV4(198, 18, 0, 1), 0);
+	struct shoal_endpoints ep = ep_v4(IP4(198, 18, 7, 7), 8080,
+					  IP4(198, 18, 0, 1), 0);
 	uint16_t lo = 40000, hi, only = 0;
 	unsigned int w = 5;
 
@@ -380,8 +383,8 @@ Test(rss_pick, finds_the_only_suitable_port_in_a_range)
 Test(rss_pick, range_without_a_port_for_the_worker_fails_cleanly)
 {
 	struct rss_map map;
-	struct shoal_endpoints ep = ep_v4(RTE_IPV4(198, 18, 7, 7), 8080,
-					  RTE_IPV4(198, 18, 0, 1), 0);
+	struct shoal_endpoints ep = ep_v4(IP4(198, 18, 7, 7), 8080,
+					  IP4(198, 18, 0, 1), 0);
 	uint16_t lo = 50000, hi;
 	unsigned int w = 3;
 
@@ -410,8 +413,8 @@ Test(rss_pick, worker_missing_from_reta_gets_no_port)
 {
 	struct rss_map map;
 	uint16_t reta[128];
-	struct shoal_endpoints ep = ep_v4(RTE_IPV4(198, 18, 7, 7), 8080,
-					  RTE_IPV4(198, 18, 0, 1), 0);
+	struct shoal_endpoints ep = ep_v4(IP4(198, 18, 7, 7), 8080,
+					  IP4(198, 18, 0, 1), 0);
 
 	/* Three workers, but the port only spreads over 0 and 2. */
 	for (unsigned int b = 0; b < 128; b++)
@@ -426,8 +429,8 @@ Test(rss_pick, callback_fits_the_tcp_engine)
 	struct rss_map map;
 	struct rss_port_ctx ctx = { .map = &map, .worker = 1 };
 	shoal_tcp_port_ok_fn fn = rss_port_ok_cb;
-	struct shoal_endpoints ep = ep_v4(RTE_IPV4(198, 18, 3, 3), 5001,
-					  RTE_IPV4(198, 18, 0, 1), 0);
+	struct shoal_endpoints ep = ep_v4(IP4(198, 18, 3, 3), 5001,
+					  IP4(198, 18, 0, 1), 0);
 	unsigned int ok = 0;
 
 	cr_assert_eq(rss_map_init(&map, sym_key, 40, 2), 0);
