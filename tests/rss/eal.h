@@ -20,7 +20,8 @@ test_eal_up(void)
 	char prefix[64];
 	char *argv[] = {
 		"test_rss", "--no-huge", "-m", "256", "--no-pci",
-		"--no-shconf", "--log-level=lib.eal:error", "-l", "0",
+		"--no-shconf", "--no-telemetry", "--log-level=lib.eal:error",
+		"-l", "0",
 		"--file-prefix", prefix, NULL,
 	};
 
