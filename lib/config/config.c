@@ -238,6 +238,17 @@ strip(char *s)
 	return s;
 }
 
+static int
+bad_line(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
 /*
  * Classify one line the way rte_cfgfile_load() does: cut at the first
  * comment character unless it is escaped, strip blanks, then '[' opens a
@@ -258,31 +269,38 @@ classify(char *line, char **name, char **value, char *why, size_t whylen)
 	if (*s == '[') {
 		close = strchr(s, ']');
 		if (close == NULL)
-			return snprintf(why, whylen, "no closing ']'"), -EINVAL;
+			return bad_line(why, whylen, "no closing ']'");
 		if (*strip(close + 1) != '\0')
-			return snprintf(why, whylen, "text after ']'"), -EINVAL;
+			return bad_line(why, whylen, "text after ']'");
 		*close = '\0';
 		*name = strip(s + 1);
+		if (strlen(*name) >= CFG_NAME_LEN)
+			return bad_line(why, whylen, "section name longer "
+				"than %d characters", CFG_NAME_LEN - 1);
 		return LINE_SECTION;
 	}
+	/* Other INI dialects comment with '#'; rte_cfgfile does not. */
+	if (*s == '#')
+		return bad_line(why, whylen, "'#' does not start a comment "
+			"(expected '%c')", CFG_COMMENT);
 	eq = strchr(s, '=');
 	if (eq == NULL) {
 		if (*s == '\0')
 			return LINE_BLANK;
-		return snprintf(why, whylen, "'%s' is not a '[section]' or "
-			"'key = value' line", s), -EINVAL;
+		return bad_line(why, whylen, "'%s' is not a '[section]' or "
+			"'key = value' line", s);
 	}
 	*eq = '\0';
 	*name = strip(s);
 	*value = strip(eq + 1);
 	if (**name == '\0')
-		return snprintf(why, whylen, "no key before '='"), -EINVAL;
+		return bad_line(why, whylen, "no key before '='");
 	if (strlen(*name) >= CFG_NAME_LEN)
-		return snprintf(why, whylen, "key name longer than %d "
-			"characters", CFG_NAME_LEN - 1), -EINVAL;
+		return bad_line(why, whylen, "key name longer than %d "
+			"characters", CFG_NAME_LEN - 1);
 	if (strlen(*value) >= CFG_VALUE_LEN)
-		return snprintf(why, whylen, "value longer than %d characters",
-			CFG_VALUE_LEN - 1), -EINVAL;
+		return bad_line(why, whylen, "value longer than %d characters",
+			CFG_VALUE_LEN - 1);
 	return LINE_ENTRY;
 }
 

@@ -676,12 +676,22 @@ fmt_ports(const struct shoal_cfg_ports *p, char *buf, size_t len)
 	}
 }
 
+static const char *
+enum_name(const struct shoal_cfg_key *k, int v)
+{
+	int i;
+
+	for (i = 0; k->enum_names != NULL && k->enum_names[i] != NULL; i++)
+		if (i == v)
+			return k->enum_names[i];
+	return "?";
+}
+
 void
 cfg_format(const struct shoal_cfg_key *k, const void *src, char *buf,
 	size_t len)
 {
 	union value v;
-	int i;
 
 	memset(&v, 0, sizeof(v));
 	memcpy(&v, src, k->type == SHOAL_CFG_STRING ? 0 :
@@ -731,11 +741,7 @@ cfg_format(const struct shoal_cfg_key *k, const void *src, char *buf,
 		rte_ether_format_addr(buf, len, &v.mac);
 		break;
 	case SHOAL_CFG_ENUM:
-		for (i = 0; k->enum_names != NULL && i < v.e &&
-				k->enum_names[i] != NULL; i++)
-			;
-		snprintf(buf, len, "%s", k->enum_names != NULL && v.e >= 0 &&
-			k->enum_names[i] != NULL ? k->enum_names[i] : "?");
+		snprintf(buf, len, "%s", enum_name(k, v.e));
 		break;
 	case SHOAL_CFG_PORTS:
 		fmt_ports(&v.ports, buf, len);

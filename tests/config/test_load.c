@@ -270,3 +270,21 @@ Test(load, names_are_case_sensitive_in_files)
 	cr_assert_eq(load("[Client]\nrate = 4\n"), -ENOENT);
 	expect_error(1, "[Client]", "unknown section");
 }
+
+Test(load, hash_is_not_a_comment_and_says_so)
+{
+	/* rte_cfgfile would read "# rate" as a key named "# rate". */
+	cr_assert_eq(load("[client]\n# rate = 5\n"), -EINVAL);
+	expect_error(2, "[client]", "'#' does not start a comment "
+		"(expected ';')");
+	cr_assert_eq(cfg.rate, 10000.0);
+}
+
+Test(load, overlong_section_name)
+{
+	char text[200];
+
+	snprintf(text, sizeof(text), "[main]\nworkers = 2\n[%070d]\n", 1);
+	cr_assert_eq(load(text), -EINVAL);
+	expect_error(3, NULL, "section name longer than 63");
+}
