@@ -666,11 +666,30 @@ shoal_cfg_parse_args(const struct shoal_cfg_key *schema, void *obj,
 	return walk_args(schema, obj, argc, argv, 1, err, errlen);
 }
 
+/* The default as written in the schema; no default is a zeroed member. */
+static void
+default_text(const struct shoal_cfg_key *k, char *buf, size_t len)
+{
+	static const union {
+		max_align_t align;
+		char bytes[256];
+	} zero;
+
+	if (k->def != NULL && k->def[0] != '\0')
+		snprintf(buf, len, "%s", k->def);
+	else if (k->type == SHOAL_CFG_STRING || k->size > sizeof(zero))
+		snprintf(buf, len, "\"\"");
+	else
+		cfg_format(k, &zero, buf, len);
+	if (buf[0] == '\0')
+		snprintf(buf, len, "\"\"");
+}
+
 void
 shoal_cfg_help(FILE *f, const struct shoal_cfg_key *schema)
 {
 	const struct shoal_cfg_key *k, *s;
-	char exp[CFG_VALUE_MAX];
+	char exp[CFG_VALUE_MAX], def[CFG_VALUE_MAX];
 
 	for (s = schema; s->name != NULL; s++) {
 		if (!first_of_section(schema, s))
@@ -680,9 +699,9 @@ shoal_cfg_help(FILE *f, const struct shoal_cfg_key *schema)
 			if (strcmp(k->section, s->section) != 0)
 				continue;
 			cfg_expect(k, exp, sizeof(exp));
+			default_text(k, def, sizeof(def));
 			fprintf(f, "  %s = %s  (%s)\n      %s%s%s\n", k->name,
-				k->def == NULL || k->def[0] == '\0' ? "\"\"" :
-				k->def, cfg_type_name(k->type),
+				def, cfg_type_name(k->type),
 				k->help != NULL ? k->help : "",
 				k->help != NULL ? "; " : "", exp);
 		}

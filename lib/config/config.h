@@ -38,9 +38,9 @@ enum shoal_cfg_type {
 	SHOAL_CFG_DURATION,	/**< uint64_t ns; ns/us/ms/s/m/h suffix, bare = s */
 	SHOAL_CFG_RATE,		/**< double per second; k/M/G suffix = 10^3/6/9 */
 	SHOAL_CFG_PERCENT,	/**< double fraction: "5%" or "0.05"; 0..1 unless min/max */
-	SHOAL_CFG_IPV4,		/**< struct shoal_addr */
+	SHOAL_CFG_IPV4,		/**< struct shoal_addr; "" = unset (AF_NONE) */
 	SHOAL_CFG_IPV4_PREFIX,	/**< struct shoal_cfg_prefix: "198.18.0.1/24" */
-	SHOAL_CFG_IPV4_RANGE,	/**< struct shoal_cfg_range: "a-b", "net/len" or "a" */
+	SHOAL_CFG_IPV4_RANGE,	/**< struct shoal_cfg_range: "a-b", "net/len", "a"; "" unset */
 	SHOAL_CFG_MAC,		/**< struct rte_ether_addr */
 	SHOAL_CFG_ENUM,		/**< int: index into enum_names */
 	SHOAL_CFG_PORTS,	/**< struct shoal_cfg_ports: "80,8080,1000-1010" */

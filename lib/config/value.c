@@ -559,6 +559,13 @@ parse_number(const struct shoal_cfg_key *k, const char *s, union value *v)
 	}
 }
 
+static bool
+is_address(enum shoal_cfg_type t)
+{
+	return t == SHOAL_CFG_IPV4 || t == SHOAL_CFG_IPV4_PREFIX ||
+		t == SHOAL_CFG_IPV4_RANGE;
+}
+
 int
 cfg_parse(const struct shoal_cfg_key *k, const char *text, void *dst,
 	char *why, size_t whylen)
@@ -568,6 +575,11 @@ cfg_parse(const struct shoal_cfg_key *k, const char *text, void *dst,
 	int ret;
 
 	memset(&v, 0, sizeof(v));
+	if (*text == '\0' && is_address(k->type)) {
+		/* An empty address is "not set": family SHOAL_AF_NONE. */
+		memcpy(dst, &v, k->size);
+		return 0;
+	}
 	switch (k->type) {
 	case SHOAL_CFG_STRING:
 		return parse_string(k, text, why, whylen, dst);
@@ -696,6 +708,11 @@ cfg_format(const struct shoal_cfg_key *k, const void *src, char *buf,
 	memset(&v, 0, sizeof(v));
 	memcpy(&v, src, k->type == SHOAL_CFG_STRING ? 0 :
 		RTE_MIN(k->size, sizeof(v)));
+	/* Unset addresses print empty, which parses back to unset. */
+	if (is_address(k->type) && v.addr.family != SHOAL_AF_INET) {
+		snprintf(buf, len, "%s", "");
+		return;
+	}
 	switch (k->type) {
 	case SHOAL_CFG_BOOL:
 		snprintf(buf, len, "%s", v.b ? "true" : "false");

@@ -219,3 +219,39 @@ Test(dump, json_reads_back_in_python)
 	cr_assert_eq(pclose(f), 0, "python3 could not read:\n%s", line);
 	cr_assert_str_eq(line, "q\"uote 65536 1000000 3\n");
 }
+
+struct nodef {
+	uint32_t n;
+	char s[8];
+	struct shoal_addr a;
+};
+
+Test(dump, help_shows_zero_for_keys_without_default)
+{
+	const struct shoal_cfg_key schema[] = {
+		{ "x", "n", SHOAL_CFG_U32, SHOAL_CFG_FIELD(struct nodef, n) },
+		{ "x", "s", SHOAL_CFG_STRING, SHOAL_CFG_FIELD(struct nodef, s) },
+		{ "x", "a", SHOAL_CFG_IPV4, SHOAL_CFG_FIELD(struct nodef, a) },
+		SHOAL_CFG_END,
+	};
+	const char *text;
+
+	shoal_cfg_help(out_open(), schema);
+	text = out_text();
+	cr_assert(strstr(text, "  n = 0  (u32)") != NULL, "%s", text);
+	cr_assert(strstr(text, "  s = \"\"  (string)") != NULL, "%s", text);
+	cr_assert(strstr(text, "  a = \"\"  (ipv4)") != NULL, "%s", text);
+}
+
+Test(dump, unset_addresses_round_trip)
+{
+	cr_assert_eq(set("server.ip="), 0, "%s", err);
+	cr_assert_eq(cfg.ip.family, SHOAL_AF_NONE);
+	cr_assert_eq(set("client.src="), 0, "%s", err);
+	cr_assert_eq(cfg.src.count, 0);
+	cr_assert_eq(set("client.local="), 0, "%s", err);
+	round_trip(&cfg);
+	cr_assert_eq(set("server.ip=0.0.0.0"), 0, "%s", err);
+	cr_assert_eq(cfg.ip.family, SHOAL_AF_INET, "0.0.0.0 is an address");
+	round_trip(&cfg);
+}
