@@ -193,12 +193,61 @@ worker_tcp_create(struct shoal_stack *st, struct shoal_worker *w)
 		tc.mss = mss_max;
 	tc.output = stack_tcp_output;
 	tc.output_ctx = w;
+	if (st->steer != NULL || st->nb_workers > 1) {
+		/* Active opens pick ports whose replies hash back here. */
+		tc.port_ok = rss_port_ok_cb;
+		tc.port_ok_ctx = w->port_ctx;
+	}
 	w->tcp = shoal_tcp_create(&tc, shoal_now_ns());
 	if (w->tcp == NULL) {
 		STACK_LOG(ERR, "worker %u: no TCP engine: %s\n", w->id,
 			  rte_strerror(rte_errno));
 		return -rte_errno;
 	}
+	return 0;
+}
+
+/* Several workers: learn how the first port spreads flows (its RSS key
+ * and RETA, or the software equivalent) and create the rings that carry
+ * a packet to its owner when a port cannot steer it there itself. */
+static int
+stack_setup_sharding(struct shoal_stack *st)
+{
+	char prefix[32];
+	static unsigned int seq;
+	int ret;
+
+	st->ifaces[0].nb_queues = st->ifaces[0].nb_queues ?
+		st->ifaces[0].nb_queues : 1;
+	if (st->nb_workers < 2)
+		return rss_map_init(&st->rss, shoal_rss_key,
+				    sizeof(shoal_rss_key), 1);
+	ret = rss_map_from_port(&st->rss, st->ifaces[0].port_id,
+				st->nb_workers);
+	if (ret != 0) {
+		STACK_LOG(WARNING, "port %u: its RSS cannot be followed in "
+			  "software (%s): steering every flow in software\n",
+			  st->ifaces[0].port_id, strerror(-ret));
+		for (unsigned int i = 0; i < st->nb_ifaces; i++)
+			st->ifaces[i].rss = false;
+		ret = rss_map_init(&st->rss, shoal_rss_key,
+				   sizeof(shoal_rss_key), st->nb_workers);
+		if (ret != 0)
+			return ret;
+	}
+	snprintf(prefix, sizeof(prefix), "shoal_st%u",
+		 __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+	st->steer = steer_create(st->nb_workers, 1024, SOCKET_ID_ANY, prefix);
+	if (st->steer == NULL) {
+		STACK_LOG(ERR, "steering rings: %s\n", rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < st->nb_ifaces; i++)
+		STACK_LOG(INFO, "port %u: %s\n", st->ifaces[i].port_id,
+			  st->ifaces[i].rss ?
+			  "hardware RSS steers flows to their workers" :
+			  "software steering: packets hashed and handed to "
+			  "their owner through rings");
 	return 0;
 }
 
@@ -240,6 +289,15 @@ worker_create(struct shoal_stack *st, unsigned int id, unsigned int lcore)
 			  st->conf.nb_mbufs, rte_strerror(rte_errno));
 		goto fail;
 	}
+	w->arp_owner = id == 0;
+	w->steer_to = rte_zmalloc_socket("shoal_steer_to",
+			sizeof(*w->steer_to) * st->nb_workers, 0, socket);
+	w->port_ctx = rte_zmalloc_socket("shoal_port_ctx",
+			sizeof(*w->port_ctx), 0, socket);
+	if (w->steer_to == NULL || w->port_ctx == NULL)
+		goto fail;
+	w->port_ctx->map = &st->rss;
+	w->port_ctx->worker = id;
 	w->neigh = neigh_table_create(st->conf.neigh_entries,
 				      st->conf.neigh_reachable_ns, socket);
 	if (w->neigh == NULL)
@@ -248,6 +306,8 @@ worker_create(struct shoal_stack *st, unsigned int id, unsigned int lcore)
 fail:
 	neigh_table_free(w->neigh);
 	rte_mempool_free(w->pool);
+	rte_free(w->steer_to);
+	rte_free(w->port_ctx);
 	rte_free(w);
 	return NULL;
 }
@@ -289,6 +349,8 @@ worker_free(struct shoal_worker *w)
 	shoal_capture_close(w->cap);
 	neigh_table_free(w->neigh);
 	rte_mempool_free(w->pool);
+	rte_free(w->steer_to);
+	rte_free(w->port_ctx);
 	rte_free(w);
 }
 
@@ -405,6 +467,8 @@ shoal_init(const struct shoal_conf *conf)
 		}
 		iface_set_addresses(&st->ifaces[i], conf);
 	}
+	if (stack_setup_sharding(st) != 0)
+		goto fail;
 	if (stack_create_tcp(st) != 0)
 		goto fail;
 	if (stack_open_captures(st) != 0) {
@@ -538,6 +602,90 @@ shoal_poll(struct shoal_worker *w, uint64_t now_ns)
 	worker_poll(w, now_ns);
 }
 
+/* ARP teaches every worker: the owner (worker 0) answers, and hands a
+ * copy of each ARP frame to the others so their neighbour tables learn
+ * the same MACs without sharing a table. */
+static void
+worker_fan_out_arp(struct shoal_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct shoal_stack *st = w->stack;
+
+	for (uint16_t i = 0; i < n; i++) {
+		const struct rte_ether_hdr *eth;
+
+		if (w->ifaces[0].l3 || rte_pktmbuf_data_len(pkts[i]) < sizeof(*eth))
+			continue;
+		eth = rte_pktmbuf_mtod(pkts[i], const struct rte_ether_hdr *);
+		if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))
+			continue;
+		for (unsigned int j = 0; j < st->nb_workers; j++) {
+			struct rte_mbuf *c;
+
+			if (j == w->id)
+				continue;
+			c = rte_pktmbuf_copy(pkts[i], w->pool, 0, UINT32_MAX);
+			if (c == NULL) {
+				w->stats.drops[SHOAL_DROP_NO_MBUF]++;
+				continue;
+			}
+			steer_send_batch(st->steer, w->id, j, &c, 1);
+		}
+	}
+}
+
+/* One RX burst from @p ifc. When the port cannot steer flows to their
+ * owners (no RSS, or the peer chose the queue), the burst is split by
+ * owner and the others' packets go through the rings. */
+static uint16_t
+worker_rx(struct shoal_worker *w, struct shoal_iface *ifc,
+	  struct rte_mbuf **pkts)
+{
+	struct shoal_stack *st = w->stack;
+	struct rte_mbuf *kept[SHOAL_RX_BURST];
+	uint16_t n = rte_eth_rx_burst(ifc->port_id, w->queue, pkts,
+				      SHOAL_RX_BURST);
+	int k;
+
+	if (n == 0)
+		return 0;
+	if (st->steer == NULL) {
+		shoal_input(w, pkts, n, w->now_ns);
+		return n;
+	}
+	if (ifc->rss) {
+		k = n;
+		memcpy(kept, pkts, n * sizeof(*pkts));
+	} else {
+		k = rss_classify_burst(&st->rss, w->id, pkts, n, ifc->l3,
+				       kept, w->steer_to);
+		for (unsigned int j = 0; j < st->nb_workers; j++)
+			if (w->steer_to[j].n != 0)
+				steer_send_batch(st->steer, w->id, j,
+						 w->steer_to[j].pkts,
+						 w->steer_to[j].n);
+	}
+	if (k > 0) {
+		if (w->arp_owner)
+			worker_fan_out_arp(w, kept, k);
+		shoal_input(w, kept, k, w->now_ns);
+	}
+	return n;
+}
+
+/* Packets other workers handed to this one. */
+static uint16_t
+worker_rx_steered(struct shoal_worker *w, struct rte_mbuf **pkts)
+{
+	uint16_t n = steer_recv(w->stack->steer, w->id, pkts, SHOAL_RX_BURST);
+
+	if (n == 0)
+		return 0;
+	if (w->arp_owner)
+		worker_fan_out_arp(w, pkts, n);
+	shoal_input(w, pkts, n, w->now_ns);
+	return n;
+}
+
 static int
 worker_main(void *arg)
 {
@@ -559,14 +707,10 @@ worker_main(void *arg)
 		uint16_t total = 0;
 
 		w->now_ns = shoal_now_ns();
-		for (unsigned int i = 0; i < w->nb_ifaces; i++) {
-			uint16_t n = rte_eth_rx_burst(w->ifaces[i].port_id,
-						      w->queue, pkts,
-						      SHOAL_RX_BURST);
-			if (n != 0)
-				shoal_input(w, pkts, n, w->now_ns);
-			total += n;
-		}
+		for (unsigned int i = 0; i < w->nb_ifaces; i++)
+			total += worker_rx(w, &w->ifaces[i], pkts);
+		if (st->steer != NULL)
+			total += worker_rx_steered(w, pkts);
 		total += worker_poll(w, w->now_ns);
 
 		if (total != 0) {
@@ -650,6 +794,7 @@ shoal_free(struct shoal_stack *st)
 	if (!st->embedded)
 		for (unsigned int i = 0; i < st->nb_ifaces; i++)
 			port_close(st->ifaces[i].port_id);
+	steer_free(st->steer);
 	rte_free(st->pub);
 	rte_free(st);
 }

@@ -7,6 +7,8 @@
 #include <rte_seqcount.h>
 
 #include <shoal/shoal.h>
+#include "rss/rss.h"
+#include "rss/steer.h"
 #include "stack/worker.h"
 
 /* What a worker publishes for the control plane every few milliseconds:
@@ -27,6 +29,11 @@ struct shoal_stack {
 	struct shoal_worker *workers[RTE_MAX_LCORE];
 	struct worker_pub *pub;		/* [nb_workers] */
 	struct shoal_app app;
+	/* Sharding: who owns a flow (the ports' RSS, or the same hash in
+	 * software) and the rings that carry a packet to its owner when the
+	 * port delivered it elsewhere. steer is NULL with one worker. */
+	struct rss_map rss;
+	struct steer *steer;
 	bool quit;			/* atomic: set by shoal_stop */
 	bool launched;
 	bool embedded;

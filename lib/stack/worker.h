@@ -25,6 +25,8 @@ struct shoal_stack;
 struct shoal_capture;
 struct neigh_table;
 struct shoal_tcp;
+struct rss_batch;
+struct rss_port_ctx;
 
 /* One port as the stack sees it: its link type, addresses and offloads. */
 struct shoal_iface {
@@ -71,6 +73,11 @@ struct shoal_worker {
 	uint16_t tcp_n;
 	struct rte_mbuf *tcp_segs[SHOAL_RX_BURST];
 	struct shoal_endpoints tcp_eps[SHOAL_RX_BURST];
+
+	/* sharding (several workers only) */
+	bool arp_owner;			/* answers ARP; others only learn */
+	struct rss_batch *steer_to;	/* [nb_workers] per-burst batches */
+	struct rss_port_ctx *port_ctx;	/* the TCP engine's port_ok context */
 
 	/* cold */
 	unsigned int id;		/* 0 .. nb_workers - 1 */
