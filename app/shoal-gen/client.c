@@ -160,7 +160,7 @@ response_done(struct gen_conn *gc, bool keep_alive)
 	const struct gen_conf *c = gw->conf;
 
 	gw->cnt.responses_rx++;
-	hist_record(&gw->h[GEN_H_RR], gw->now - gc->t_sched);
+	hist_record(&gw->h[GEN_H_RR], gen_since(gw, gc->t_sched));
 	gc->done++;
 	if (gw->draining || !keep_alive || gc->peer_done ||
 	    (c->requests && gc->done >= c->requests)) {
@@ -168,13 +168,17 @@ response_done(struct gen_conn *gc, bool keep_alive)
 		return;
 	}
 	if (c->think == 0) {
-		gc->t_sched = gw->now;
+		gc->t_sched = gen_now(gw);
 		send_request(gc);
 		return;
 	}
+	gc->t_sched = gen_now(gw) + c->think;
+	if (gw->think_n == gw->think_size) {
+		send_request(gc);	/* cannot happen with 2 per context */
+		return;
+	}
 	gc->state = CS_THINK;
-	gc->t_sched = gw->now + c->think;
-	gw->think[(gw->think_head + gw->think_n) % gw->nb_conns] =
+	gw->think[(gw->think_head + gw->think_n) % gw->think_size] =
 		(struct gen_think){ gc->idx, gc->gen };
 	gw->think_n++;
 }
@@ -271,7 +275,7 @@ client_connected(struct shoal_conn *c, void *ctx)
 	gc->established = true;
 	gw->established++;
 	gw->cnt.conn_established++;
-	hist_record(&gw->h[GEN_H_CONNECT], gw->now - gc->t_sched);
+	hist_record(&gw->h[GEN_H_CONNECT], gen_since(gw, gc->t_sched));
 	gc->id = pattern_conn_id(ep->local.v4, ep->lport, ep->remote.v4,
 				 ep->rport);
 	if (conf->tcp_nodelay)
@@ -285,12 +289,12 @@ client_connected(struct shoal_conn *c, void *ctx)
 	if (conf->profile != GEN_PROFILE_BULK) {
 		/* the first request is due now: the connect time was the
 		 * connection's, not the request's */
-		gc->t_sched = gw->now;
+		gc->t_sched = gen_now(gw);
 		send_request(gc);
 		return;
 	}
 	gc->state = CS_ACTIVE;
-	gc->t_sched = gw->now;
+	gc->t_sched = gen_now(gw);
 	if (conf->bulk_dir != GEN_BULK_DOWNLOAD) {
 		gc->src = SRC_PATTERN;
 		gc->tx_goal = conf->bulk_bytes ? conf->bulk_bytes : UINT64_MAX;
@@ -313,7 +317,7 @@ client_recv(struct shoal_conn *c, void *ctx, struct rte_mbuf *m)
 	}
 	if (!gc->got_first) {
 		gc->got_first = true;
-		hist_record(&gw->h[GEN_H_TTFB], gw->now - gc->t_sched);
+		hist_record(&gw->h[GEN_H_TTFB], gen_since(gw, gc->t_sched));
 	}
 	switch (conf->profile) {
 	case GEN_PROFILE_HTTP:
@@ -436,9 +440,9 @@ client_poll(struct gen_worker *gw)
 		struct gen_conn *gc = &gw->conns[t.idx];
 
 		if (gc->gen == t.gen && gc->state == CS_THINK &&
-		    gc->t_sched > gw->now)
+		    gc->t_sched > gen_now(gw))
 			break;
-		gw->think_head = (gw->think_head + 1) % gw->nb_conns;
+		gw->think_head = (gw->think_head + 1) % gw->think_size;
 		gw->think_n--;
 		if (gc->gen != t.gen || gc->state != CS_THINK)
 			continue;	/* closed meanwhile */
@@ -450,12 +454,12 @@ client_poll(struct gen_worker *gw)
 		return work;
 	want = RTE_MIN(gw->concurrency - gw->client_active, gw->to_open);
 	want = RTE_MIN(want, (uint64_t)GEN_OPEN_BATCH);
-	n = pace_take(&gw->pace, gw->now, want);
+	n = pace_take(&gw->pace, gen_now(gw), want);
 	gw->cnt.pace_skipped = gw->pace.skipped;
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t due = c->cps > 0 ?
 			pace_due_ns(&gw->pace, gw->pace.taken - n + 1 + i) :
-			gw->now;
+			gen_now(gw);
 
 		open_one(gw, due);
 	}

@@ -167,34 +167,3 @@ gen_conf_check(const struct gen_conf *c, char *err, size_t errlen)
 	}
 	return 0;
 }
-
-void
-gen_conf_to_stack(const struct gen_conf *c, struct shoal_conf *sc)
-{
-	shoal_conf_init(sc);
-	sc->ip = c->ip.addr.v4;
-	sc->prefix_len = c->ip.len;
-	sc->ip_count = c->ip_count;
-	if (c->gw.family == SHOAL_AF_INET)
-		sc->gw = c->gw.v4;
-	sc->mtu = c->mtu;
-	sc->capture = c->capture[0] ? c->capture : NULL;
-	sc->poll = c->poll == GEN_POLL_BUSY ? SHOAL_POLL_BUSY : SHOAL_POLL_IDLE;
-	sc->no_offload = c->no_offload;
-	sc->main_is_worker = c->main_is_worker;
-	sc->nb_mbufs = c->mbufs;
-	sc->nb_rxd = c->rxd;
-	sc->nb_txd = c->txd;
-	if (c->tcp_max_conns)
-		sc->tcp.max_conns = c->tcp_max_conns;
-	if (c->tcp_sndbuf)
-		sc->tcp.sndbuf = (uint32_t)c->tcp_sndbuf;
-	if (c->tcp_rcvbuf)
-		sc->tcp.rcvbuf = (uint32_t)c->tcp_rcvbuf;
-	if (c->tcp_mss)
-		sc->tcp.mss = c->tcp_mss;
-	if (c->tcp_msl)
-		sc->tcp.msl_ns = c->tcp_msl;
-	sc->tcp.cc = c->tcp_cc == GEN_CC_NEWRENO ? SHOAL_TCP_CC_NEWRENO :
-		SHOAL_TCP_CC_CUBIC;
-}

@@ -284,8 +284,7 @@ gen_worker_init(struct shoal_worker *w, void *ctx)
 	gw->w = w;
 	gw->tcp = shoal_worker_tcp(w);
 	gw->id = id;
-	gw->now = shoal_worker_now(w);
-	gw->pool = w->pool;
+		gw->pool = w->pool;
 	for (int k = 0; k < GEN_H_MAX; k++)
 		hist_reset(&gw->h[k]);
 	if (gw->tcp == NULL) {
@@ -298,7 +297,10 @@ gen_worker_init(struct shoal_worker *w, void *ctx)
 		nb += conf->server_max_conns;
 	/* Plain heap, first touched here: local to this lcore's socket. */
 	gw->conns = calloc(nb, sizeof(*gw->conns));
-	gw->think = calloc(nb, sizeof(*gw->think));
+	/* A context can be queued again after a reuse while its stale
+	 * entry still waits: room for two entries each. */
+	gw->think_size = 2 * nb;
+	gw->think = calloc(gw->think_size, sizeof(*gw->think));
 	gw->fill = malloc(GEN_CHUNK);
 	gw->scratch = malloc(GEN_CHUNK);
 	if (gw->conns == NULL || gw->think == NULL || gw->fill == NULL ||
@@ -317,9 +319,9 @@ gen_worker_init(struct shoal_worker *w, void *ctx)
 		goto fail;
 	if (gen_is_client(conf) && (ret = client_init(gw)) != 0)
 		goto fail;
-	g->workers[id] = gw;
+	__atomic_store_n(&g->workers[id], gw, __ATOMIC_RELEASE);
 	gen_publish(gw);
-	gw->next_publish = gw->now + GEN_PUBLISH_NS;
+	gw->next_publish = gen_now(gw) + GEN_PUBLISH_NS;
 	return 0;
 fail:
 	free(gw->conns);
@@ -339,7 +341,6 @@ gen_worker_poll(struct shoal_worker *w, void *ctx, uint64_t now_ns)
 
 	if (unlikely(gw == NULL))
 		return 0;
-	gw->now = now_ns;
 	if (unlikely(!gw->draining &&
 		     __atomic_load_n(&g->phase, __ATOMIC_RELAXED) == GEN_DRAIN)) {
 		gw->draining = true;
@@ -366,7 +367,6 @@ gen_worker_fini(struct shoal_worker *w, void *ctx)
 
 	if (gw == NULL)
 		return;
-	gw->now = shoal_worker_now(w);
 	gw->draining = true;
 	/* What the drain did not close is reset now, and said so. */
 	for (uint32_t i = 0; i < gw->nb_conns; i++) {

@@ -106,9 +106,6 @@ extern const char *const gen_profile_names[];	/* by enum gen_profile */
 /* Cross-key checks after parsing; 0 or -EINVAL with a message in err. */
 int gen_conf_check(const struct gen_conf *c, char *err, size_t errlen);
 
-/* Fill the stack configuration from @p c. */
-void gen_conf_to_stack(const struct gen_conf *c, struct shoal_conf *sc);
-
 static inline bool
 gen_is_client(const struct gen_conf *c)
 {

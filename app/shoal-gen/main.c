@@ -1,35 +1,46 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * shoal-gen: the load generator and responder. Today it brings up the
- * stack on the ports the EAL created and answers ARP and ping, printing
- * live counters once a second and a summary on exit; the TCP profiles
- * (http, rr, bulk, echo) build on this loop.
+ * shoal-gen: the stateful load generator and responder.
  *
- *   shoal-gen [EAL options] -- --ip 198.18.0.2/24 [options]
+ *   shoal-gen [EAL options] -- [--config FILE] [section.key=value ...]
+ *
+ * main() does the EAL, the configuration and the stack; the workers run
+ * the profiles (gen.c, client.c, server.c); a control loop on the main
+ * lcore (or on a thread of its own when the main lcore is a worker too)
+ * prints the live figures, ends the run, drains it, and the summary
+ * follows (report.c). Without a TCP profile to run (role server and no
+ * client) it still answers ARP and ping, as it always did.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
-#include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
 
 #include <shoal/shoal.h>
-#include "stats/stats.h"
+#include "gen.h"
+#include "report.h"
+
+/* How often the control loop wakes to look for the end of the run. */
+#define TICK_NS (50ULL * 1000 * 1000)
 
 static struct shoal_stack *stack;
+static volatile sig_atomic_t signals;
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
-	if (stack != NULL)
+	/* The first asks for a graceful end; the second stops at once. */
+	if (++signals > 1 && stack != NULL)
 		shoal_stop(stack);
 }
 
@@ -37,205 +48,323 @@ static void
 usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-"usage: %s [EAL options] -- [options]\n"
+"usage: %s [EAL options] -- [--config FILE] [section.key=value | --key value]...\n"
 "\n"
-"  --ip ADDR/LEN        local IPv4 address and on-link prefix (required)\n"
-"  --ip-count N         answer for N consecutive addresses from ADDR (1)\n"
-"  --gw ADDR            default gateway (none)\n"
-"  --mtu N              port MTU (the port's own)\n"
-"  --capture FILE       write every received and sent packet to FILE (pcap,\n"
-"                       ns timestamps); worker N>0 writes FILE.wN\n"
-"  --duration SECONDS   stop after this long (0: until SIGINT/SIGTERM) (0)\n"
-"  --poll idle|busy     idle backs off when nothing arrives; busy spins (idle)\n"
-"  --no-offload         ignore the ports' checksum offloads\n"
-"  --quiet              no live figures, only the summary\n"
-"  --help               this text\n"
+"Every key below can be set in an INI file (--config FILE, [section] key = value),\n"
+"as section.key=value, or as --key value when the name is unique; later ones win.\n"
 "\n"
-"Example (TAP port; run inside a network namespace you created):\n"
-"  %s --no-pci --no-huge -m 512 --vdev=net_tap0,iface=shoal0 -- \\\n"
-"      --ip 198.18.0.2/24\n", prog, prog);
+"Examples (run inside a network namespace you created; see conf/):\n"
+"  server: %s --no-pci --no-huge -m 1024 -l 0,1 --file-prefix srv \\\n"
+"      --vdev net_vhost0,iface=/var/tmp/shoal/vhost.sock,queues=1 -- \\\n"
+"      --config conf/http-cps-server.ini\n"
+"  client: %s --no-pci --no-huge -m 1024 -l 2,3 --file-prefix cli \\\n"
+"      --vdev net_virtio_user0,path=/var/tmp/shoal/vhost.sock,queues=1 -- \\\n"
+"      --config conf/http-cps-client.ini --duration 10 --json run.json\n"
+"\n", prog, prog, prog);
+	shoal_cfg_help(f, gen_schema);
 }
 
-static int
-parse_prefix(const char *s, rte_be32_t *ip, uint8_t *len)
+static uint64_t
+now_ns(void)
 {
-	char buf[64], *slash;
-	struct in_addr a;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	slash = strchr(buf, '/');
-	*len = 32;
-	if (slash != NULL) {
-		char *end;
-		long l = strtol(slash + 1, &end, 10);
-
-		if (*end != '\0' || l < 0 || l > 32)
-			return -EINVAL;
-		*len = (uint8_t)l;
-		*slash = '\0';
-	}
-	if (inet_pton(AF_INET, buf, &a) != 1)
-		return -EINVAL;
-	*ip = a.s_addr;
-	return 0;
+	return shoal_now_ns();
 }
 
 static void
-print_live(const struct shoal_stats *now, const struct shoal_stats *prev,
-	   unsigned int sec)
+sleep_ns(uint64_t ns)
 {
-	if (sec % 20 == 0)
-		printf("%6s %10s %10s %8s %8s %8s %8s %8s\n", "sec",
-		       "rx pkts/s", "tx pkts/s", "arp rx", "arp tx",
-		       "echo", "drops", "");
-	printf("%6u %10" PRIu64 " %10" PRIu64 " %8" PRIu64 " %8" PRIu64
-	       " %8" PRIu64 " %8" PRIu64 "\n", sec,
-	       now->rx_packets - prev->rx_packets,
-	       now->tx_packets - prev->tx_packets,
-	       now->arp_rx_requests + now->arp_rx_replies,
-	       now->arp_tx_requests + now->arp_tx_replies +
-	       now->arp_tx_gratuitous,
-	       now->icmp_echo_replies, shoal_stats_total_drops(now));
+	struct timespec ts = { (time_t)(ns / 1000000000),
+			       (long)(ns % 1000000000) };
+
+	nanosleep(&ts, NULL);
+}
+
+struct control {
+	struct gen *g;
+	const struct gen_conf *conf;
+	uint64_t start_ns;
+	uint64_t run_ns;	/* from start to the drain */
+	struct report_snap *prev, *cur;
+	bool init_failed;
+};
+
+/* Wait for every worker's init (listeners open) before saying "ready". */
+static bool
+wait_workers(struct control *ctl)
+{
+	uint64_t deadline = now_ns() + 10ULL * 1000000000;
+
+	while (now_ns() < deadline && !shoal_stopping(stack)) {
+		unsigned int n = 0;
+
+		for (unsigned int i = 0; i < ctl->g->nb_workers; i++)
+			n += __atomic_load_n(&ctl->g->workers[i], __ATOMIC_ACQUIRE) != NULL;
+		if (n == ctl->g->nb_workers)
+			return true;
+		sleep_ns(1000000);
+	}
+	return false;
+}
+
+static bool
+run_over(struct control *ctl, uint64_t t)
+{
+	const struct gen_conf *c = ctl->conf;
+
+	if (signals || shoal_stopping(stack))
+		return true;
+	if (c->duration && t - ctl->start_ns >= c->duration)
+		return true;
+	/* a client with a connection count is done when they all are */
+	if (c->role == GEN_ROLE_CLIENT && c->connections) {
+		static struct gen_pub sum;
+
+		gen_pub_sum(ctl->g, &sum);
+		return sum.client_done;
+	}
+	return false;
+}
+
+static void
+tick_live(struct control *ctl, uint64_t t)
+{
+	struct report_snap *tmp;
+
+	report_snap(ctl->g, ctl->cur);
+	if (!ctl->conf->quiet)
+		report_live(stdout, ctl->conf, ctl->cur, ctl->prev,
+			    t - ctl->start_ns);
+	tmp = ctl->prev;
+	ctl->prev = ctl->cur;
+	ctl->cur = tmp;
+}
+
+/* The control loop: live figures, the end of the run, the drain. */
+static void *
+control_run(void *arg)
+{
+	struct control *ctl = arg;
+	const struct gen_conf *c = ctl->conf;
+	uint64_t next, t, drain_end;
+
+	if (!wait_workers(ctl)) {
+		ctl->init_failed = true;
+		shoal_stop(stack);
+		return NULL;
+	}
+	printf("shoal-gen: ready (%u worker%s)\n", ctl->g->nb_workers,
+	       ctl->g->nb_workers > 1 ? "s" : "");
 	fflush(stdout);
+	ctl->start_ns = now_ns();
+	report_snap(ctl->g, ctl->prev);
+	next = ctl->start_ns + c->interval;
+	for (;;) {
+		t = now_ns();
+		if (run_over(ctl, t))
+			break;
+		if (t >= next) {
+			tick_live(ctl, t);
+			next += c->interval;
+			continue;
+		}
+		sleep_ns(RTE_MIN(next - t, TICK_NS));
+	}
+	ctl->run_ns = now_ns() - ctl->start_ns;
+
+	/* Drain: no new connections, open ones close gracefully. */
+	__atomic_store_n(&ctl->g->phase, GEN_DRAIN, __ATOMIC_RELAXED);
+	drain_end = now_ns() + c->drain;
+	while (!shoal_stopping(stack) && (t = now_ns()) < drain_end) {
+		static struct gen_pub sum;
+
+		gen_pub_sum(ctl->g, &sum);
+		if (sum.active == 0)
+			break;
+		sleep_ns(10 * 1000 * 1000);
+	}
+	shoal_stop(stack);
+	return NULL;
+}
+
+/* The stack's configuration from ours. */
+static void
+gen_conf_to_stack(const struct gen_conf *c, struct shoal_conf *sc)
+{
+	shoal_conf_init(sc);
+	sc->ip = c->ip.addr.v4;
+	sc->prefix_len = c->ip.len;
+	sc->ip_count = c->ip_count;
+	if (c->gw.family == SHOAL_AF_INET)
+		sc->gw = c->gw.v4;
+	sc->mtu = c->mtu;
+	sc->capture = c->capture[0] ? c->capture : NULL;
+	sc->poll = c->poll == GEN_POLL_BUSY ? SHOAL_POLL_BUSY : SHOAL_POLL_IDLE;
+	sc->no_offload = c->no_offload;
+	sc->main_is_worker = c->main_is_worker;
+	sc->nb_mbufs = c->mbufs;
+	sc->nb_rxd = c->rxd;
+	sc->nb_txd = c->txd;
+	if (c->tcp_max_conns)
+		sc->tcp.max_conns = c->tcp_max_conns;
+	if (c->tcp_sndbuf)
+		sc->tcp.sndbuf = (uint32_t)c->tcp_sndbuf;
+	if (c->tcp_rcvbuf)
+		sc->tcp.rcvbuf = (uint32_t)c->tcp_rcvbuf;
+	if (c->tcp_mss)
+		sc->tcp.mss = c->tcp_mss;
+	if (c->tcp_msl)
+		sc->tcp.msl_ns = c->tcp_msl;
+	sc->tcp.cc = c->tcp_cc == GEN_CC_NEWRENO ? SHOAL_TCP_CC_NEWRENO :
+		SHOAL_TCP_CC_CUBIC;
+}
+
+static int
+parse_config(int argc, char **argv, struct gen_conf *conf)
+{
+	char err[512];
+	int ret;
+
+	ret = shoal_cfg_parse_args(gen_schema, conf, argc, argv, err,
+				   sizeof(err));
+	if (ret == SHOAL_CFG_HELP) {
+		usage(stdout, argv[0]);
+		return 1;
+	}
+	if (ret == 0)
+		ret = gen_conf_check(conf, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "%s: %s\n(--help lists every key)\n", argv[0],
+			err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+summarize(struct control *ctl)
+{
+	const struct gen_conf *c = ctl->conf;
+	char why[1024];
+	bool pass;
+	int ret = 0;
+
+	report_snap(ctl->g, ctl->cur);
+	printf("shoal-gen: summary\n");
+	shoal_dump(stdout, stack);
+	pass = report_pass(c, ctl->cur, ctl->run_ns, why, sizeof(why));
+	report_summary(stdout, c, ctl->cur, ctl->run_ns, pass, why);
+	if (c->json[0] != '\0') {
+		int jr = report_json(c->json, c, ctl->cur, ctl->run_ns,
+				     ctl->g->nb_workers, pass, why);
+
+		if (jr != 0) {
+			fprintf(stderr, "shoal-gen: cannot write %s: %s\n",
+				c->json, strerror(-jr));
+			ret = 1;
+		}
+	}
+	return pass ? ret : 1;
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "ip", required_argument, NULL, 'i' },
-		{ "ip-count", required_argument, NULL, 'n' },
-		{ "gw", required_argument, NULL, 'g' },
-		{ "mtu", required_argument, NULL, 'm' },
-		{ "capture", required_argument, NULL, 'c' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "poll", required_argument, NULL, 'p' },
-		{ "no-offload", no_argument, NULL, 'O' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct shoal_stats prev = { 0 }, cur;
-	struct shoal_conf conf;
-	const char *prog = argv[0];
-	unsigned long duration = 0;
-	bool quiet = false;
-	struct in_addr a;
-	int ret, opt;
+	static struct gen_conf conf;
+	struct shoal_conf sc;
+	struct shoal_app app;
+	struct control ctl;
+	struct gen g;
+	pthread_t ctl_thread;
+	bool ctl_threaded;
+	int ret;
 
+	/* --help needs no EAL (and the EAL would want hugepages for it) */
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout, prog);
+			usage(stdout, argv[0]);
 			return 0;
 		}
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
-		fprintf(stderr, "%s: EAL init failed: %s\n", prog,
+		fprintf(stderr, "%s: EAL init failed: %s\n", argv[0],
 			rte_strerror(rte_errno));
 		return 1;
 	}
 	argc -= ret;
 	argv += ret;
-
-	shoal_conf_init(&conf);
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'i':
-			if (parse_prefix(optarg, &conf.ip, &conf.prefix_len)) {
-				fprintf(stderr, "%s: --ip %s: expected ADDR/LEN, "
-					"e.g. 198.18.0.2/24\n", prog, optarg);
-				return 2;
-			}
-			break;
-		case 'n':
-			conf.ip_count = strtoul(optarg, NULL, 0);
-			break;
-		case 'g':
-			if (inet_pton(AF_INET, optarg, &a) != 1) {
-				fprintf(stderr, "%s: --gw %s: not an IPv4 "
-					"address\n", prog, optarg);
-				return 2;
-			}
-			conf.gw = a.s_addr;
-			break;
-		case 'm':
-			conf.mtu = strtoul(optarg, NULL, 0);
-			break;
-		case 'c':
-			conf.capture = optarg;
-			break;
-		case 'd':
-			duration = strtoul(optarg, NULL, 0);
-			break;
-		case 'p':
-			if (strcmp(optarg, "idle") == 0)
-				conf.poll = SHOAL_POLL_IDLE;
-			else if (strcmp(optarg, "busy") == 0)
-				conf.poll = SHOAL_POLL_BUSY;
-			else {
-				fprintf(stderr, "%s: --poll %s: expected idle "
-					"or busy\n", prog, optarg);
-				return 2;
-			}
-			break;
-		case 'O':
-			conf.no_offload = true;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		default:
-			usage(stderr, prog);
-			return 2;
-		}
-	}
-	if (conf.ip == 0) {
-		fprintf(stderr, "%s: --ip ADDR/LEN is required\n", prog);
-		usage(stderr, prog);
-		return 2;
+	ret = parse_config(argc, argv, &conf);
+	if (ret != 0) {
+		rte_eal_cleanup();
+		return ret > 0 ? 0 : 2;
 	}
 
-	stack = shoal_init(&conf);
+	gen_conf_to_stack(&conf, &sc);
+	stack = shoal_init(&sc);
 	if (stack == NULL) {
-		fprintf(stderr, "%s: cannot start the stack: %s\n", prog,
+		fprintf(stderr, "%s: cannot start the stack: %s\n", argv[0],
 			rte_strerror(rte_errno));
 		rte_eal_cleanup();
 		return 1;
 	}
+
+	memset(&g, 0, sizeof(g));
+	g.conf = &conf;
+	g.stack = stack;
+	g.nb_workers = shoal_nb_workers(stack);
+	g.pub = rte_zmalloc("gen_pub", sizeof(*g.pub) * g.nb_workers,
+			    RTE_CACHE_LINE_SIZE);
+	g.workers = calloc(g.nb_workers, sizeof(*g.workers));
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.g = &g;
+	ctl.conf = &conf;
+	ctl.prev = calloc(1, sizeof(*ctl.prev));
+	ctl.cur = calloc(1, sizeof(*ctl.cur));
+	if (g.pub == NULL || g.workers == NULL || ctl.prev == NULL ||
+	    ctl.cur == NULL) {
+		fprintf(stderr, "%s: out of memory\n", argv[0]);
+		return 1;
+	}
+	for (unsigned int i = 0; i < g.nb_workers; i++)
+		rte_seqcount_init(&g.pub[i].sc);
+	app = (struct shoal_app){
+		.init = gen_worker_init,
+		.poll = gen_worker_poll,
+		.fini = gen_worker_fini,
+		.ctx = &g,
+	};
+	shoal_set_app(stack, &app);
+
 	shoal_dump(stdout, stack);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	printf("shoal-gen: ready (%u worker%s)\n", shoal_nb_workers(stack),
-	       shoal_nb_workers(stack) > 1 ? "s" : "");
-	fflush(stdout);
-
-	/* The main lcore either runs worker 0 (one lcore) or watches. */
-	if (shoal_nb_workers(stack) == 1 && rte_lcore_count() == 1) {
-		/* Only one lcore: a timer thread would need a core we do not
-		 * have, so let SIGALRM end the run. */
-		signal(SIGALRM, on_signal);
-		if (duration)
-			alarm(duration);
-		shoal_launch(stack);
-		shoal_wait(stack);
-	} else {
-		shoal_launch(stack);
-		for (unsigned int sec = 1; !shoal_stopping(stack); sec++) {
-			sleep(1);
-			shoal_stats_read(stack, &cur);
-			if (!quiet)
-				print_live(&cur, &prev, sec);
-			prev = cur;
-			if (duration && sec >= duration)
-				shoal_stop(stack);
+	g.start_ns = shoal_now_ns();
+	if (shoal_launch(stack) != 0) {
+		fprintf(stderr, "%s: cannot launch the workers\n", argv[0]);
+		return 1;
+	}
+	/* A main lcore that runs a worker itself cannot also watch. */
+	ctl_threaded = conf.main_is_worker || rte_lcore_count() == 1;
+	if (ctl_threaded) {
+		if (pthread_create(&ctl_thread, NULL, control_run, &ctl) != 0) {
+			fprintf(stderr, "%s: no control thread\n", argv[0]);
+			shoal_stop(stack);
+			ctl_threaded = false;
 		}
 		shoal_wait(stack);
+		if (ctl_threaded)
+			pthread_join(ctl_thread, NULL);
+	} else {
+		control_run(&ctl);
+		shoal_wait(stack);
 	}
-
-	printf("shoal-gen: summary\n");
-	shoal_dump(stdout, stack);
+	if (ctl.init_failed) {
+		fprintf(stderr, "%s: a worker failed to start its profile\n",
+			argv[0]);
+		ret = 1;
+	} else {
+		ret = summarize(&ctl);
+	}
 	shoal_free(stack);
 	rte_eal_cleanup();
-	return 0;
+	return ret;
 }

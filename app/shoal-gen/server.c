@@ -85,7 +85,7 @@ server_accepted(struct shoal_conn *c, void *ctx)
 	gc->established = true;
 	gw->established++;
 	gw->cnt.conn_accepted++;
-	gc->t_sched = gw->now;
+	gc->t_sched = gen_now(gw);
 	/* the client's view: it is the local end there */
 	gc->id = pattern_conn_id(ep->remote.v4, ep->rport, ep->local.v4,
 				 ep->lport);

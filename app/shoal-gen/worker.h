@@ -80,7 +80,6 @@ struct gen_worker {
 	struct shoal_worker *w;
 	struct shoal_tcp *tcp;
 	unsigned int id;
-	uint64_t now;		/* the worker's clock this loop */
 
 	struct gen_counters cnt;
 	struct hist h[GEN_H_MAX];
@@ -102,7 +101,8 @@ struct gen_worker {
 	uint64_t nb_dst;
 	rte_be32_t src_first;
 	uint32_t src_count;
-	struct gen_think *think;	/* ring of nb_conns entries */
+	struct gen_think *think;	/* ring of think_size entries */
+	uint32_t think_size;
 	uint32_t think_head, think_n;
 	bool draining;
 
@@ -118,6 +118,23 @@ struct gen_worker {
 	uint64_t next_publish;
 	struct rte_mempool *pool;
 };
+
+/* The worker's clock: the time its current poll-loop iteration began,
+ * also inside callbacks run from the RX burst. */
+static inline uint64_t
+gen_now(const struct gen_worker *gw)
+{
+	return shoal_worker_now(gw->w);
+}
+
+/* Time since @p t by the worker's clock (0 if @p t is ahead of it). */
+static inline uint64_t
+gen_since(const struct gen_worker *gw, uint64_t t)
+{
+	uint64_t now = gen_now(gw);
+
+	return now > t ? now - t : 0;
+}
 
 /* Context allocation; NULL when none is left. */
 struct gen_conn *gen_conn_alloc(struct gen_worker *gw, bool client);
