@@ -82,8 +82,10 @@ Test(gen_json, output_is_valid_json_pretty_and_compact)
 {
 	for (int pretty = 0; pretty < 2; pretty++) {
 		write_doc(pretty);
-		cr_expect_eq(json_tool(), 0, "json.tool rejects (pretty=%d)",
-			     pretty);
+		/* python starts slowly here: json.tool once, the value
+		 * check (which parses too) for both */
+		if (pretty)
+			cr_expect_eq(json_tool(), 0, "json.tool rejects it");
 		cr_expect_eq(python_check(
 			"d[\"s\"] == \"quote\\\" back\\\\ nl\\n tab\\t ctl\\x01 utf8 \\xe9\" and "
 			"d[\"big\"] == 2**64-1 and d[\"neg\"] == -5 and "
