@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -882,6 +883,31 @@ shoal_tcp_stats_read(const struct shoal_stack *st, struct shoal_tcp_stats *sum)
 	}
 }
 
+static void
+pub_read(const struct worker_pub *p, struct shoal_stats *stats,
+	 struct shoal_tcp_stats *tcp)
+{
+	uint32_t sn;
+
+	do {
+		sn = rte_seqcount_read_begin(&p->sc);
+		if (stats != NULL)
+			*stats = p->stats;
+		if (tcp != NULL)
+			*tcp = p->tcp;
+	} while (rte_seqcount_read_retry(&p->sc, sn));
+}
+
+int
+shoal_worker_stats_read(const struct shoal_stack *st, unsigned int i,
+			struct shoal_stats *stats, struct shoal_tcp_stats *tcp)
+{
+	if (i >= st->nb_workers)
+		return -EINVAL;
+	pub_read(&st->pub[i], stats, tcp);
+	return 0;
+}
+
 void
 shoal_stats_read(const struct shoal_stack *st, struct shoal_stats *sum)
 {
@@ -917,5 +943,24 @@ shoal_dump(FILE *f, const struct shoal_stack *st)
 		shoal_tcp_stats_read(st, &ts);
 		fprintf(f, "tcp:\n");
 		shoal_tcp_stats_dump(f, &ts, "  ");
+	}
+	if (st->nb_workers < 2)
+		return;
+	/* Per worker: who owned what, and what crossed between workers. */
+	fprintf(f, "workers:\n");
+	for (unsigned int i = 0; i < st->nb_workers; i++) {
+		struct shoal_stats ws;
+		struct shoal_tcp_stats wt = { 0 };
+		struct steer_counters sc;
+
+		pub_read(&st->pub[i], &ws, &wt);
+		steer_counters(st->steer, i, &sc);
+		fprintf(f, "  worker %u lcore %u: rx %" PRIu64 " tx %" PRIu64
+			" tcp_segs_rx %" PRIu64 " passive_opens %" PRIu64
+			" active_opens %" PRIu64 " redirected %" PRIu64
+			" redirect_drops %" PRIu64 " steered_in %" PRIu64 "\n",
+			i, st->workers[i]->lcore, ws.rx_packets, ws.tx_packets,
+			wt.segs_rx, wt.passive_opens, wt.active_opens,
+			sc.redirected, sc.redirect_drops, sc.received);
 	}
 }

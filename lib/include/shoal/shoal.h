@@ -169,6 +169,11 @@ void shoal_stats_read(const struct shoal_stack *st, struct shoal_stats *sum);
 void shoal_tcp_stats_read(const struct shoal_stack *st,
 			  struct shoal_tcp_stats *sum);
 
+/** Counters of worker @p i alone (either pointer may be NULL). */
+int shoal_worker_stats_read(const struct shoal_stack *st, unsigned int i,
+			    struct shoal_stats *stats,
+			    struct shoal_tcp_stats *tcp);
+
 /** Print ports and counters. */
 void shoal_dump(FILE *f, const struct shoal_stack *st);
 
