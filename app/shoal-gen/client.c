@@ -371,8 +371,15 @@ client_peer_closed(struct shoal_conn *c, void *ctx)
 		   gc->state == CS_ACTIVE && !gw->draining) {
 		gw->cnt.fail_protocol++;
 	}
-	/* bulk: the server is done sending (download) or saw our FIN
-	 * (upload); either way the stream is over */
+	if (conf->profile == GEN_PROFILE_BULK) {
+		/* The server is done sending; what we still owe it goes out
+		 * first, unless ours is an endless stream. */
+		if (gc->tx_goal == UINT64_MAX)
+			gc->tx_goal = gc->tx_off;
+		gc->want_close = true;
+		gen_pump(gc);
+		return;
+	}
 	gen_conn_close(gc);
 }
 

@@ -73,6 +73,8 @@ gen_conn_free(struct gen_conn *gc)
 		gw->established--;
 	if (gc->client)
 		gw->client_active--;
+	else
+		gw->server_active--;
 	gc->state = CS_FREE;
 	gc->c = NULL;
 	gc->next_free = gw->free_head;

@@ -74,13 +74,17 @@ server_accepted(struct shoal_conn *c, void *ctx)
 	struct gen_worker *gw = ctx;
 	const struct gen_conf *conf = gw->conf;
 	const struct shoal_endpoints *ep = shoal_conn_endpoints(c);
-	struct gen_conn *gc = gen_conn_alloc(gw, false);
+	struct gen_conn *gc = NULL;
 
+	/* role both shares the contexts: keep the server to its own limit */
+	if (gw->server_active < conf->server_max_conns)
+		gc = gen_conn_alloc(gw, false);
 	if (gc == NULL) {
 		gw->cnt.server_no_ctx++;
 		shoal_abort(c);
 		return;
 	}
+	gw->server_active++;
 	gc->c = c;
 	gc->established = true;
 	gw->established++;

@@ -91,6 +91,9 @@ struct gen_worker {
 	uint32_t nb_conns;
 	uint32_t free_head;	/* UINT32_MAX: none */
 
+	/* server */
+	uint64_t server_active;	/* contexts of accepted connections */
+
 	/* client */
 	struct pace pace;
 	uint32_t concurrency;	/* this worker's share */

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The profiles end to end inside one process: one worker in role "both"
+ * opens connections to its own listeners through tests/gen/fake_tcp.c,
+ * so every exchange of every profile runs on a virtual clock, and the
+ * client's and the server's counters must agree.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+
+#include "fake_tcp.h"
+#include "stack/worker.h"
+#include "worker.h"
+
+#define US 1000ULL
+#define MS (1000 * US)
+
+static struct rte_mempool *pool;
+static struct shoal_worker w;
+static struct gen g;
+static struct gen_conf conf;
+static struct gen_pub pub;
+static struct gen_worker *workers[1];
+
+static void
+setup(void)
+{
+	char prefix[64];
+	char *argv[] = { "test", "--no-huge", "-m", "256", "--no-pci",
+		"--no-shconf", "--no-telemetry", "--log-level=lib.eal:error",
+		"--file-prefix", prefix, NULL };
+
+	snprintf(prefix, sizeof(prefix), "gen-prof-%d", getpid());
+	cr_assert_geq(rte_eal_init(10, argv), 0);
+	pool = rte_pktmbuf_pool_create("fake", 8191, 0, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	cr_assert_not_null(pool);
+	cr_assert_eq(shoal_cfg_defaults(gen_schema, &conf), 0);
+	conf.ip.addr = shoal_addr_v4(htonl(0xc6120001));	/* 198.18.0.1 */
+	conf.ip.len = 24;
+	conf.role = GEN_ROLE_BOTH;
+	conf.server_ip.first = conf.ip.addr;
+	conf.server_ip.count = 1;
+	conf.server_max_conns = 1024;
+	conf.connections = 50;
+	conf.concurrency = 10;
+	conf.requests = 3;
+}
+
+TestSuite(gen_profiles, .init = setup);
+
+static struct gen_worker *
+start(void)
+{
+	g.conf = &conf;
+	g.nb_workers = 1;
+	g.pub = &pub;
+	g.workers = workers;
+	g.start_ns = 0;
+	rte_seqcount_init(&pub.sc);
+	w.now_ns = 1 * US;
+	w.pool = pool;
+	w.id = 0;
+	w.tcp = fake_tcp_init(pool);
+	fake_set_local(conf.ip.addr.v4, 4);
+	cr_assert_eq(gen_worker_init(&w, &g), 0);
+	cr_assert_not_null(workers[0]);
+	return workers[0];
+}
+
+/* Poll every @p step ns and deliver everything, for at most @p polls
+ * polls or until the client has nothing left to do. */
+static void
+run(struct gen_worker *gw, uint64_t step, unsigned int polls)
+{
+	for (unsigned int i = 0; i < polls; i++) {
+		w.now_ns += step;
+		gen_worker_poll(&w, &g, w.now_ns);
+		/* bounded: back-to-back keep-alive never runs dry */
+		fake_step(200000);
+		if (gen_is_client(&conf) && gw->to_open == 0 &&
+		    gw->client_active == 0 && gw->active == 0)
+			return;
+	}
+}
+
+static void
+expect_clean(const struct gen_worker *gw)
+{
+	cr_expect_eq(gen_counters_failures(&gw->cnt), 0,
+		     "failures: reset %lu refused %lu timeout %lu local %lu "
+		     "protocol %lu verify %lu",
+		     gw->cnt.fail_reset, gw->cnt.fail_refused,
+		     gw->cnt.fail_timeout, gw->cnt.fail_local,
+		     gw->cnt.fail_protocol, gw->cnt.fail_verify);
+	cr_expect_eq(gw->active, 0, "%lu contexts still in use", gw->active);
+	cr_expect_eq(gw->established, 0);
+}
+
+Test(gen_profiles, http_keepalive_client_and_server_agree)
+{
+	struct gen_worker *gw = start();
+
+	run(gw, 10 * US, 1000);
+	expect_clean(gw);
+	cr_expect_eq(gw->cnt.conn_attempts, 50);
+	cr_expect_eq(gw->cnt.conn_established, 50);
+	cr_expect_eq(gw->cnt.conn_accepted, 50);
+	cr_expect_eq(gw->cnt.conn_closed, 100, "both ends close: %lu",
+		     gw->cnt.conn_closed);
+	cr_expect_eq(gw->cnt.requests_tx, 150);
+	cr_expect_eq(gw->cnt.requests_rx, 150);
+	cr_expect_eq(gw->cnt.responses_tx, 150);
+	cr_expect_eq(gw->cnt.responses_rx, 150);
+	cr_expect_eq(gw->cnt.resp_2xx, 150);
+	cr_expect_eq(gw->h[GEN_H_CONNECT].total, 50);
+	cr_expect_eq(gw->h[GEN_H_TTFB].total, 150);
+	cr_expect_eq(gw->h[GEN_H_RR].total, 150);
+	cr_expect_eq(fake_stats.resets, 0);
+	/* both directions' payload went through the worker's counters */
+	cr_expect_eq(gw->cnt.app_bytes_tx, gw->cnt.app_bytes_rx);
+	cr_expect_geq(gw->cnt.app_bytes_rx, 150 * (gw->resp_len +
+						   gw->req_close_len));
+}
+
+Test(gen_profiles, http_one_request_per_connection_big_body)
+{
+	struct gen_worker *gw;
+
+	conf.requests = 1;
+	conf.body = 200000;	/* several send-buffer fulls */
+	gw = start();
+	run(gw, 10 * US, 1000);
+	expect_clean(gw);
+	cr_expect_eq(gw->cnt.responses_rx, 50);
+	cr_expect_eq(gw->cnt.resp_2xx, 50);
+	cr_expect_gt(gw->cnt.send_stalls, 0);
+	cr_expect_eq(fake_stats.resets, 0);
+}
+
+Test(gen_profiles, rr_sizes_and_counts)
+{
+	struct gen_worker *gw;
+
+	conf.profile = GEN_PROFILE_RR;
+	conf.requests = 5;
+	conf.rr_request = 100;
+	conf.rr_response = 3000;
+	gw = start();
+	run(gw, 10 * US, 1000);
+	expect_clean(gw);
+	cr_expect_eq(gw->cnt.responses_rx, 250);
+	cr_expect_eq(gw->cnt.requests_rx, 250);
+	cr_expect_eq(gw->cnt.app_bytes_rx, 250 * (100 + 3000));
+}
+
+Test(gen_profiles, echo_checks_every_byte)
+{
+	struct gen_worker *gw;
+
+	conf.profile = GEN_PROFILE_ECHO;
+	conf.requests = 4;
+	conf.echo_size = 5000;
+	gw = start();
+	run(gw, 10 * US, 1000);
+	expect_clean(gw);
+	cr_expect_eq(gw->cnt.responses_rx, 200);
+	cr_expect_eq(gw->cnt.app_bytes_rx, 2 * 200 * 5000);
+}
+
+Test(gen_profiles, echo_finds_a_flipped_byte)
+{
+	struct gen_worker *gw;
+
+	conf.profile = GEN_PROFILE_ECHO;
+	conf.requests = 4;
+	conf.echo_size = 5000;
+	gw = start();
+	fake_corrupt_byte(7777);
+	run(gw, 10 * US, 1000);
+	/* the client aborts: the server end sees a reset */
+	cr_expect_eq(gw->cnt.fail_verify, 1);
+	cr_expect_eq(gw->cnt.fail_reset, 1);
+	cr_expect_eq(gen_counters_failures(&gw->cnt), 2);
+	cr_expect_eq(gw->active, 0);
+}
+
+Test(gen_profiles, bulk_upload_verified_by_the_server)
+{
+	struct gen_worker *gw;
+
+	conf.profile = GEN_PROFILE_BULK;
+	conf.bulk_bytes = 300000;
+	conf.bulk_verify = true;
+	conf.connections = 3;
+	gw = start();
+	run(gw, 10 * US, 1000);
+	expect_clean(gw);
+	cr_expect_eq(gw->cnt.app_bytes_tx, 900000);
+	cr_expect_eq(gw->cnt.app_bytes_rx, 900000);
+	cr_expect_eq(gw->cnt.conn_closed, 6);
+}
+
+Test(gen_profiles, bulk_flipped_byte_is_caught)
+{
+	struct gen_worker *gw;
+
+	conf.profile = GEN_PROFILE_BULK;
+	conf.bulk_bytes = 300000;
+	conf.bulk_verify = true;
+	conf.connections = 3;
+	gw = start();
+	fake_corrupt_byte(123457);
+	run(gw, 10 * US, 1000);
+	cr_expect_eq(gw->cnt.fail_verify, 1);
+	cr_expect_eq(gw->active, 0);
+}
+
+Test(gen_profiles, bulk_both_ways_verified)
+{
+	struct gen_worker *gw;
+
+	conf.profile = GEN_PROFILE_BULK;
+	conf.bulk_dir = GEN_BULK_BOTH;
+	conf.bulk_bytes = 100000;
+	conf.bulk_verify = true;
+	conf.connections = 4;
+	gw = start();
+	run(gw, 10 * US, 1000);
+	expect_clean(gw);
+	cr_expect_eq(gw->cnt.app_bytes_rx, 2 * 4 * 100000);
+}
+
+Test(gen_profiles, drain_closes_endless_keepalive_connections)
+{
+	struct gen_worker *gw;
+
+	conf.requests = 0;	/* no limit */
+	conf.connections = 0;
+	conf.concurrency = 8;
+	conf.think = 50 * US;
+	gw = start();
+	run(gw, 10 * US, 100);
+	cr_expect_eq(gw->client_active, 8);
+	cr_expect_gt(gw->cnt.responses_rx, 8 * 10);
+	__atomic_store_n(&g.phase, GEN_DRAIN, __ATOMIC_RELAXED);
+	run(gw, 10 * US, 100);
+	expect_clean(gw);
+	cr_expect_eq(gw->cnt.conn_closed, 16);
+	cr_expect_eq(gw->cnt.drain_resets, 0);
+	cr_expect_eq(gw->cnt.responses_rx, gw->cnt.requests_tx);
+}
+
+Test(gen_profiles, think_time_is_not_in_the_request_time)
+{
+	struct gen_worker *gw;
+
+	conf.concurrency = 1;
+	conf.connections = 2;
+	conf.think = 1 * MS;
+	gw = start();
+	run(gw, 10 * US, 10000);
+	expect_clean(gw);
+	cr_expect_eq(gw->cnt.responses_rx, 6);
+	/* each answer comes in the poll that sent it */
+	cr_expect_lt(gw->h[GEN_H_RR].max, 20 * US);
+	/* two thinks per connection happened on the virtual clock */
+	cr_expect_geq(w.now_ns, 4 * MS);
+}
+
+Test(gen_profiles, connect_time_counts_from_the_due_time)
+{
+	struct gen_worker *gw;
+
+	/* 1000/s while polling only every 5 ms: connections due 1 ms apart
+	 * are opened late, and the lateness is in their connect time */
+	conf.cps = 1000;
+	conf.burst = 100;
+	conf.connections = 20;
+	conf.concurrency = 100;
+	conf.requests = 1;
+	gw = start();
+	run(gw, 5 * MS, 100);
+	expect_clean(gw);
+	cr_expect_eq(gw->cnt.conn_established, 20);
+	cr_expect_geq(gw->h[GEN_H_CONNECT].max, 4 * MS - 1 * US);
+	cr_expect_leq(gw->h[GEN_H_CONNECT].max, 5 * MS);
+	cr_expect_leq(hist_percentile(&gw->h[GEN_H_CONNECT], 50), 3 * MS);
+	/* 20 connections at 1000/s take 20 ms of virtual time */
+	cr_expect_geq(w.now_ns, 20 * MS);
+}
+
+Test(gen_profiles, refused_connections_are_counted)
+{
+	struct gen_worker *gw;
+
+	conf.server_port.range[0].first = conf.server_port.range[0].last = 81;
+	gw = start();
+	run(gw, 10 * US, 1000);
+	cr_expect_eq(gw->cnt.fail_refused, 50);
+	cr_expect_eq(gw->cnt.conn_established, 0);
+	cr_expect_eq(gw->active, 0);
+}
+
+Test(gen_profiles, server_out_of_contexts_resets_and_counts)
+{
+	struct gen_worker *gw;
+
+	conf.server_max_conns = 3;
+	conf.requests = 0;
+	conf.think = 50 * US;
+	conf.connections = 5;
+	conf.concurrency = 5;
+	gw = start();
+	run(gw, 10 * US, 3);
+	cr_expect_eq(gw->cnt.server_no_ctx, 2);
+	cr_expect_eq(gw->cnt.fail_reset, 2);
+}
