@@ -203,7 +203,7 @@ entry_confirm(struct shoal_worker *w, struct neigh_entry *e,
 
 	rte_ether_addr_copy(mac, &e->mac);
 	e->state = NEIGH_REACHABLE;
-	e->requests = 0;
+	e->retries = 0;
 	e->deadline_ns = w->now_ns + t->reachable_ns;
 	table_due(t, e->deadline_ns);
 }
@@ -255,7 +255,6 @@ neigh_output(struct shoal_worker *w, struct shoal_iface *ifc,
 		w->stats.neigh_added++;
 		e->state = NEIGH_INCOMPLETE;
 		e->ifc = (uint8_t)(ifc - w->ifaces);
-		e->requests = 1;
 		e->deadline_ns = w->now_ns + NEIGH_RETRY_NS;
 		table_due(t, e->deadline_ns);
 		arp_request(w, ifc, nexthop);
@@ -277,8 +276,8 @@ entry_expire(struct shoal_worker *w, struct neigh_entry *e)
 
 	switch (e->state) {
 	case NEIGH_INCOMPLETE:
-		if (e->requests < NEIGH_MAX_REQUESTS) {
-			e->requests++;
+		if (e->retries < NEIGH_MAX_RETRIES) {
+			e->retries++;
 			e->deadline_ns = w->now_ns + NEIGH_RETRY_NS;
 			arp_request(w, &w->ifaces[e->ifc], e->ip);
 			return;

@@ -8,9 +8,9 @@
  * IPv4 address to its MAC through three states:
  *
  *  - INCOMPLETE: an ARP request is out; up to NEIGH_QUEUE_LEN packets wait.
- *    The request is sent NEIGH_MAX_REQUESTS times, NEIGH_RETRY_NS apart;
- *    when the last one goes unanswered the waiting packets are dropped
- *    (NEIGH_UNRESOLVED) and the entry removed.
+ *    The request is retried NEIGH_MAX_RETRIES times, NEIGH_RETRY_NS apart;
+ *    when the last retry goes unanswered too the waiting packets are
+ *    dropped (NEIGH_UNRESOLVED) and the entry removed.
  *  - REACHABLE: the MAC was confirmed by ARP within reachable_ns.
  *  - STALE: older than that. Still used to send, but the first use sends a
  *    fresh request (at most one per NEIGH_RETRY_NS) so a live neighbour
@@ -32,8 +32,8 @@
 
 /** Packets held per unresolved neighbour. */
 #define NEIGH_QUEUE_LEN 4
-/** ARP requests sent for an unresolved neighbour before giving up. */
-#define NEIGH_MAX_REQUESTS 3
+/** ARP request retries for an unresolved neighbour before giving up. */
+#define NEIGH_MAX_RETRIES 3
 /** Interval between those requests. */
 #define NEIGH_RETRY_NS (1000ULL * 1000 * 1000)
 /** net_tick looks at the table at most this often. */
@@ -53,7 +53,7 @@ struct neigh_entry {
 	uint8_t state;			/**< enum neigh_state */
 	uint8_t in_use;
 	uint8_t ifc;			/**< index into the worker's ifaces */
-	uint8_t requests;		/**< ARP requests sent while INCOMPLETE */
+	uint8_t retries;		/**< ARP requests resent while INCOMPLETE */
 	uint8_t nq;			/**< packets queued */
 	uint64_t deadline_ns;		/**< next state change */
 	uint64_t probe_ns;		/**< STALE: next refresh request allowed */

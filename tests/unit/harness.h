@@ -25,7 +25,10 @@
 #define H_POOL_SIZE 1023
 
 /* Addresses (198.18.0.0/15 only). */
-#define H_IP(a, b, c, d) RTE_BE32(RTE_IPV4(a, b, c, d))
+/* RTE_IPV4 shifts a plain int into the sign bit: build it unsigned. */
+#define H_IPH(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
+			   (uint32_t)(c) << 8 | (uint32_t)(d))
+#define H_IP(a, b, c, d) RTE_BE32(H_IPH(a, b, c, d))
 #define H_LOCAL H_IP(198, 18, 0, 1)	/* eth0: .1 .. .4 are ours, /24 */
 #define H_LOCAL_COUNT 4
 #define H_PEER H_IP(198, 18, 0, 20)	/* on-link sender, MAC h_peer_mac */
@@ -55,10 +58,25 @@ extern const struct rte_ether_addr h_mac;	/* eth0's MAC */
 extern const struct rte_ether_addr h_peer_mac;	/* the neighbour's */
 extern const struct rte_ether_addr h_gw_mac;
 
-/* Criterion fixtures: EAL once per process, a fresh worker per test;
- * teardown frees what the test left and checks no mbuf leaked. */
+/* Criterion fixtures: EAL once per process, a fresh worker per test. */
 void h_setup(void);
 void h_teardown(void);
+
+/* End of every test body: free what the test left (TX frames, TCP
+ * segments, the neighbour table and its queues) and fail the test if any
+ * mbuf did not come back. Criterion ignores assertions in .fini, hence
+ * this in the body. */
+void h_finish(void);
+
+/* A Criterion Test whose body is followed by h_finish(). */
+#define HTEST(suite, name, ...) \
+	static void suite##_##name##_body(void); \
+	Test(suite, name, ##__VA_ARGS__) \
+	{ \
+		suite##_##name##_body(); \
+		h_finish(); \
+	} \
+	static void suite##_##name##_body(void)
 
 /* Feed one frame as shoal_input would (counts rx_packets), then flush TX. */
 void h_input(struct rte_mbuf *m);

@@ -36,7 +36,7 @@ expect_reply(unsigned int i, rte_be32_t sip, const struct rte_ether_addr *tha,
 	cr_assert_arr_eq(got, want, n);
 }
 
-Test(arp, request_for_us_gets_exact_reply)
+HTEST(arp, request_for_us_gets_exact_reply)
 {
 	send_arp(1, &h_peer_mac, H_PEER, H_LOCAL);
 	cr_assert_eq(H.tx_n, 1);
@@ -46,7 +46,7 @@ Test(arp, request_for_us_gets_exact_reply)
 	cr_assert_eq(h_total_drops(), 0);
 }
 
-Test(arp, every_local_address_is_answered)
+HTEST(arp, every_local_address_is_answered)
 {
 	for (uint32_t i = 0; i < H_LOCAL_COUNT; i++) {
 		rte_be32_t a = H_IP(198, 18, 0, 1 + i);
@@ -59,7 +59,7 @@ Test(arp, every_local_address_is_answered)
 	cr_assert_eq(h_drops(SHOAL_DROP_ARP_NOT_FOR_US), 1);
 }
 
-Test(arp, padded_request_gets_unpadded_reply)
+HTEST(arp, padded_request_gets_unpadded_reply)
 {
 	uint8_t f[60] = { 0 };
 
@@ -68,7 +68,7 @@ Test(arp, padded_request_gets_unpadded_reply)
 	expect_reply(0, H_LOCAL, &h_peer_mac, H_PEER);
 }
 
-Test(arp, request_for_another_host_is_ignored_and_counted)
+HTEST(arp, request_for_another_host_is_ignored_and_counted)
 {
 	send_arp(1, &h_peer_mac, H_PEER, H_NEIGH);
 	cr_assert_eq(H.tx_n, 0);
@@ -78,7 +78,7 @@ Test(arp, request_for_another_host_is_ignored_and_counted)
 	cr_assert_eq(H.w->stats.arp_rx_requests, 0);
 }
 
-Test(arp, request_for_us_teaches_the_sender)
+HTEST(arp, request_for_us_teaches_the_sender)
 {
 	const struct neigh_entry *e;
 
@@ -90,7 +90,7 @@ Test(arp, request_for_us_teaches_the_sender)
 	cr_assert_eq(H.w->stats.neigh_added, 1);
 }
 
-Test(arp, reply_for_us_is_learnt_and_consumed)
+HTEST(arp, reply_for_us_is_learnt_and_consumed)
 {
 	const struct neigh_entry *e;
 
@@ -102,7 +102,7 @@ Test(arp, reply_for_us_is_learnt_and_consumed)
 	cr_assert(rte_is_same_ether_addr(&e->mac, &h_peer_mac));
 }
 
-Test(arp, known_sender_is_merged_even_when_not_for_us)
+HTEST(arp, known_sender_is_merged_even_when_not_for_us)
 {
 	const struct neigh_entry *e;
 
@@ -115,7 +115,7 @@ Test(arp, known_sender_is_merged_even_when_not_for_us)
 	cr_assert_eq(H.tx_n, 0);
 }
 
-Test(arp, probe_with_zero_sender_is_answered_not_learnt)
+HTEST(arp, probe_with_zero_sender_is_answered_not_learnt)
 {
 	/* RFC 5227 probe: sender address 0.0.0.0 */
 	send_arp(1, &h_peer_mac, 0, H_LOCAL);
@@ -137,13 +137,13 @@ bad_format(unsigned int byte, uint8_t value)
 	cr_assert_eq(neigh_count(H.w->neigh), 0);
 }
 
-Test(arp, bad_hardware_type_dropped) { bad_format(1, 6); }
-Test(arp, bad_protocol_type_dropped) { bad_format(2, 0x86); }
-Test(arp, bad_hardware_length_dropped) { bad_format(4, 8); }
-Test(arp, bad_protocol_length_dropped) { bad_format(5, 16); }
-Test(arp, bad_opcode_dropped) { bad_format(7, 3); }
+HTEST(arp, bad_hardware_type_dropped) { bad_format(1, 6); }
+HTEST(arp, bad_protocol_type_dropped) { bad_format(2, 0x86); }
+HTEST(arp, bad_hardware_length_dropped) { bad_format(4, 8); }
+HTEST(arp, bad_protocol_length_dropped) { bad_format(5, 16); }
+HTEST(arp, bad_opcode_dropped) { bad_format(7, 3); }
 
-Test(arp, multicast_sender_mac_dropped)
+HTEST(arp, multicast_sender_mac_dropped)
 {
 	static const struct rte_ether_addr mc = {{ 0x01, 0, 0x5e, 0, 0, 1 }};
 
@@ -152,7 +152,7 @@ Test(arp, multicast_sender_mac_dropped)
 	cr_assert_eq(H.tx_n, 0);
 }
 
-Test(arp, truncated_dropped)
+HTEST(arp, truncated_dropped)
 {
 	uint8_t f[64];
 
@@ -162,7 +162,7 @@ Test(arp, truncated_dropped)
 	cr_assert_eq(H.tx_n, 0);
 }
 
-Test(arp, frame_to_another_mac_dropped)
+HTEST(arp, frame_to_another_mac_dropped)
 {
 	uint8_t f[64];
 	uint32_t n = h_frame_arp(f, &other_mac, 1, &h_peer_mac, H_PEER, NULL,
@@ -173,7 +173,7 @@ Test(arp, frame_to_another_mac_dropped)
 	cr_assert_eq(H.tx_n, 0);
 }
 
-Test(arp, announce_every_local_address)
+HTEST(arp, announce_every_local_address)
 {
 	arp_announce(H.w, &H.ifaces[0]);
 	worker_tx_flush(H.w);
@@ -190,7 +190,7 @@ Test(arp, announce_every_local_address)
 	}
 }
 
-Test(arp, announce_is_capped)
+HTEST(arp, announce_is_capped)
 {
 	H.ifaces[0].ip_count = 1000;
 	arp_announce(H.w, &H.ifaces[0]);
@@ -198,7 +198,7 @@ Test(arp, announce_is_capped)
 	cr_assert_eq(H.tx_total, NET_ANNOUNCE_MAX);
 }
 
-Test(arp, announce_on_tun_sends_nothing)
+HTEST(arp, announce_on_tun_sends_nothing)
 {
 	arp_announce(H.w, &H.ifaces[1]);
 	worker_tx_flush(H.w);

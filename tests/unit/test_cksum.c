@@ -30,7 +30,7 @@ fill_random(uint8_t *buf, uint32_t len)
 		buf[i] = (uint8_t)rand();
 }
 
-Test(cksum, rfc1071_example)
+HTEST(cksum, rfc1071_example)
 {
 	/* RFC 1071 section 3: the sum of these words is ddf2. */
 	static const uint8_t b[] = { 0x00, 0x01, 0xf2, 0x03,
@@ -42,7 +42,7 @@ Test(cksum, rfc1071_example)
 	rte_pktmbuf_free(m);
 }
 
-Test(cksum, random_chains_match_reference)
+HTEST(cksum, random_chains_match_reference)
 {
 	static uint8_t buf[4096];
 
@@ -64,7 +64,7 @@ Test(cksum, random_chains_match_reference)
 	}
 }
 
-Test(cksum, one_byte_segments)
+HTEST(cksum, one_byte_segments)
 {
 	uint8_t buf[33];
 	uint16_t segs[8] = { 1, 1, 1, 3, 1, 5, 1, 1 };
@@ -81,7 +81,7 @@ Test(cksum, one_byte_segments)
 	rte_pktmbuf_free(m);
 }
 
-Test(cksum, carries_across_segments)
+HTEST(cksum, carries_across_segments)
 {
 	/* All-ones data makes every partial sum carry: the case a 16-bit
 	 * truncation before the byte swap gets wrong. */
@@ -98,7 +98,7 @@ Test(cksum, carries_across_segments)
 	rte_pktmbuf_free(m);
 }
 
-Test(cksum, offset_past_whole_segments)
+HTEST(cksum, offset_past_whole_segments)
 {
 	uint8_t buf[300];
 	uint16_t segs[4] = { 7, 9, 11 };
@@ -113,7 +113,7 @@ Test(cksum, offset_past_whole_segments)
 	rte_pktmbuf_free(m);
 }
 
-Test(cksum, empty_range_is_all_ones)
+HTEST(cksum, empty_range_is_all_ones)
 {
 	uint8_t b[4] = { 1, 2, 3, 4 };
 	struct rte_mbuf *m = h_mbuf(0, b, 4);
@@ -123,7 +123,7 @@ Test(cksum, empty_range_is_all_ones)
 	rte_pktmbuf_free(m);
 }
 
-Test(cksum, range_holding_its_checksum_verifies_to_zero)
+HTEST(cksum, range_holding_its_checksum_verifies_to_zero)
 {
 	uint8_t buf[101];
 	uint16_t segs[3] = { 3, 50 };
@@ -144,7 +144,7 @@ Test(cksum, range_holding_its_checksum_verifies_to_zero)
 	rte_pktmbuf_free(m);
 }
 
-Test(cksum, tcp_pseudo_header_on_random_chains)
+HTEST(cksum, tcp_pseudo_header_on_random_chains)
 {
 	static uint8_t pkt[2100];
 
@@ -176,7 +176,7 @@ Test(cksum, tcp_pseudo_header_on_random_chains)
 	}
 }
 
-Test(cksum, icmp_has_no_pseudo_header)
+HTEST(cksum, icmp_has_no_pseudo_header)
 {
 	uint8_t l4[300], pkt[400];
 	uint32_t n = h_icmp_echo(l4, 1, 2, 77);
@@ -190,7 +190,7 @@ Test(cksum, icmp_has_no_pseudo_header)
 	rte_pktmbuf_free(m);
 }
 
-Test(cksum, pseudo_header_matches_dpdk)
+HTEST(cksum, pseudo_header_matches_dpdk)
 {
 	struct rte_ipv4_hdr ip = {
 		.version_ihl = RTE_IPV4_VHL_DEF,
@@ -205,7 +205,7 @@ Test(cksum, pseudo_header_matches_dpdk)
 		     rte_ipv4_phdr_cksum(&ip, 0));
 }
 
-Test(cksum, adjust16_matches_recompute)
+HTEST(cksum, adjust16_matches_recompute)
 {
 	uint8_t buf[64];
 
@@ -231,7 +231,7 @@ Test(cksum, adjust16_matches_recompute)
 	}
 }
 
-Test(cksum, fold_handles_double_carry)
+HTEST(cksum, fold_handles_double_carry)
 {
 	cr_assert_eq(cksum_fold(0xffffffff), 0xffff);
 	cr_assert_eq(cksum_fold(0x0001ffff), 0x0001);

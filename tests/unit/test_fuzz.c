@@ -115,7 +115,7 @@ make_mbuf(uint16_t port, uint32_t n)
 	return h_chain(port, f, n, k ? segs : NULL, k ? k + 1 : 0);
 }
 
-Test(fuzz, random_frames_all_accounted_for, .timeout = 50)
+HTEST(fuzz, random_frames_all_accounted_for, .timeout = 50)
 {
 	const struct shoal_stats *s = &H.w->stats;
 	uint64_t handled;
@@ -170,7 +170,7 @@ Test(fuzz, random_frames_all_accounted_for, .timeout = 50)
 	cr_assert_eq(rte_mempool_avail_count(H.pool), H_POOL_SIZE);
 }
 
-Test(fuzz, every_truncation_of_valid_frames)
+HTEST(fuzz, every_truncation_of_valid_frames)
 {
 	/* Each prefix of each kind of frame, single segment: never reads
 	 * past the data, always accounted for. */

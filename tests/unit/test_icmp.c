@@ -50,7 +50,7 @@ check_reply(unsigned int i, const uint8_t *req, uint32_t n,
 	cr_assert_eq(h_ref_cksum(got + IC, icmp_len, 0), 0, "ICMP checksum");
 }
 
-Test(icmp, echo_reply_exact)
+HTEST(icmp, echo_reply_exact)
 {
 	uint32_t n = h_frame_icmp(f, H_PEER, H_LOCAL, 56);
 
@@ -65,7 +65,7 @@ Test(icmp, echo_reply_exact)
 	cr_assert_eq(h_total_drops(), 0);
 }
 
-Test(icmp, odd_and_even_lengths)
+HTEST(icmp, odd_and_even_lengths)
 {
 	static const uint32_t lens[] = { 0, 1, 2, 3, 7, 63, 64, 65, 999, 1472 };
 
@@ -80,7 +80,7 @@ Test(icmp, odd_and_even_lengths)
 	}
 }
 
-Test(icmp, multi_segment_request)
+HTEST(icmp, multi_segment_request)
 {
 	uint32_t n = h_frame_icmp(f, H_PEER, H_LOCAL, 1001);
 	uint16_t segs[4] = { 43, 1, 300 };
@@ -90,7 +90,7 @@ Test(icmp, multi_segment_request)
 	check_reply(0, f, n, &h_peer_mac, H_LOCAL, H_PEER);
 }
 
-Test(icmp, reply_in_place_allocates_nothing)
+HTEST(icmp, reply_in_place_allocates_nothing)
 {
 	uint32_t n = h_frame_icmp(f, H_PEER, H_LOCAL, 100);
 	struct rte_mbuf *m = h_mbuf(0, f, n);
@@ -103,7 +103,7 @@ Test(icmp, reply_in_place_allocates_nothing)
 	cr_assert_eq(rte_mempool_avail_count(H.pool), avail);
 }
 
-Test(icmp, reply_comes_from_the_address_pinged)
+HTEST(icmp, reply_comes_from_the_address_pinged)
 {
 	rte_be32_t a = H_IP(198, 18, 0, 4);
 	uint32_t n = h_frame_icmp(f, H_PEER, a, 8);
@@ -113,7 +113,7 @@ Test(icmp, reply_comes_from_the_address_pinged)
 	check_reply(0, f, n, &h_peer_mac, a, H_PEER);
 }
 
-Test(icmp, ip_id_advances)
+HTEST(icmp, ip_id_advances)
 {
 	uint32_t n = h_frame_icmp(f, H_PEER, H_LOCAL, 8);
 
@@ -126,7 +126,7 @@ Test(icmp, ip_id_advances)
 	cr_assert_eq(get16(got + IP + 4), 1);
 }
 
-Test(icmp, unresolved_sender_gets_reply_after_arp)
+HTEST(icmp, unresolved_sender_gets_reply_after_arp)
 {
 	uint32_t n = h_frame_icmp(f, H_PEER, H_LOCAL, 20);
 	uint8_t arp[64];
@@ -143,7 +143,7 @@ Test(icmp, unresolved_sender_gets_reply_after_arp)
 	check_reply(0, f, n, &h_peer_mac, H_LOCAL, H_PEER);
 }
 
-Test(icmp, off_link_sender_answered_through_gateway)
+HTEST(icmp, off_link_sender_answered_through_gateway)
 {
 	uint32_t n = h_frame_icmp(f, H_REMOTE, H_LOCAL, 30);
 
@@ -152,7 +152,7 @@ Test(icmp, off_link_sender_answered_through_gateway)
 	check_reply(0, f, n, &h_gw_mac, H_LOCAL, H_REMOTE);
 }
 
-Test(icmp, over_tun_reply_is_bare_ip)
+HTEST(icmp, over_tun_reply_is_bare_ip)
 {
 	uint32_t n = h_frame_icmp(f, H_TUN_PEER, H_TUN_LOCAL, 33);
 	uint32_t len;
@@ -170,7 +170,7 @@ Test(icmp, over_tun_reply_is_bare_ip)
 	cr_assert_eq(h_ref_cksum(got, 20, 0), 0);
 }
 
-Test(icmp, bad_checksum_dropped)
+HTEST(icmp, bad_checksum_dropped)
 {
 	uint32_t n = h_frame_icmp(f, H_PEER, H_LOCAL, 9);
 
@@ -180,7 +180,7 @@ Test(icmp, bad_checksum_dropped)
 	cr_assert_eq(H.tx_total, 0);
 }
 
-Test(icmp, bad_checksum_in_a_later_segment_dropped)
+HTEST(icmp, bad_checksum_in_a_later_segment_dropped)
 {
 	uint32_t n = h_frame_icmp(f, H_PEER, H_LOCAL, 500);
 	uint16_t segs[3] = { 51, 77 };
@@ -190,7 +190,7 @@ Test(icmp, bad_checksum_in_a_later_segment_dropped)
 	cr_assert_eq(h_drops(SHOAL_DROP_ICMP_BAD_CSUM), 1);
 }
 
-Test(icmp, other_types_dropped)
+HTEST(icmp, other_types_dropped)
 {
 	static const uint8_t types[] = { 0, 3, 13, 17 };
 
@@ -210,7 +210,7 @@ Test(icmp, other_types_dropped)
 	cr_assert_eq(H.w->stats.icmp_echo_requests, 0);
 }
 
-Test(icmp, truncated_dropped)
+HTEST(icmp, truncated_dropped)
 {
 	uint8_t l4[8] = { 8, 0, 0xf7, 0xff };
 	uint32_t e = h_eth(f, &h_mac, &h_peer_mac, RTE_ETHER_TYPE_IPV4);
@@ -221,7 +221,7 @@ Test(icmp, truncated_dropped)
 	cr_assert_eq(h_drops(SHOAL_DROP_ICMP_TRUNCATED), 1);
 }
 
-Test(icmp, reply_that_cannot_route_is_counted_not_sent)
+HTEST(icmp, reply_that_cannot_route_is_counted_not_sent)
 {
 	uint32_t n = h_frame_icmp(f, H_REMOTE, H_LOCAL, 8);
 

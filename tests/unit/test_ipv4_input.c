@@ -39,19 +39,19 @@ expect_delivered(uint32_t n)
 	cr_assert_eq(H.tcp_total, 1);
 }
 
-Test(ipv4_in, valid_segment_is_delivered)
+HTEST(ipv4_in, valid_segment_is_delivered)
 {
 	expect_delivered(tcp_frame());
 	cr_assert_eq(H.w->stats.ipv4_rx, 1);
 }
 
-Test(ipv4_in, eth_truncated)
+HTEST(ipv4_in, eth_truncated)
 {
 	tcp_frame();
 	expect_drop(13, SHOAL_DROP_ETH_TRUNCATED);
 }
 
-Test(ipv4_in, eth_other_unicast_mac)
+HTEST(ipv4_in, eth_other_unicast_mac)
 {
 	uint32_t n = tcp_frame();
 
@@ -59,7 +59,7 @@ Test(ipv4_in, eth_other_unicast_mac)
 	expect_drop(n, SHOAL_DROP_ETH_NOT_FOR_US);
 }
 
-Test(ipv4_in, eth_multicast_mac)
+HTEST(ipv4_in, eth_multicast_mac)
 {
 	uint32_t n = tcp_frame();
 	static const uint8_t mc[6] = { 0x01, 0x00, 0x5e, 0, 0, 1 };
@@ -68,7 +68,7 @@ Test(ipv4_in, eth_multicast_mac)
 	expect_drop(n, SHOAL_DROP_ETH_NOT_FOR_US);
 }
 
-Test(ipv4_in, eth_broadcast_accepted)
+HTEST(ipv4_in, eth_broadcast_accepted)
 {
 	uint32_t n = tcp_frame();
 
@@ -76,7 +76,7 @@ Test(ipv4_in, eth_broadcast_accepted)
 	expect_delivered(n);
 }
 
-Test(ipv4_in, eth_unknown_type)
+HTEST(ipv4_in, eth_unknown_type)
 {
 	uint32_t n = tcp_frame();
 
@@ -85,7 +85,7 @@ Test(ipv4_in, eth_unknown_type)
 	expect_drop(n, SHOAL_DROP_ETH_UNKNOWN_TYPE);
 }
 
-Test(ipv4_in, unknown_port_dropped)
+HTEST(ipv4_in, unknown_port_dropped)
 {
 	uint32_t n = tcp_frame();
 
@@ -93,13 +93,13 @@ Test(ipv4_in, unknown_port_dropped)
 	cr_assert_eq(h_drops(SHOAL_DROP_ETH_NOT_FOR_US), 1);
 }
 
-Test(ipv4_in, ip_truncated)
+HTEST(ipv4_in, ip_truncated)
 {
 	tcp_frame();
 	expect_drop(IP + 19, SHOAL_DROP_IP_TRUNCATED);
 }
 
-Test(ipv4_in, bad_version)
+HTEST(ipv4_in, bad_version)
 {
 	uint32_t n = tcp_frame();
 
@@ -108,7 +108,7 @@ Test(ipv4_in, bad_version)
 	expect_drop(n, SHOAL_DROP_IP_BAD_VERSION);
 }
 
-Test(ipv4_in, ihl_below_five)
+HTEST(ipv4_in, ihl_below_five)
 {
 	uint32_t n = tcp_frame();
 
@@ -116,7 +116,7 @@ Test(ipv4_in, ihl_below_five)
 	expect_drop(n, SHOAL_DROP_IP_BAD_IHL);
 }
 
-Test(ipv4_in, ihl_beyond_frame)
+HTEST(ipv4_in, ihl_beyond_frame)
 {
 	/* IHL 15 (60 bytes) but the packet is 20 + 20 + 10 - 12 bytes */
 	uint32_t n = tcp_frame();
@@ -127,7 +127,7 @@ Test(ipv4_in, ihl_beyond_frame)
 	(void)n;
 }
 
-Test(ipv4_in, total_length_beyond_frame)
+HTEST(ipv4_in, total_length_beyond_frame)
 {
 	uint32_t n = tcp_frame();
 
@@ -136,7 +136,7 @@ Test(ipv4_in, total_length_beyond_frame)
 	expect_drop(n, SHOAL_DROP_IP_BAD_TOTAL_LEN);
 }
 
-Test(ipv4_in, total_length_below_ihl)
+HTEST(ipv4_in, total_length_below_ihl)
 {
 	uint32_t n = tcp_frame();
 
@@ -146,7 +146,7 @@ Test(ipv4_in, total_length_below_ihl)
 	expect_drop(n, SHOAL_DROP_IP_BAD_TOTAL_LEN);
 }
 
-Test(ipv4_in, bad_header_checksum)
+HTEST(ipv4_in, bad_header_checksum)
 {
 	uint32_t n = tcp_frame();
 
@@ -154,7 +154,7 @@ Test(ipv4_in, bad_header_checksum)
 	expect_drop(n, SHOAL_DROP_IP_BAD_CSUM);
 }
 
-Test(ipv4_in, ttl_zero)
+HTEST(ipv4_in, ttl_zero)
 {
 	uint32_t n = tcp_frame();
 
@@ -163,7 +163,7 @@ Test(ipv4_in, ttl_zero)
 	expect_drop(n, SHOAL_DROP_IP_TTL_ZERO);
 }
 
-Test(ipv4_in, more_fragments_dropped)
+HTEST(ipv4_in, more_fragments_dropped)
 {
 	uint32_t n = tcp_frame();
 
@@ -172,7 +172,7 @@ Test(ipv4_in, more_fragments_dropped)
 	expect_drop(n, SHOAL_DROP_IP_FRAGMENT);
 }
 
-Test(ipv4_in, fragment_offset_dropped)
+HTEST(ipv4_in, fragment_offset_dropped)
 {
 	uint32_t n = tcp_frame();
 
@@ -181,7 +181,7 @@ Test(ipv4_in, fragment_offset_dropped)
 	expect_drop(n, SHOAL_DROP_IP_FRAGMENT);
 }
 
-Test(ipv4_in, dont_fragment_alone_accepted)
+HTEST(ipv4_in, dont_fragment_alone_accepted)
 {
 	uint32_t n = tcp_frame();
 
@@ -190,7 +190,7 @@ Test(ipv4_in, dont_fragment_alone_accepted)
 	expect_delivered(n);
 }
 
-Test(ipv4_in, bad_sources_dropped)
+HTEST(ipv4_in, bad_sources_dropped)
 {
 	static const rte_be32_t bad[] = {
 		H_IP(0, 0, 0, 0), H_IP(224, 0, 0, 1), H_IP(239, 1, 2, 3),
@@ -208,7 +208,7 @@ Test(ipv4_in, bad_sources_dropped)
 	cr_assert_eq(H.tcp_total, 0);
 }
 
-Test(ipv4_in, not_for_us)
+HTEST(ipv4_in, not_for_us)
 {
 	uint32_t n = h_frame_tcp(f, H_PEER,
 				 H_IP(198, 18, 0, 1 + H_LOCAL_COUNT), 4);
@@ -216,7 +216,7 @@ Test(ipv4_in, not_for_us)
 	expect_drop(n, SHOAL_DROP_IP_NOT_FOR_US);
 }
 
-Test(ipv4_in, every_local_address_accepted)
+HTEST(ipv4_in, every_local_address_accepted)
 {
 	for (uint32_t i = 0; i < H_LOCAL_COUNT; i++) {
 		uint32_t n = h_frame_tcp(f, H_PEER, H_IP(198, 18, 0, 1 + i), 4);
@@ -226,7 +226,7 @@ Test(ipv4_in, every_local_address_accepted)
 	cr_assert_eq(H.tcp_total, H_LOCAL_COUNT);
 }
 
-Test(ipv4_in, unknown_protocol)
+HTEST(ipv4_in, unknown_protocol)
 {
 	uint32_t n = tcp_frame();
 
@@ -235,7 +235,7 @@ Test(ipv4_in, unknown_protocol)
 	expect_drop(n, SHOAL_DROP_IP_UNKNOWN_PROTO);
 }
 
-Test(ipv4_in, ethernet_padding_trimmed)
+HTEST(ipv4_in, ethernet_padding_trimmed)
 {
 	/* 20 + 20 + 2 bytes of IP: the link pads it to 60 with junk */
 	uint32_t n = h_frame_tcp(f, H_PEER, H_LOCAL, 2);
@@ -247,7 +247,7 @@ Test(ipv4_in, ethernet_padding_trimmed)
 	cr_assert_eq(rte_pktmbuf_data_len(H.tcp[0]), 22);
 }
 
-Test(ipv4_in, options_are_skipped)
+HTEST(ipv4_in, options_are_skipped)
 {
 	uint8_t l4[64];
 	uint32_t n = h_tcp(l4, H_PEER, H_LOCAL, 5555, 80, 0, 6);
@@ -260,7 +260,7 @@ Test(ipv4_in, options_are_skipped)
 	cr_assert_arr_eq(rte_pktmbuf_mtod(H.tcp[0], uint8_t *), l4, 26);
 }
 
-Test(ipv4_in, nic_good_ip_checksum_is_trusted)
+HTEST(ipv4_in, nic_good_ip_checksum_is_trusted)
 {
 	uint32_t n = tcp_frame();
 	struct rte_mbuf *m;
@@ -274,7 +274,7 @@ Test(ipv4_in, nic_good_ip_checksum_is_trusted)
 	cr_assert_eq(H.w->stats.rx_cksum_offloaded, 1);
 }
 
-Test(ipv4_in, nic_bad_ip_checksum_is_dropped)
+HTEST(ipv4_in, nic_bad_ip_checksum_is_dropped)
 {
 	uint32_t n = tcp_frame();
 	struct rte_mbuf *m;
@@ -286,7 +286,7 @@ Test(ipv4_in, nic_bad_ip_checksum_is_dropped)
 	cr_assert_eq(h_drops(SHOAL_DROP_IP_BAD_CSUM), 1);
 }
 
-Test(ipv4_in, nic_unknown_ip_checksum_checked_in_software)
+HTEST(ipv4_in, nic_unknown_ip_checksum_checked_in_software)
 {
 	uint32_t n = tcp_frame();
 	struct rte_mbuf *m;
@@ -299,7 +299,7 @@ Test(ipv4_in, nic_unknown_ip_checksum_checked_in_software)
 	cr_assert_eq(h_drops(SHOAL_DROP_IP_BAD_CSUM), 1);
 }
 
-Test(ipv4_in, checksum_flags_ignored_without_offload)
+HTEST(ipv4_in, checksum_flags_ignored_without_offload)
 {
 	uint32_t n = tcp_frame();
 	struct rte_mbuf *m;
@@ -311,7 +311,7 @@ Test(ipv4_in, checksum_flags_ignored_without_offload)
 	cr_assert_eq(h_drops(SHOAL_DROP_IP_BAD_CSUM), 1);
 }
 
-Test(ipv4_in, tun_takes_bare_ip)
+HTEST(ipv4_in, tun_takes_bare_ip)
 {
 	uint32_t n = h_frame_tcp(f, H_TUN_PEER, H_TUN_LOCAL, 3);
 
@@ -321,7 +321,7 @@ Test(ipv4_in, tun_takes_bare_ip)
 	cr_assert_eq(H.tcp_ep[0].local.v4, H_TUN_LOCAL);
 }
 
-Test(ipv4_in, tun_rejects_ethernet_frames)
+HTEST(ipv4_in, tun_rejects_ethernet_frames)
 {
 	uint32_t n = h_frame_tcp(f, H_TUN_PEER, H_TUN_LOCAL, 3);
 

@@ -50,7 +50,7 @@ out(struct rte_mbuf *m, rte_be32_t src, rte_be32_t dst, uint8_t proto)
 	return ret;
 }
 
-Test(ipv4_out, on_link_header_fields)
+HTEST(ipv4_out, on_link_header_fields)
 {
 	uint32_t len;
 
@@ -77,7 +77,7 @@ Test(ipv4_out, on_link_header_fields)
 	cr_assert_eq(H.w->stats.tx_cksum_offloaded, 0);
 }
 
-Test(ipv4_out, id_increments)
+HTEST(ipv4_out, id_increments)
 {
 	h_neigh_learn(H_PEER, &h_peer_mac);
 	H.w->ip_id = 0xfffe;
@@ -88,7 +88,7 @@ Test(ipv4_out, id_increments)
 	cr_assert_eq(get16(rte_pktmbuf_mtod(H.tx[2], uint8_t *) + IP + 4), 0);
 }
 
-Test(ipv4_out, source_address_kept)
+HTEST(ipv4_out, source_address_kept)
 {
 	rte_be32_t a = H_IP(198, 18, 0, 3);
 
@@ -98,7 +98,7 @@ Test(ipv4_out, source_address_kept)
 	cr_assert_arr_eq(got + IP + 12, &a, 4);
 }
 
-Test(ipv4_out, via_gateway)
+HTEST(ipv4_out, via_gateway)
 {
 	h_neigh_learn(H_GW, &h_gw_mac);
 	cr_assert_eq(out(udp_payload(4), 0, H_REMOTE, IPPROTO_UDP), 0);
@@ -109,7 +109,7 @@ Test(ipv4_out, via_gateway)
 	cr_assert_null(neigh_lookup(H.w->neigh, H_REMOTE));
 }
 
-Test(ipv4_out, unresolved_gateway_is_asked_for)
+HTEST(ipv4_out, unresolved_gateway_is_asked_for)
 {
 	const uint8_t *p;
 	rte_be32_t tip;
@@ -123,7 +123,7 @@ Test(ipv4_out, unresolved_gateway_is_asked_for)
 	cr_assert_not_null(neigh_lookup(H.w->neigh, H_GW));
 }
 
-Test(ipv4_out, no_route_without_gateway)
+HTEST(ipv4_out, no_route_without_gateway)
 {
 	H.ifaces[0].gw = 0;
 	cr_assert_eq(out(udp_payload(4), 0, H_REMOTE, IPPROTO_UDP),
@@ -133,7 +133,7 @@ Test(ipv4_out, no_route_without_gateway)
 	cr_assert_eq(neigh_count(H.w->neigh), 0);
 }
 
-Test(ipv4_out, unresolved_queues_then_flushes_on_reply)
+HTEST(ipv4_out, unresolved_queues_then_flushes_on_reply)
 {
 	uint8_t arp[64];
 	uint32_t an;
@@ -152,7 +152,7 @@ Test(ipv4_out, unresolved_queues_then_flushes_on_reply)
 	cr_assert_eq(h_ref_cksum(got + IP, 20, 0), 0);
 }
 
-Test(ipv4_out, tun_sends_bare_ip_and_never_arps)
+HTEST(ipv4_out, tun_sends_bare_ip_and_never_arps)
 {
 	uint32_t len;
 
@@ -171,7 +171,7 @@ Test(ipv4_out, tun_sends_bare_ip_and_never_arps)
 	cr_assert_eq(H.tx[0]->l2_len, 0);
 }
 
-Test(ipv4_out, unknown_source_uses_first_interface)
+HTEST(ipv4_out, unknown_source_uses_first_interface)
 {
 	h_neigh_learn(H_PEER, &h_peer_mac);
 	cr_assert_eq(out(udp_payload(4), H_IP(198, 18, 9, 9), H_PEER,
@@ -180,7 +180,7 @@ Test(ipv4_out, unknown_source_uses_first_interface)
 	cr_assert_arr_eq(got + 6, &h_mac, 6);
 }
 
-Test(ipv4_out, tcp_checksum_in_software_over_odd_chain)
+HTEST(ipv4_out, tcp_checksum_in_software_over_odd_chain)
 {
 	uint8_t seg[2048];
 	uint32_t n = tcp_seg(seg, 1201), len;
@@ -203,7 +203,7 @@ Test(ipv4_out, tcp_checksum_in_software_over_odd_chain)
 	cr_assert_eq(H.tx[0]->ol_flags & RTE_MBUF_F_TX_L4_MASK, 0);
 }
 
-Test(ipv4_out, ip_checksum_offload)
+HTEST(ipv4_out, ip_checksum_offload)
 {
 	struct rte_mbuf *m;
 
@@ -220,7 +220,7 @@ Test(ipv4_out, ip_checksum_offload)
 	cr_assert_eq(H.w->stats.tx_cksum_offloaded, 1);
 }
 
-Test(ipv4_out, tcp_checksum_offload_leaves_pseudo_header_sum)
+HTEST(ipv4_out, tcp_checksum_offload_leaves_pseudo_header_sum)
 {
 	uint8_t seg[256];
 	uint32_t n = tcp_seg(seg, 100);
@@ -246,7 +246,7 @@ Test(ipv4_out, tcp_checksum_offload_leaves_pseudo_header_sum)
 	cr_assert_eq(H.w->stats.tx_cksum_offloaded, 1);
 }
 
-Test(ipv4_out, stale_tx_flags_are_cleared)
+HTEST(ipv4_out, stale_tx_flags_are_cleared)
 {
 	struct rte_mbuf *m = udp_payload(4);
 
@@ -259,7 +259,7 @@ Test(ipv4_out, stale_tx_flags_are_cleared)
 	cr_assert_eq(h_ref_cksum(got + IP, 20, 0), 0);
 }
 
-Test(ipv4_out, no_headroom_chains_a_header_mbuf)
+HTEST(ipv4_out, no_headroom_chains_a_header_mbuf)
 {
 	uint8_t seg[256];
 	uint32_t n = tcp_seg(seg, 33), len;
@@ -285,7 +285,7 @@ Test(ipv4_out, no_headroom_chains_a_header_mbuf)
 	cr_assert_eq(h_ref_cksum(got + IP + 20, n, h_ref_sum(ph, 12, 0)), 0);
 }
 
-Test(ipv4_out, no_headroom_and_no_mbuf_dropped)
+HTEST(ipv4_out, no_headroom_and_no_mbuf_dropped)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(H.pool), *all[H_POOL_SIZE];
 	unsigned int n = 0;
@@ -302,7 +302,7 @@ Test(ipv4_out, no_headroom_and_no_mbuf_dropped)
 		rte_pktmbuf_free(all[i]);
 }
 
-Test(ipv4_out, larger_than_mtu_dropped)
+HTEST(ipv4_out, larger_than_mtu_dropped)
 {
 	cr_assert_eq(out(udp_payload(1481), 0, H_PEER, IPPROTO_UDP),
 		     -EMSGSIZE);
@@ -311,13 +311,13 @@ Test(ipv4_out, larger_than_mtu_dropped)
 	cr_assert_eq(out(udp_payload(1480), 0, H_PEER, IPPROTO_UDP), 0);
 }
 
-Test(ipv4_out, tcp_shorter_than_its_header_dropped)
+HTEST(ipv4_out, tcp_shorter_than_its_header_dropped)
 {
 	cr_assert_eq(out(udp_payload(10), 0, H_PEER, IPPROTO_TCP), -EINVAL);
 	cr_assert_eq(h_drops(SHOAL_DROP_TCP_TRUNCATED), 1);
 }
 
-Test(ipv4_out, engine_l4_len_is_kept)
+HTEST(ipv4_out, engine_l4_len_is_kept)
 {
 	uint8_t seg[256];
 	uint32_t n = h_tcp(seg, 0, 0, 1, 2, 12, 10);

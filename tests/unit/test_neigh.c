@@ -68,19 +68,19 @@ arp_reply_from(rte_be32_t ip, const struct rte_ether_addr *mac)
 	h_input(h_mbuf(0, f, n));
 }
 
-Test(neigh, create_rejects_zero_capacity)
+HTEST(neigh, create_rejects_zero_capacity)
 {
 	cr_assert_null(neigh_table_create(0, SEC, SOCKET_ID_ANY));
 	cr_assert_null(neigh_table_create(8, 0, SOCKET_ID_ANY));
 }
 
-Test(neigh, empty_table)
+HTEST(neigh, empty_table)
 {
 	cr_assert_eq(neigh_count(H.w->neigh), 0);
 	cr_assert_null(neigh_lookup(H.w->neigh, H_PEER));
 }
 
-Test(neigh, unresolved_next_hop_queues_and_asks)
+HTEST(neigh, unresolved_next_hop_queues_and_asks)
 {
 	const struct neigh_entry *e;
 
@@ -99,7 +99,7 @@ Test(neigh, unresolved_next_hop_queues_and_asks)
 	cr_assert_eq(e->nq, 2);
 }
 
-Test(neigh, reply_flushes_queue_in_order)
+HTEST(neigh, reply_flushes_queue_in_order)
 {
 	for (uint8_t i = 0; i < 3; i++)
 		cr_assert_eq(send_udp(H_NEIGH, 10 + i), 0);
@@ -121,7 +121,7 @@ Test(neigh, reply_flushes_queue_in_order)
 	cr_assert_eq(neigh_lookup(H.w->neigh, H_NEIGH)->nq, 0);
 }
 
-Test(neigh, queue_overflow_dropped)
+HTEST(neigh, queue_overflow_dropped)
 {
 	for (uint8_t i = 0; i < NEIGH_QUEUE_LEN; i++)
 		cr_assert_eq(send_udp(H_NEIGH, i), 0);
@@ -130,7 +130,7 @@ Test(neigh, queue_overflow_dropped)
 	cr_assert_eq(neigh_lookup(H.w->neigh, H_NEIGH)->nq, NEIGH_QUEUE_LEN);
 }
 
-Test(neigh, retries_then_gives_up)
+HTEST(neigh, retries_then_gives_up)
 {
 	uint64_t t0 = H.w->now_ns;
 
@@ -145,15 +145,19 @@ Test(neigh, retries_then_gives_up)
 	cr_assert_eq(count_requests(H_NEIGH), 3);
 	cr_assert_eq(neigh_lookup(H.w->neigh, H_NEIGH)->nq, 2);
 	tick_at(t0 + 3 * SEC);
-	cr_assert_eq(count_requests(H_NEIGH), NEIGH_MAX_REQUESTS);
+	cr_assert_eq(count_requests(H_NEIGH), 1 + NEIGH_MAX_RETRIES);
+	cr_assert_eq(h_drops(SHOAL_DROP_NEIGH_UNRESOLVED), 0);
+	cr_assert_not_null(neigh_lookup(H.w->neigh, H_NEIGH));
+	tick_at(t0 + 4 * SEC);
+	cr_assert_eq(count_requests(H_NEIGH), 1 + NEIGH_MAX_RETRIES);
 	cr_assert_eq(h_drops(SHOAL_DROP_NEIGH_UNRESOLVED), 2);
 	cr_assert_null(neigh_lookup(H.w->neigh, H_NEIGH));
 	cr_assert_eq(neigh_count(H.w->neigh), 0);
 	tick_at(t0 + 10 * SEC);
-	cr_assert_eq(count_requests(H_NEIGH), NEIGH_MAX_REQUESTS);
+	cr_assert_eq(count_requests(H_NEIGH), 1 + NEIGH_MAX_RETRIES);
 }
 
-Test(neigh, table_full_dropped)
+HTEST(neigh, table_full_dropped)
 {
 	neigh_table_free(H.w->neigh);
 	H.w->neigh = neigh_table_create(2, REACHABLE, SOCKET_ID_ANY);
@@ -169,21 +173,21 @@ Test(neigh, table_full_dropped)
 	cr_assert_null(neigh_lookup(H.w->neigh, H_IP(198, 18, 0, 33)));
 }
 
-Test(neigh, capacity_is_exact_for_many_entries)
+HTEST(neigh, capacity_is_exact_for_many_entries)
 {
 	neigh_table_free(H.w->neigh);
 	H.w->neigh = neigh_table_create(300, REACHABLE, SOCKET_ID_ANY);
 	for (uint32_t i = 0; i < 300; i++)
-		h_neigh_learn(rte_cpu_to_be_32(RTE_IPV4(198, 18, 1, 0) + i),
+		h_neigh_learn(rte_cpu_to_be_32(H_IPH(198, 18, 1, 0) + i),
 			      &h_peer_mac);
 	cr_assert_eq(neigh_count(H.w->neigh), 300);
 	for (uint32_t i = 0; i < 300; i++)
 		cr_assert_not_null(neigh_lookup(H.w->neigh,
-			rte_cpu_to_be_32(RTE_IPV4(198, 18, 1, 0) + i)));
+			rte_cpu_to_be_32(H_IPH(198, 18, 1, 0) + i)));
 	cr_assert(!neigh_update(H.w, &H.ifaces[0], H_PEER, &h_peer_mac, true));
 }
 
-Test(neigh, reachable_goes_stale_then_expires)
+HTEST(neigh, reachable_goes_stale_then_expires)
 {
 	uint64_t t0 = H.w->now_ns;
 
@@ -199,7 +203,7 @@ Test(neigh, reachable_goes_stale_then_expires)
 	cr_assert_eq(H.w->stats.neigh_expired, 1);
 }
 
-Test(neigh, stale_entry_used_and_refreshed_once)
+HTEST(neigh, stale_entry_used_and_refreshed_once)
 {
 	uint64_t t0 = H.w->now_ns;
 
@@ -216,7 +220,7 @@ Test(neigh, stale_entry_used_and_refreshed_once)
 	cr_assert_eq(neigh_lookup(H.w->neigh, H_PEER)->state, NEIGH_REACHABLE);
 }
 
-Test(neigh, confirmation_restarts_reachable_time)
+HTEST(neigh, confirmation_restarts_reachable_time)
 {
 	uint64_t t0 = H.w->now_ns;
 
@@ -229,7 +233,7 @@ Test(neigh, confirmation_restarts_reachable_time)
 	cr_assert_eq(neigh_lookup(H.w->neigh, H_PEER)->state, NEIGH_STALE);
 }
 
-Test(neigh, tick_looks_at_most_every_10ms)
+HTEST(neigh, tick_looks_at_most_every_10ms)
 {
 	uint64_t t0 = H.w->now_ns;
 
@@ -241,7 +245,7 @@ Test(neigh, tick_looks_at_most_every_10ms)
 	cr_assert_eq(count_requests(H_NEIGH), 2);
 }
 
-Test(neigh, dump_lists_entries)
+HTEST(neigh, dump_lists_entries)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -260,7 +264,7 @@ Test(neigh, dump_lists_entries)
 	free(buf);
 }
 
-Test(neigh, free_returns_queued_packets)
+HTEST(neigh, free_returns_queued_packets)
 {
 	send_udp(H_NEIGH, 1);
 	send_udp(H_IP(198, 18, 0, 10), 1);
@@ -271,7 +275,7 @@ Test(neigh, free_returns_queued_packets)
 	H.w->neigh = neigh_table_create(4, REACHABLE, SOCKET_ID_ANY);
 }
 
-Test(neigh, neighbours_are_independent)
+HTEST(neigh, neighbours_are_independent)
 {
 	static const struct rte_ether_addr m2 = {{ 2, 0, 0x5e, 0, 0, 0x55 }};
 

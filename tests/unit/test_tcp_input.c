@@ -24,7 +24,7 @@ expect_drop(struct rte_mbuf *m, enum shoal_drop reason)
 	cr_assert_eq(H.tcp_total, 0);
 }
 
-Test(tcp_in, delivered_with_exact_endpoints)
+HTEST(tcp_in, delivered_with_exact_endpoints)
 {
 	uint32_t n = h_frame_tcp(f, H_PEER, H_LOCAL, 100);
 	const struct shoal_endpoints *ep = &H.tcp_ep[0];
@@ -40,7 +40,7 @@ Test(tcp_in, delivered_with_exact_endpoints)
 	cr_assert_eq(H.w->stats.tcp_rx_segments, 1);
 }
 
-Test(tcp_in, mbuf_starts_at_tcp_header)
+HTEST(tcp_in, mbuf_starts_at_tcp_header)
 {
 	uint32_t n = h_frame_tcp(f, H_PEER, H_LOCAL, 100);
 	struct rte_mbuf *m;
@@ -52,7 +52,7 @@ Test(tcp_in, mbuf_starts_at_tcp_header)
 	cr_assert_arr_eq(rte_pktmbuf_mtod(m, uint8_t *), f + TH, 120);
 }
 
-Test(tcp_in, second_local_address_is_the_local_end)
+HTEST(tcp_in, second_local_address_is_the_local_end)
 {
 	uint32_t n = h_frame_tcp(f, H_PEER, H_IP(198, 18, 0, 3), 1);
 
@@ -60,7 +60,7 @@ Test(tcp_in, second_local_address_is_the_local_end)
 	cr_assert_eq(H.tcp_ep[0].local.v4, H_IP(198, 18, 0, 3));
 }
 
-Test(tcp_in, options_stay_in_the_header)
+HTEST(tcp_in, options_stay_in_the_header)
 {
 	uint8_t l4[128];
 	uint32_t n = h_tcp(l4, H_PEER, H_LOCAL, 7, 8, 12, 5);
@@ -75,7 +75,7 @@ Test(tcp_in, options_stay_in_the_header)
 	cr_assert_eq(H.tcp_ep[0].rport, RTE_BE16(7));
 }
 
-Test(tcp_in, truncated_header)
+HTEST(tcp_in, truncated_header)
 {
 	uint8_t l4[64];
 	uint32_t n = h_tcp(l4, H_PEER, H_LOCAL, 7, 8, 0, 0);
@@ -86,7 +86,7 @@ Test(tcp_in, truncated_header)
 	expect_drop(h_mbuf(0, f, n), SHOAL_DROP_TCP_TRUNCATED);
 }
 
-Test(tcp_in, data_offset_below_five)
+HTEST(tcp_in, data_offset_below_five)
 {
 	uint32_t n = h_frame_tcp(f, H_PEER, H_LOCAL, 10);
 
@@ -94,7 +94,7 @@ Test(tcp_in, data_offset_below_five)
 	expect_drop(h_mbuf(0, f, n), SHOAL_DROP_TCP_BAD_OFFSET);
 }
 
-Test(tcp_in, data_offset_beyond_segment)
+HTEST(tcp_in, data_offset_beyond_segment)
 {
 	uint32_t n = h_frame_tcp(f, H_PEER, H_LOCAL, 10);
 
@@ -102,7 +102,7 @@ Test(tcp_in, data_offset_beyond_segment)
 	expect_drop(h_mbuf(0, f, n), SHOAL_DROP_TCP_BAD_OFFSET);
 }
 
-Test(tcp_in, data_offset_reaching_into_padding)
+HTEST(tcp_in, data_offset_reaching_into_padding)
 {
 	/* 22-byte segment padded to 60: a 24-byte header would read padding */
 	uint32_t n = h_frame_tcp(f, H_PEER, H_LOCAL, 2);
@@ -112,7 +112,7 @@ Test(tcp_in, data_offset_reaching_into_padding)
 	expect_drop(h_mbuf(0, f, 60), SHOAL_DROP_TCP_BAD_OFFSET);
 }
 
-Test(tcp_in, bad_checksum)
+HTEST(tcp_in, bad_checksum)
 {
 	uint32_t n = h_frame_tcp(f, H_PEER, H_LOCAL, 10);
 
@@ -120,7 +120,7 @@ Test(tcp_in, bad_checksum)
 	expect_drop(h_mbuf(0, f, n), SHOAL_DROP_TCP_BAD_CSUM);
 }
 
-Test(tcp_in, checksum_covers_the_pseudo_header)
+HTEST(tcp_in, checksum_covers_the_pseudo_header)
 {
 	/* Same segment, but the IP source differs from what was summed. */
 	uint8_t l4[64];
@@ -132,7 +132,7 @@ Test(tcp_in, checksum_covers_the_pseudo_header)
 	expect_drop(h_mbuf(0, f, n), SHOAL_DROP_TCP_BAD_CSUM);
 }
 
-Test(tcp_in, nic_good_checksum_is_trusted)
+HTEST(tcp_in, nic_good_checksum_is_trusted)
 {
 	uint32_t n = h_frame_tcp(f, H_PEER, H_LOCAL, 10);
 	struct rte_mbuf *m;
@@ -146,7 +146,7 @@ Test(tcp_in, nic_good_checksum_is_trusted)
 	cr_assert_eq(H.w->stats.rx_cksum_offloaded, 1);
 }
 
-Test(tcp_in, nic_bad_checksum_is_dropped)
+HTEST(tcp_in, nic_bad_checksum_is_dropped)
 {
 	uint32_t n = h_frame_tcp(f, H_PEER, H_LOCAL, 10);
 	struct rte_mbuf *m;
@@ -157,7 +157,7 @@ Test(tcp_in, nic_bad_checksum_is_dropped)
 	expect_drop(m, SHOAL_DROP_TCP_BAD_CSUM);
 }
 
-Test(tcp_in, l4_flags_ignored_without_offload)
+HTEST(tcp_in, l4_flags_ignored_without_offload)
 {
 	uint32_t n = h_frame_tcp(f, H_PEER, H_LOCAL, 10);
 	struct rte_mbuf *m;
@@ -168,7 +168,7 @@ Test(tcp_in, l4_flags_ignored_without_offload)
 	expect_drop(m, SHOAL_DROP_TCP_BAD_CSUM);
 }
 
-Test(tcp_in, multi_segment_checked_in_software)
+HTEST(tcp_in, multi_segment_checked_in_software)
 {
 	uint32_t n = h_frame_tcp(f, H_PEER, H_LOCAL, 1401);
 	uint16_t segs[5] = { 61, 333, 1, 555 };
@@ -186,7 +186,7 @@ Test(tcp_in, multi_segment_checked_in_software)
 	cr_assert_eq(h_drops(SHOAL_DROP_TCP_BAD_CSUM), 1);
 }
 
-Test(tcp_in, header_split_across_segments_dropped)
+HTEST(tcp_in, header_split_across_segments_dropped)
 {
 	uint32_t n = h_frame_tcp(f, H_PEER, H_LOCAL, 50);
 	uint16_t segs[2] = { TH + 10 };
@@ -194,7 +194,7 @@ Test(tcp_in, header_split_across_segments_dropped)
 	expect_drop(h_chain(0, f, n, segs, 2), SHOAL_DROP_TCP_TRUNCATED);
 }
 
-Test(tcp_in, padding_spanning_segments_trimmed)
+HTEST(tcp_in, padding_spanning_segments_trimmed)
 {
 	uint32_t n = h_frame_tcp(f, H_PEER, H_LOCAL, 5);
 	uint16_t segs[3] = { n - 2, 3 };	/* then the rest: padding */
@@ -212,7 +212,7 @@ Test(tcp_in, padding_spanning_segments_trimmed)
 	cr_assert_null(m->next->next);
 }
 
-Test(tcp_in, over_tun)
+HTEST(tcp_in, over_tun)
 {
 	uint32_t n = h_frame_tcp(f, H_TUN_PEER, H_TUN_LOCAL, 9);
 

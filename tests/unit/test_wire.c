@@ -12,7 +12,7 @@
 
 TestSuite(wire, .init = h_setup, .fini = h_teardown);
 
-Test(wire, bad_sources)
+HTEST(wire, bad_sources)
 {
 	cr_assert(ipv4_bad_src(H_IP(0, 0, 0, 0)));
 	cr_assert(ipv4_bad_src(H_IP(0, 1, 2, 3)));
@@ -25,7 +25,7 @@ Test(wire, bad_sources)
 	cr_assert(!ipv4_bad_src(H_IP(223, 255, 255, 255)));
 }
 
-Test(wire, address_range_in_host_order)
+HTEST(wire, address_range_in_host_order)
 {
 	/* 198.18.0.254 + 4 crosses a byte boundary in host order. */
 	rte_be32_t first = H_IP(198, 18, 0, 254);
@@ -37,7 +37,7 @@ Test(wire, address_range_in_host_order)
 	cr_assert(!ipv4_in_range(first, first, 0));
 }
 
-Test(wire, fragment_bits)
+HTEST(wire, fragment_bits)
 {
 	struct rte_ipv4_hdr ip = { 0 };
 
@@ -51,7 +51,7 @@ Test(wire, fragment_bits)
 	cr_assert(ipv4_is_fragment(&ip));
 }
 
-Test(wire, ipv4_fill_is_a_valid_header)
+HTEST(wire, ipv4_fill_is_a_valid_header)
 {
 	struct rte_ipv4_hdr ip;
 
@@ -66,7 +66,7 @@ Test(wire, ipv4_fill_is_a_valid_header)
 	cr_assert_eq(ip.time_to_live, IPV4_DEFAULT_TTL);
 }
 
-Test(wire, views_refuse_short_data)
+HTEST(wire, views_refuse_short_data)
 {
 	uint8_t b[64] = { 0 };
 	struct rte_mbuf *m = h_mbuf(0, b, 33);
@@ -85,7 +85,7 @@ Test(wire, views_refuse_short_data)
 	rte_pktmbuf_free(m);
 }
 
-Test(wire, tcp_header_length)
+HTEST(wire, tcp_header_length)
 {
 	struct rte_tcp_hdr th = { .data_off = 0xf0 };
 
@@ -94,7 +94,7 @@ Test(wire, tcp_header_length)
 	cr_assert_eq(tcp_hdr_len(&th), 20);
 }
 
-Test(wire, arp_fill_and_check)
+HTEST(wire, arp_fill_and_check)
 {
 	struct rte_arp_hdr ah;
 
@@ -106,7 +106,7 @@ Test(wire, arp_fill_and_check)
 	cr_assert(!arp_hdr_ok(&ah));
 }
 
-Test(wire, eth_push_needs_headroom)
+HTEST(wire, eth_push_needs_headroom)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(H.pool);
 	struct rte_ether_hdr *eh;
@@ -122,7 +122,7 @@ Test(wire, eth_push_needs_headroom)
 	rte_pktmbuf_free(m);
 }
 
-Test(wire, truncate_chain)
+HTEST(wire, truncate_chain)
 {
 	uint8_t b[100];
 	uint16_t segs[4] = { 10, 10, 10 };
