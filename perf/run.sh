@@ -9,7 +9,7 @@
 #   SHOAL_BENCH_KIND     "full" or "smoke" (recorded in the JSON)
 #   SHOAL_BENCH_ONLY     space-separated groups to run (default: all of
 #                        io-ceiling linux shoal)
-#   SHOAL_BENCH_MEM_MB   EAL memory per testpmd process (default 512)
+#   SHOAL_BENCH_MEM_MB   EAL memory per testpmd process (default 256)
 #   SHOAL_BENCH_CONNS    wrk connections (default 100)
 #   SHOAL_BUILD          shoal build folder (default build)
 set -euo pipefail
@@ -28,7 +28,7 @@ secs=${SHOAL_BENCH_SECONDS:-10}
 out=${SHOAL_BENCH_OUT:-$here/results}
 kind=${SHOAL_BENCH_KIND:-full}
 only=${SHOAL_BENCH_ONLY:-io-ceiling linux shoal}
-mem_mb=${SHOAL_BENCH_MEM_MB:-512}
+mem_mb=${SHOAL_BENCH_MEM_MB:-256}
 conns=${SHOAL_BENCH_CONNS:-100}
 build=${SHOAL_BUILD:-$root/build}
 sockdir=/var/tmp/shoal

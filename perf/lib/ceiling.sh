@@ -48,7 +48,7 @@ tp_start() {
 	local cmd=(dpdk-testpmd --lcores "0@$cpu,1@$cpu" --no-pci $ceiling_mem
 		--file-prefix "shoal-bench-$$-$tag" --vdev "$vdev"
 		--log-level='*:notice' -- -i --nb-cores=1
-		--total-num-mbufs=32768 --rxd=1024 --txd=1024 "$@")
+		--total-num-mbufs=16384 --rxd=1024 --txd=1024 "$@")
 	rm -f "$fifo" "$log"
 	mkfifo "$fifo"
 	"${cmd[@]}" < "$fifo" > "$log" 2>&1 &
@@ -114,14 +114,16 @@ ceiling_run() {
 	rm -f "$tp_sock"
 	tp_start A "$cpu_a" "net_vhost0,iface=$tp_sock,queues=1" \
 		--forward-mode="$fwd_a" --txpkts="$size"
-	if ! perf_wait_for 30 tp_ready A || [ ! -S "$tp_sock" ]; then
+	# The socket appears when the vhost vdev is probed, before testpmd
+	# has built its mempool: B may start then, the two set up in parallel.
+	if ! perf_wait_for 30 test -S "$tp_sock"; then
 		perf_failed "$name" io-ceiling "vhost side never came up: $(tail -3 "$work/tp-A.log" | tr '\n' ' ')" "$tp_cmd_A"
 		ceiling_cleanup
 		return
 	fi
 	tp_start B "$cpu_b" "net_virtio_user0,path=$tp_sock,queues=1,queue_size=1024" \
 		--forward-mode="$fwd_b" --txpkts="$size"
-	if ! perf_wait_for 30 tp_ready B || ! tp_alive B ||
+	if ! perf_wait_for 30 tp_ready A || ! perf_wait_for 30 tp_ready B || ! tp_alive B ||
 	   grep -q 'No probed ethernet devices' "$work/tp-B.log"; then
 		perf_failed "$name" io-ceiling "virtio-user side never came up: $(head -3 "$work/tp-B.log" | tr '\n' ' ')" "$tp_cmd_A" "$tp_cmd_B"
 		ceiling_cleanup

@@ -88,8 +88,10 @@ NGINX
 	linux_nginx_cmd=$(perf_json_cmd ip netns exec NS taskset -c "$cpu_a" \
 		nginx -c "$d/nginx.conf" -p "$d")
 	# The master and its one worker inherit the CPU mask.
-	linux_in_ns taskset -c "$cpu_a" nginx -c "$d/nginx.conf" -p "$d" \
-		> "$d/stdout.log" 2>&1 &
+	# Not through linux_in_ns: a function in the background is a subshell
+	# and $! would name it, not nginx. ip netns exec execs its command.
+	ip netns exec "$linux_ns" taskset -c "$cpu_a" \
+		nginx -c "$d/nginx.conf" -p "$d" > "$d/stdout.log" 2>&1 &
 	linux_pids+=($!)
 	perf_wait_for 10 linux_port_open "$linux_http_port" || return 1
 	# Exactly the body we wrote, or the figures would be for errors.
@@ -147,7 +149,7 @@ linux_iperf() {
 	local shown_srv shown_cli
 	shown_srv="ip netns exec NS $(perf_json_cmd "${srv[@]}")"
 	shown_cli="ip netns exec NS $(perf_json_cmd "${cli[@]}")"
-	linux_in_ns "${srv[@]}" > "$work/iperf-$name-server.log" 2>&1 &
+	ip netns exec "$linux_ns" "${srv[@]}" > "$work/iperf-$name-server.log" 2>&1 &
 	local spid=$!
 	linux_pids+=($spid)
 	if ! perf_wait_for 10 linux_port_open "$linux_iperf_port"; then

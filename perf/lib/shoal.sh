@@ -16,7 +16,10 @@
 #  Conventions for the runs: client on $cpu_b, server on $cpu_a, one
 #  worker each; virtio-user <-> vhost-user under $sockdir like the I/O
 #  ceiling; EAL memory from ceiling_mem_args; --no-pci always; $secs
-#  measured seconds; shoal-gen from $build/app/shoal-gen/shoal-gen.
+#  measured seconds; shoal-gen from $build/app/shoal-gen/shoal-gen, built
+#  here first (`ninja -C "$build" app/shoal-gen/shoal-gen`): make bench
+#  does not build the whole tree, so the baselines run even when some
+#  other part of it does not build.
 # ======================================================================
 
 shoal_gen_why="shoal-gen has no TCP client/server roles with the http, rr and bulk profiles yet"
