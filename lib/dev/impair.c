@@ -596,14 +596,17 @@ parse_prob(const char *key, const char *v, uint32_t *out, char *err, size_t el)
 	return 0;
 }
 
-/* Multiply a fixed9 value by @p unit and check it is a whole number. */
+/* Multiply a fixed9 value by @p unit: -1 if not a whole number, -2 if
+ * beyond 64 bits. */
 static int
 scale_fixed9(uint64_t x, uint64_t unit, uint64_t *out)
 {
 	unsigned __int128 v = (unsigned __int128)x * unit;
 
-	if (v % IMPAIR_PPB != 0 || v / IMPAIR_PPB > UINT64_MAX)
+	if (v % IMPAIR_PPB != 0)
 		return -1;
+	if (v / IMPAIR_PPB > UINT64_MAX)
+		return -2;
 	*out = (uint64_t)(v / IMPAIR_PPB);
 	return 0;
 }
@@ -620,6 +623,7 @@ parse_duration(const char *key, const char *v, uint64_t *out, char *err,
 	const char *end;
 	uint64_t x, ns;
 	unsigned int i;
+	int ret;
 
 	if (parse_fixed9(v, &x, &end) != 0) {
 		impair_err(err, el, "%s=%s: not a duration ('200us')", key, v);
@@ -641,11 +645,12 @@ parse_duration(const char *key, const char *v, uint64_t *out, char *err,
 			   key, v, end);
 		return -EINVAL;
 	}
-	if (scale_fixed9(x, units[i].ns, &ns) != 0) {
+	ret = scale_fixed9(x, units[i].ns, &ns);
+	if (ret == -1) {
 		impair_err(err, el, "%s=%s: not a whole number of ns", key, v);
 		return -EINVAL;
 	}
-	if (ns > IMPAIR_DURATION_MAX_NS) {
+	if (ret != 0 || ns > IMPAIR_DURATION_MAX_NS) {
 		impair_err(err, el, "%s=%s: above 60s", key, v);
 		return -EINVAL;
 	}
@@ -677,11 +682,16 @@ parse_rate(const char *key, const char *v, uint64_t *out, char *err, size_t el)
 			   key, v, end);
 		return -EINVAL;
 	}
-	if (scale_fixed9(x, units[i].mult, out) != 0) {
+	switch (scale_fixed9(x, units[i].mult, out)) {
+	case 0:
+		return 0;
+	case -1:
 		impair_err(err, el, "%s=%s: not a whole number of bits/s", key, v);
 		return -EINVAL;
+	default:
+		impair_err(err, el, "%s=%s: too large", key, v);
+		return -EINVAL;
 	}
-	return 0;
 }
 
 /* A plain unsigned integer in [lo, hi]; base 0 takes 0x hex. */
