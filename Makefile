@@ -4,7 +4,7 @@
 BUILD ?= build
 MESON_OPTS ?=
 
-.PHONY: all deps build demo test test-fast clean
+.PHONY: all deps build demo test test-fast bench bench-smoke clean
 
 all: build
 
@@ -27,6 +27,17 @@ test: build
 
 test-fast: build
 	@bash tests/run.sh $(BUILD) --suite fast
+
+# The benchmark suite: results in perf/results/<date>-<host>.{json,md,png}.
+# SHOAL_BENCH_SECONDS sets each run's length (default 10). The baselines
+# need no shoal build; the shoal runs build the targets they use.
+bench: deps
+	@SHOAL_BUILD=$(BUILD) bash perf/run.sh
+
+# Every benchmark for ~3 s each: checks the harness, not the machine.
+bench-smoke: deps
+	@SHOAL_BUILD=$(BUILD) SHOAL_BENCH_SECONDS=$${SHOAL_BENCH_SECONDS:-3} \
+		SHOAL_BENCH_KIND=smoke bash perf/run.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -30,7 +30,9 @@
 	X(icmp_echo_requests) \
 	X(icmp_echo_replies) \
 	X(rx_cksum_offloaded) \
-	X(tx_cksum_offloaded)
+	X(tx_cksum_offloaded) \
+	X(arp_tx_failed) \
+	X(tcp_rx_segments)
 
 /* Why a packet was dropped. Every drop in the stack names one of these. */
 #define SHOAL_DROP_REASONS(X) \
@@ -58,7 +60,13 @@
 	X(NEIGH_QUEUE_FULL, "neigh_queue_full") \
 	X(NEIGH_UNRESOLVED, "neigh_unresolved") \
 	X(NO_MBUF, "no_mbuf") \
-	X(TX_FULL, "tx_full")
+	X(TX_FULL, "tx_full") \
+	X(NEIGH_TABLE_FULL, "neigh_table_full") \
+	X(TCP_TRUNCATED, "tcp_truncated") \
+	X(TCP_BAD_OFFSET, "tcp_bad_offset") \
+	X(TCP_BAD_CSUM, "tcp_bad_csum") \
+	X(NO_HEADROOM, "no_headroom") \
+	X(IP_TOO_BIG, "ip_too_big")
 
 enum shoal_drop {
 #define SHOAL_DROP_ENUM(id, name) SHOAL_DROP_##id,

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SHOAL_FLOW_FLOW_H
+#define SHOAL_FLOW_FLOW_H
+
+/**
+ * @file
+ * Per-engine connection tables. Nothing here is shared between workers, so
+ * the rte_hash tables are created without multi-writer or reader-writer
+ * concurrency flags.
+ *
+ * - flow_table: the 4-tuple -> control block table, looked up in bulk once
+ *   per received burst. IPv4 keeps its own 12-byte key (the tight path);
+ *   IPv6 will get a table of its own.
+ * - listen_table: (local address, port) -> listener, with the wildcard
+ *   address as a second chance.
+ * - flow_cb_pool_create: the control blocks' mempool.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_hash.h>
+#include <rte_mempool.h>
+
+#include <shoal/addr.h>
+
+/** The IPv4 4-tuple as on the wire (network order), seen from here. */
+struct flow_key4 {
+	rte_be32_t laddr;
+	rte_be32_t raddr;
+	rte_be16_t lport;
+	rte_be16_t rport;
+};
+
+/** Fill @p k from @p ep; -EAFNOSUPPORT unless both ends are IPv4. */
+static inline int
+flow_key4_from_ep(struct flow_key4 *k, const struct shoal_endpoints *ep)
+{
+	if (ep->local.family != SHOAL_AF_INET ||
+	    ep->remote.family != SHOAL_AF_INET)
+		return -EAFNOSUPPORT;
+	k->laddr = ep->local.v4;
+	k->raddr = ep->remote.v4;
+	k->lport = ep->lport;
+	k->rport = ep->rport;
+	return 0;
+}
+
+struct flow_table {
+	struct rte_hash *h;
+	uint32_t max;
+	uint32_t count;
+};
+
+/** Create a table for @p max entries. 0 or a negative errno. */
+int flow_table_init(struct flow_table *ft, const char *name, uint32_t max,
+		    int socket);
+void flow_table_free(struct flow_table *ft);
+
+/** Insert; -EEXIST when the tuple is taken, -ENOSPC when full. */
+int flow_table_add(struct flow_table *ft, const struct flow_key4 *k,
+		   void *data);
+/** Remove; 0 or -ENOENT. */
+int flow_table_del(struct flow_table *ft, const struct flow_key4 *k);
+/** The entry for @p k, or NULL. */
+void *flow_table_lookup(const struct flow_table *ft, const struct flow_key4 *k);
+/** Look @p n keys up at once (any n); out[i] is NULL on a miss. Returns the
+ *  number of hits. */
+unsigned int flow_table_lookup_bulk(const struct flow_table *ft,
+				    const struct flow_key4 **keys,
+				    unsigned int n, void **out);
+
+/** The listen table's key: local address (0 = any) and port, network order. */
+struct flow_listen_key {
+	rte_be32_t addr;
+	rte_be16_t port;
+	uint16_t zero;
+};
+
+struct listen_table {
+	struct rte_hash *h;
+	uint32_t max;
+	uint32_t count;
+};
+
+int listen_table_init(struct listen_table *lt, const char *name,
+		      uint32_t max, int socket);
+void listen_table_free(struct listen_table *lt);
+/** Insert; -EADDRINUSE when taken, -ENOSPC when full. */
+int listen_table_add(struct listen_table *lt, rte_be32_t addr,
+		     rte_be16_t port, void *data);
+int listen_table_del(struct listen_table *lt, rte_be32_t addr,
+		     rte_be16_t port);
+/** Exact (addr, port) first, then (any, port); NULL when neither. */
+void *listen_table_lookup(const struct listen_table *lt, rte_be32_t addr,
+			  rte_be16_t port);
+
+/** A single-producer single-consumer pool of @p n blocks of @p size bytes,
+ *  cache aligned; NULL with rte_errno set on failure. */
+struct rte_mempool *flow_cb_pool_create(const char *name, uint32_t n,
+					uint32_t size, int socket);
+
+#endif /* SHOAL_FLOW_FLOW_H */

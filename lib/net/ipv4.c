@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <netinet/in.h>
+
+#include "net/net.h"
+#include "net/neigh.h"
+#include "net/net_priv.h"
+#include "wire/cksum.h"
+#include "wire/ether.h"
+#include "wire/ipv4.h"
+#include "wire/tcp.h"
+
+/* --- input ---------------------------------------------------------- */
+
+/* Is the header checksum of @p ip right? The NIC's verdict when it gave
+ * one, else computed here. */
+static bool
+ipv4_cksum_ok(struct shoal_worker *w, const struct shoal_iface *ifc,
+	      const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+	      uint32_t hlen)
+{
+	if (ifc->rx_ip_cksum) {
+		uint64_t f = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+
+		if (f == RTE_MBUF_F_RX_IP_CKSUM_GOOD) {
+			w->stats.rx_cksum_offloaded++;
+			return true;
+		}
+		if (f == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+			return false;
+	}
+	return rte_raw_cksum(ip, hlen) == 0xffff;
+}
+
+/* Same for the TCP checksum; @p m is trimmed to the IP packet. */
+static bool
+tcp_cksum_ok(struct shoal_worker *w, const struct shoal_iface *ifc,
+	     const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
+	     uint32_t hlen)
+{
+	if (ifc->rx_l4_cksum) {
+		uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+		if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
+			w->stats.rx_cksum_offloaded++;
+			return true;
+		}
+		if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+			return false;
+	}
+	return cksum_ipv4_l4(ip, m, hlen) == 0;
+}
+
+/*
+ * A TCP segment in valid IPv4 packet @p m: check what the engine relies on
+ * (a whole header, a sane data offset, the checksum), then hand it over
+ * starting at the TCP header.
+ */
+static void
+tcp_deliver(struct shoal_worker *w, struct shoal_iface *ifc,
+	    struct rte_mbuf *m, const struct rte_ipv4_hdr *ip, uint32_t hlen)
+{
+	uint32_t l4_len = rte_pktmbuf_pkt_len(m) - hlen;
+	struct shoal_endpoints ep;
+	const struct rte_tcp_hdr *th = tcp_hdr_view(m, hlen);
+	uint32_t thlen;
+
+	if (unlikely(l4_len < TCP_HDR_MIN_LEN || th == NULL)) {
+		worker_drop(w, m, SHOAL_DROP_TCP_TRUNCATED);
+		return;
+	}
+	thlen = tcp_hdr_len(th);
+	if (unlikely(thlen < TCP_HDR_MIN_LEN || thlen > l4_len)) {
+		worker_drop(w, m, SHOAL_DROP_TCP_BAD_OFFSET);
+		return;
+	}
+	/* The engine reads options straight from the first segment. */
+	if (unlikely(hlen + thlen > rte_pktmbuf_data_len(m))) {
+		worker_drop(w, m, SHOAL_DROP_TCP_TRUNCATED);
+		return;
+	}
+	if (unlikely(!tcp_cksum_ok(w, ifc, m, ip, hlen))) {
+		worker_drop(w, m, SHOAL_DROP_TCP_BAD_CSUM);
+		return;
+	}
+	ep.local = shoal_addr_v4(ip->dst_addr);
+	ep.remote = shoal_addr_v4(ip->src_addr);
+	ep.lport = th->dst_port;
+	ep.rport = th->src_port;
+	rte_pktmbuf_adj(m, (uint16_t)hlen);
+	m->l3_len = hlen;
+	m->l4_len = thlen;
+	w->stats.tcp_rx_segments++;
+	net_tcp_input(w, m, &ep);
+}
+
+void
+ipv4_input(struct shoal_worker *w, struct shoal_iface *ifc, struct rte_mbuf *m)
+{
+	struct rte_ipv4_hdr *ip = ipv4_hdr_view(m, 0);
+	uint32_t hlen, tlen;
+
+	if (unlikely(ip == NULL)) {
+		worker_drop(w, m, SHOAL_DROP_IP_TRUNCATED);
+		return;
+	}
+	if (unlikely(ipv4_version(ip) != IPVERSION)) {
+		worker_drop(w, m, SHOAL_DROP_IP_BAD_VERSION);
+		return;
+	}
+	hlen = ipv4_hdr_len(ip);
+	if (unlikely(hlen < sizeof(*ip) || hlen > rte_pktmbuf_pkt_len(m))) {
+		worker_drop(w, m, SHOAL_DROP_IP_BAD_IHL);
+		return;
+	}
+	if (unlikely(hlen > rte_pktmbuf_data_len(m))) {
+		/* Options split across segments: no PMD delivers that. */
+		worker_drop(w, m, SHOAL_DROP_IP_TRUNCATED);
+		return;
+	}
+	tlen = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely(tlen < hlen || tlen > rte_pktmbuf_pkt_len(m))) {
+		worker_drop(w, m, SHOAL_DROP_IP_BAD_TOTAL_LEN);
+		return;
+	}
+	if (unlikely(!ipv4_cksum_ok(w, ifc, m, ip, hlen))) {
+		worker_drop(w, m, SHOAL_DROP_IP_BAD_CSUM);
+		return;
+	}
+	if (unlikely(ip->time_to_live == 0)) {
+		worker_drop(w, m, SHOAL_DROP_IP_TTL_ZERO);
+		return;
+	}
+	/* No reassembly: TCP segments to MSS and sets DF, ping fits. */
+	if (unlikely(ipv4_is_fragment(ip))) {
+		worker_drop(w, m, SHOAL_DROP_IP_FRAGMENT);
+		return;
+	}
+	if (unlikely(ipv4_bad_src(ip->src_addr))) {
+		worker_drop(w, m, SHOAL_DROP_IP_BAD_SRC);
+		return;
+	}
+	if (unlikely(!iface_is_local(ifc, ip->dst_addr))) {
+		worker_drop(w, m, SHOAL_DROP_IP_NOT_FOR_US);
+		return;
+	}
+	/* Ethernet pads short frames to 60 bytes: only tlen is the packet. */
+	pkt_truncate(m, tlen);
+	m->l3_len = hlen;
+	w->stats.ipv4_rx++;
+
+	switch (ip->next_proto_id) {
+	case IPPROTO_TCP:
+		tcp_deliver(w, ifc, m, ip, hlen);
+		break;
+	case IPPROTO_ICMP:
+		icmp_input(w, ifc, m, ip);
+		break;
+	default:
+		worker_drop(w, m, SHOAL_DROP_IP_UNKNOWN_PROTO);
+		break;
+	}
+}
+
+/* --- output --------------------------------------------------------- */
+
+/* The interface that owns @p src, else the first. */
+static struct shoal_iface *
+iface_for_src(struct shoal_worker *w, rte_be32_t src)
+{
+	for (unsigned int i = 0; i < w->nb_ifaces; i++)
+		if (iface_is_local(&w->ifaces[i], src))
+			return &w->ifaces[i];
+	return &w->ifaces[0];
+}
+
+/*
+ * Make room for @p len bytes of headers in front of @p m. The TCP engine
+ * reserves headroom in the segments it builds; anything else gets a header
+ * mbuf chained in front. Returns the new head, or NULL (m untouched).
+ */
+static struct rte_mbuf *
+headroom_ensure(struct shoal_worker *w, struct rte_mbuf *m, uint16_t len)
+{
+	struct rte_mbuf *h;
+
+	if (likely(rte_pktmbuf_headroom(m) >= len))
+		return m;
+	h = rte_pktmbuf_alloc(w->pool);
+	if (h == NULL)
+		return NULL;
+	if (rte_pktmbuf_headroom(h) < len ||
+	    rte_pktmbuf_chain(h, m) != 0) {
+		rte_pktmbuf_free(h);
+		return NULL;
+	}
+	h->ol_flags = m->ol_flags;
+	h->l4_len = m->l4_len;
+	h->port = m->port;
+	return h;
+}
+
+/* The TCP checksum for segment @p m under header @p ip: the pseudo-header
+ * sum for the NIC to finish, or the whole sum in software. */
+static bool
+tcp_cksum_out(struct shoal_worker *w, const struct shoal_iface *ifc,
+	      struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
+{
+	struct rte_tcp_hdr *th = tcp_hdr_view(m, 0);
+
+	if (unlikely(th == NULL))
+		return false;
+	th->cksum = 0;
+	if (ifc->tx_tcp_cksum) {
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+		if (m->l4_len == 0)
+			m->l4_len = tcp_hdr_len(th);
+		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		return true;
+	}
+	th->cksum = cksum_ipv4_l4(ip, m, 0);
+	return true;
+}
+
+int
+ipv4_output(struct shoal_worker *w, struct rte_mbuf *m, rte_be32_t src,
+	    rte_be32_t dst, uint8_t proto)
+{
+	struct shoal_iface *ifc;
+	struct rte_ipv4_hdr iph, *ip;
+	uint32_t l4_len = rte_pktmbuf_pkt_len(m);
+	uint16_t hdrs;
+	rte_be32_t nexthop = dst;
+	bool offloaded = false;
+
+	if (unlikely(w->nb_ifaces == 0)) {
+		worker_drop(w, m, SHOAL_DROP_NO_ROUTE);
+		return -ENETUNREACH;
+	}
+	ifc = src == 0 ? &w->ifaces[0] : iface_for_src(w, src);
+	if (src == 0)
+		src = ifc->ip;
+	/* Route: TUN is point to point; Ethernet reaches its prefix directly
+	 * and everything else through the gateway. */
+	if (!ifc->l3 && ((dst ^ ifc->ip) & ifc->mask) != 0) {
+		if (ifc->gw == 0) {
+			worker_drop(w, m, SHOAL_DROP_NO_ROUTE);
+			return -ENETUNREACH;
+		}
+		nexthop = ifc->gw;
+	}
+	if (unlikely(sizeof(iph) + l4_len > UINT16_MAX ||
+		     (ifc->mtu != 0 && sizeof(iph) + l4_len > ifc->mtu))) {
+		worker_drop(w, m, SHOAL_DROP_IP_TOO_BIG);
+		return -EMSGSIZE;
+	}
+
+	ipv4_hdr_fill(&iph, src, dst, proto, l4_len, w->ip_id++,
+		      proto == IPPROTO_TCP);
+	m->ol_flags &= ~(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK |
+			 RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6);
+	if (proto == IPPROTO_TCP) {
+		if (unlikely(!tcp_cksum_out(w, ifc, m, &iph))) {
+			worker_drop(w, m, SHOAL_DROP_TCP_TRUNCATED);
+			return -EINVAL;
+		}
+		offloaded = ifc->tx_tcp_cksum;
+	}
+
+	hdrs = sizeof(iph) + (ifc->l3 ? 0 : sizeof(struct rte_ether_hdr));
+	{
+		struct rte_mbuf *h = headroom_ensure(w, m, hdrs);
+
+		if (unlikely(h == NULL)) {
+			worker_drop(w, m, SHOAL_DROP_NO_HEADROOM);
+			return -ENOBUFS;
+		}
+		m = h;
+	}
+	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(iph));
+	*ip = iph;
+	m->l2_len = ifc->l3 ? 0 : sizeof(struct rte_ether_hdr);
+	m->l3_len = sizeof(iph);
+	if (ifc->tx_ip_cksum) {
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+		offloaded = true;
+	} else {
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+	}
+	if (offloaded)
+		w->stats.tx_cksum_offloaded++;
+	w->stats.ipv4_tx++;
+
+	if (ifc->l3) {
+		worker_tx(w, ifc, m);
+		return 0;
+	}
+	return neigh_output(w, ifc, nexthop, m);
+}

@@ -1,0 +1,955 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The engine: creation, the tables, control blocks' life cycle and the
+ * application-facing calls. Segments are handled in input.c, built in
+ * output.c; timers live in timers.c.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_random.h>
+
+#include "tcp_impl.h"
+#include "flow/siphash.h"
+
+RTE_LOG_REGISTER_SUFFIX(tcp_logtype, tcp, NOTICE);
+
+static inline struct tcp_cb *
+C(const struct shoal_conn *c)
+{
+	return (struct tcp_cb *)(uintptr_t)c;
+}
+
+static const char *const state_names[] = {
+	[SHOAL_TCP_CLOSED] = "CLOSED",
+	[SHOAL_TCP_LISTEN] = "LISTEN",
+	[SHOAL_TCP_SYN_SENT] = "SYN-SENT",
+	[SHOAL_TCP_SYN_RECEIVED] = "SYN-RECEIVED",
+	[SHOAL_TCP_ESTABLISHED] = "ESTABLISHED",
+	[SHOAL_TCP_FIN_WAIT_1] = "FIN-WAIT-1",
+	[SHOAL_TCP_FIN_WAIT_2] = "FIN-WAIT-2",
+	[SHOAL_TCP_CLOSE_WAIT] = "CLOSE-WAIT",
+	[SHOAL_TCP_CLOSING] = "CLOSING",
+	[SHOAL_TCP_LAST_ACK] = "LAST-ACK",
+	[SHOAL_TCP_TIME_WAIT] = "TIME-WAIT",
+};
+
+const char *
+shoal_tcp_state_name(enum shoal_tcp_state s)
+{
+	if ((unsigned int)s >= RTE_DIM(state_names))
+		return "?";
+	return state_names[s];
+}
+
+void
+shoal_tcp_conf_init(struct shoal_tcp_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->name = "tcp";
+	conf->socket_id = SOCKET_ID_ANY;
+	conf->hdr_room = RTE_PKTMBUF_HEADROOM;
+	conf->mss = 1460;
+	conf->max_conns = 16384;
+	conf->max_listeners = 64;
+	conf->backlog = 1024;
+	conf->sndbuf = 256 * 1024;
+	conf->rcvbuf = 256 * 1024;
+	conf->reass_max = 256 * 1024;
+	conf->msl_ns = 30ULL * 1000000000;
+	conf->rto_init_ns = 1000000000ULL;
+	conf->rto_min_ns = 200000000ULL;
+	conf->rto_max_ns = 120ULL * 1000000000;
+	conf->delack_ns = 40000000ULL;
+	conf->syn_retries = 6;
+	conf->max_retries = 15;
+	conf->init_cwnd = 10;
+	conf->cc = SHOAL_TCP_CC_CUBIC;
+	conf->nagle = true;
+	conf->sack = true;
+	conf->wscale = true;
+	conf->timestamps = true;
+	conf->port_lo = 49152;
+	conf->port_hi = 65535;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Entry points nest (a callback may call the API); control blocks released
+ * inside go on the dead list and return to the pool when the outermost
+ * entry point leaves, so no caller up the stack holds a dangling pointer. */
+
+void
+tcp_enter(struct shoal_tcp *t)
+{
+	t->depth++;
+}
+
+void
+tcp_leave(struct shoal_tcp *t)
+{
+	struct tcp_cb *cb;
+
+	if (--t->depth > 0)
+		return;
+	while ((cb = TAILQ_FIRST(&t->dead)) != NULL) {
+		TAILQ_REMOVE(&t->dead, cb, link);
+		rte_mempool_put(t->cbpool, cb);
+	}
+}
+
+void
+tcp_set_pending(struct tcp_cb *cb)
+{
+	if (cb->tf & (TF_PENDING | TF_DEAD))
+		return;
+	cb->tf |= TF_PENDING;
+	TAILQ_INSERT_TAIL(&cb->t->pending, cb, link);
+}
+
+void
+tcp_set_state(struct tcp_cb *cb, enum shoal_tcp_state s)
+{
+	struct shoal_tcp *t = cb->t;
+
+	if (s == SHOAL_TCP_ESTABLISHED && cb->state != s)
+		t->st.established++;
+	if (s == SHOAL_TCP_TIME_WAIT)
+		t->st.conns_timewait++;
+	if (cb->state == SHOAL_TCP_TIME_WAIT)
+		t->st.conns_timewait--;
+	cb->state = s;
+}
+
+/* Tell the application its connection is gone (once). */
+void
+tcp_notify_closed(struct tcp_cb *cb, int err)
+{
+	if (!(cb->tf & TF_APP_SEEN) || (cb->tf & TF_APP_GONE))
+		return;
+	cb->tf |= TF_APP_GONE;
+	if (err != 0 && !(cb->tf & TF_APP_CLOSED) && cb->ops->reset != NULL)
+		cb->ops->reset((struct shoal_conn *)cb, cb->ctx, err);
+	if (cb->ops->closed != NULL)
+		cb->ops->closed((struct shoal_conn *)cb, cb->ctx);
+}
+
+void
+tcp_cb_release_bufs(struct tcp_cb *cb)
+{
+	struct rte_mbuf *m, *next;
+
+	for (m = cb->sb_head; m != NULL; m = next) {
+		next = m->next;
+		m->next = NULL;
+		m->nb_segs = 1;
+		rte_pktmbuf_free_seg(m);
+	}
+	cb->sb_head = cb->sb_tail = cb->sb_cur = NULL;
+	cb->sb_len = 0;
+	cb->sb_cur_off = 0;
+	tcp_reass_free(cb);
+}
+
+/* Release the control block: out of the table, timers off, buffers freed,
+ * the application told (reset with @p err, then closed). */
+void
+tcp_drop(struct tcp_cb *cb, int err)
+{
+	struct shoal_tcp *t = cb->t;
+
+	if (cb->tf & TF_DEAD)
+		return;
+	if (err == ETIMEDOUT)
+		t->st.conn_timeouts++;
+	if (cb->state == SHOAL_TCP_SYN_SENT ||
+	    cb->state == SHOAL_TCP_SYN_RECEIVED)
+		t->st.attempt_fails++;
+	flow_timer_cancel(&t->wheel, &cb->t_rxt);
+	flow_timer_cancel(&t->wheel, &cb->t_delack);
+	flow_timer_cancel(&t->wheel, &cb->t_2msl);
+	flow_table_del(&t->ft, &cb->key);
+	if (cb->listener != NULL) {
+		if (cb->state == SHOAL_TCP_SYN_RECEIVED)
+			cb->listener->half_open--;
+		cb->listener->refs--;
+		cb->listener = NULL;
+	}
+	tcp_cb_release_bufs(cb);
+	tcp_set_state(cb, SHOAL_TCP_CLOSED);
+	t->st.closed++;
+	t->st.conns_open--;
+	tcp_notify_closed(cb, err);
+	if (cb->tf & TF_PENDING)
+		TAILQ_REMOVE(&t->pending, cb, link);
+	cb->tf = (cb->tf & ~TF_PENDING) | TF_DEAD;
+	TAILQ_INSERT_TAIL(&t->dead, cb, link);
+}
+
+/* RFC 9293 3.10.7.4: TIME-WAIT holds the tuple 2 MSL so old duplicates die;
+ * the application's view of the connection ends here. */
+void
+tcp_enter_timewait(struct tcp_cb *cb)
+{
+	struct shoal_tcp *t = cb->t;
+
+	flow_timer_cancel(&t->wheel, &cb->t_rxt);
+	flow_timer_cancel(&t->wheel, &cb->t_delack);
+	cb->tf &= ~(TF_DELACK | TF_PERSIST | TF_RECOVERY);
+	tcp_cb_release_bufs(cb);
+	tcp_set_state(cb, SHOAL_TCP_TIME_WAIT);
+	flow_timer_arm(&t->wheel, &cb->t_2msl, t->now + 2 * t->conf.msl_ns);
+	tcp_notify_closed(cb, 0);
+}
+
+struct isn_in {
+	struct shoal_endpoints ep;
+	uint32_t label;
+};
+
+/* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secret),
+ * M a 4 us clock; F is SipHash-2-4. */
+uint32_t
+tcp_iss(struct shoal_tcp *t, const struct shoal_endpoints *ep)
+{
+	struct isn_in in;
+
+	if (t->fixed_iss)
+		return t->iss_value;
+	memset(&in, 0, sizeof(in));
+	in.ep = *ep;
+	return (uint32_t)flow_siphash(t->isn_key, &in, sizeof(in)) +
+	       (uint32_t)(t->now / 4000);
+}
+
+/* RFC 7323 section 5.4: a per-connection random offset keeps TSval from
+ * leaking uptime; hashing the tuple keeps it monotonic across incarnations
+ * of one tuple, which the TIME-WAIT reuse rule (RFC 6191) relies on. */
+uint32_t
+tcp_ts_offset(struct shoal_tcp *t, const struct shoal_endpoints *ep)
+{
+	struct isn_in in;
+
+	memset(&in, 0, sizeof(in));
+	in.ep = *ep;
+	in.ep.lport = 0;	/* same offset for every port to one peer */
+	in.ep.rport = 0;
+	in.label = 0x7473;
+	return (uint32_t)flow_siphash(t->ts_key, &in, sizeof(in));
+}
+
+struct tcp_cb *
+tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
+{
+	struct tcp_cb *cb;
+	void *p;
+
+	if (rte_mempool_get(t->cbpool, &p) != 0) {
+		t->st.no_cb++;
+		return NULL;
+	}
+	cb = p;
+	memset(cb, 0, sizeof(*cb));
+	cb->t = t;
+	cb->ep = *ep;
+	flow_key4_from_ep(&cb->key, ep);
+	if (flow_table_add(&t->ft, &cb->key, cb) != 0) {
+		rte_mempool_put(t->cbpool, cb);
+		t->st.no_cb++;
+		return NULL;
+	}
+	flow_timer_init(&cb->t_rxt, TCP_T_RXT);
+	flow_timer_init(&cb->t_delack, TCP_T_DELACK);
+	flow_timer_init(&cb->t_2msl, TCP_T_2MSL);
+	cb->smss = TCP_DEFAULT_MSS;
+	cb->rcv_mss = TCP_DEFAULT_MSS;
+	cb->rto_ns = t->conf.rto_init_ns;
+	cb->ssthresh = UINT32_MAX;
+	cb->ts_off = tcp_ts_offset(t, ep);
+	cb->iss = tcp_iss(t, ep);
+	cb->snd_una = cb->snd_nxt = cb->snd_max = cb->iss;
+	cb->sb_seq = cb->iss + 1;
+	cb->recover = cb->iss;
+	cb->cc = t->conf.cc == SHOAL_TCP_CC_NEWRENO ? &tcp_cc_newreno :
+						       &tcp_cc_cubic;
+	if (!t->conf.nagle)
+		cb->tf |= TF_NODELAY;
+	/* The window scale we would offer: smallest shift that fits rcvbuf
+	 * in 16 bits (RFC 7323 2.2). */
+	while (cb->rcv_wscale < TCP_MAX_WSCALE &&
+	       (t->conf.rcvbuf >> cb->rcv_wscale) > 65535)
+		cb->rcv_wscale++;
+	t->st.conns_open++;
+	return cb;
+}
+
+/* Drop @p n acknowledged bytes from the head of the send buffer. */
+static void
+sb_free_head(struct tcp_cb *cb, bool *cur_gone)
+{
+	struct rte_mbuf *m = cb->sb_head;
+
+	cb->sb_head = m->next;
+	if (m == cb->sb_cur)
+		*cur_gone = true;
+	if (m == cb->sb_tail)
+		cb->sb_tail = NULL;
+	m->next = NULL;
+	m->nb_segs = 1;
+	rte_pktmbuf_free_seg(m);
+}
+
+void
+tcp_sb_drop(struct tcp_cb *cb, uint32_t n)
+{
+	struct rte_mbuf *m;
+	bool cur_gone = false;
+
+	cb->sb_seq += n;
+	cb->sb_len -= n;
+	if (cb->sb_cur_off >= n)
+		cb->sb_cur_off -= n;
+	else
+		cur_gone = true;
+	while ((m = cb->sb_head) != NULL && n > 0) {
+		if (m->data_len > n) {
+			/* In-flight clones keep their own offsets. */
+			m->data_off += n;
+			m->data_len -= n;
+			m->pkt_len = m->data_len;
+			break;
+		}
+		n -= m->data_len;
+		sb_free_head(cb, &cur_gone);
+	}
+	/* Empty leading segments go too, but not the tail shoal_send fills. */
+	while ((m = cb->sb_head) != NULL && m->data_len == 0 &&
+	       m != cb->sb_tail)
+		sb_free_head(cb, &cur_gone);
+	if (cur_gone || cb->sb_cur == NULL) {
+		cb->sb_cur = cb->sb_head;
+		cb->sb_cur_off = 0;
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+
+static int
+dynfield_register(void)
+{
+	static const struct rte_mbuf_dynfield desc = {
+		.name = "shoal_tcp_reass",
+		.size = sizeof(struct tcp_reass_meta),
+		.align = __alignof__(struct tcp_reass_meta),
+	};
+
+	return rte_mbuf_dynfield_register(&desc);
+}
+
+static uint32_t engine_seq;
+
+struct shoal_tcp *
+shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
+{
+	struct shoal_tcp *t;
+	char name[RTE_MEMZONE_NAMESIZE];
+	uint32_t id = __atomic_fetch_add(&engine_seq, 1, __ATOMIC_RELAXED);
+	uint8_t zero[16] = { 0 };
+	unsigned int i;
+	int rc;
+
+	if (conf == NULL || conf->pool == NULL || conf->output == NULL ||
+	    conf->max_conns == 0 || conf->mss < 64 ||
+	    conf->init_cwnd == 0 || conf->max_listeners == 0) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	/* Header room + the largest header + a copied payload must fit. */
+	if (rte_pktmbuf_data_room_size(conf->pool) <
+	    (uint32_t)conf->hdr_room + TCP_MAX_HDR + TCP_COPY_MAX) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	t = rte_zmalloc_socket("shoal_tcp", sizeof(*t), RTE_CACHE_LINE_SIZE,
+			       conf->socket_id);
+	if (t == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	t->conf = *conf;
+	t->now = now_ns;
+	snprintf(t->tname, 13, "%.12s", conf->name ? conf->name :
+		 "tcp");
+	TAILQ_INIT(&t->pending);
+	TAILQ_INIT(&t->dead);
+	rc = dynfield_register();
+	if (rc < 0)
+		goto fail;
+	t->reass_off = rc;
+
+	snprintf(name, sizeof(name), "tf%u_%.12s", id, t->tname);
+	rc = flow_table_init(&t->ft, name, conf->max_conns, conf->socket_id);
+	if (rc < 0)
+		goto fail;
+	snprintf(name, sizeof(name), "tl%u_%.12s", id, t->tname);
+	rc = listen_table_init(&t->lt, name, conf->max_listeners,
+			       conf->socket_id);
+	if (rc < 0)
+		goto fail;
+	snprintf(name, sizeof(name), "tc%u_%.12s", id, t->tname);
+	t->cbpool = flow_cb_pool_create(name, conf->max_conns,
+					sizeof(struct tcp_cb), conf->socket_id);
+	if (t->cbpool == NULL) {
+		rc = -rte_errno;
+		goto fail;
+	}
+	t->listeners = rte_zmalloc_socket("shoal_tcp_lst",
+			conf->max_listeners * sizeof(t->listeners[0]), 0,
+			conf->socket_id);
+	if (t->listeners == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	/* 2^20 ns (~1 ms) ticks, 4096 slots: a 4 s turn covers delayed ACKs
+	 * and most RTOs without a second lap. */
+	rc = flow_wheel_init(&t->wheel, 12, 20, now_ns, conf->socket_id,
+			     tcp_timer_fire, t);
+	if (rc < 0)
+		goto fail;
+	if (memcmp(conf->isn_key, zero, 16) == 0) {
+		for (i = 0; i < 16; i += 8) {
+			uint64_t r = rte_rand();
+
+			memcpy(t->isn_key + i, &r, 8);
+		}
+	} else {
+		memcpy(t->isn_key, conf->isn_key, 16);
+	}
+	for (i = 0; i < 16; i += 8) {
+		uint64_t v = flow_siphash(t->isn_key, &i, sizeof(i));
+
+		memcpy(t->ts_key + i, &v, 8);
+	}
+	flow_ports_init(&t->ports, conf->port_lo, conf->port_hi, t->isn_key);
+	return t;
+fail:
+	shoal_tcp_free(t);
+	rte_errno = -rc;
+	return NULL;
+}
+
+void
+shoal_tcp_free(struct shoal_tcp *t)
+{
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+
+	if (t == NULL)
+		return;
+	if (t->ft.h != NULL) {
+		tcp_enter(t);
+		while (rte_hash_iterate(t->ft.h, &key, &data, &iter) >= 0) {
+			struct tcp_cb *cb = data;
+
+			/* Silently: no callbacks, no RST. */
+			cb->tf |= TF_APP_GONE;
+			tcp_drop(cb, 0);
+			iter = 0;
+		}
+		tcp_leave(t);
+		flow_table_free(&t->ft);
+	}
+	if (t->lt.h != NULL)
+		listen_table_free(&t->lt);
+	rte_mempool_free(t->cbpool);
+	flow_wheel_free(&t->wheel);
+	rte_free(t->listeners);
+	rte_free(t);
+}
+
+void
+shoal_tcp_advance(struct shoal_tcp *t, uint64_t now_ns)
+{
+	tcp_enter(t);
+	if (now_ns > t->now)
+		t->now = now_ns;
+	flow_wheel_advance(&t->wheel, t->now);
+	tcp_flush_pending(t);
+	tcp_leave(t);
+}
+
+void
+shoal_tcp_flush(struct shoal_tcp *t)
+{
+	tcp_enter(t);
+	tcp_flush_pending(t);
+	tcp_leave(t);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Listeners */
+
+static int
+listen_addr(const struct shoal_addr *local, rte_be32_t *a)
+{
+	if (local == NULL || local->family == SHOAL_AF_NONE) {
+		*a = 0;
+		return 0;
+	}
+	if (local->family != SHOAL_AF_INET)
+		return -EAFNOSUPPORT;
+	*a = local->v4;
+	return 0;
+}
+
+int
+shoal_tcp_listen(struct shoal_tcp *t, const struct shoal_addr *local,
+		 uint16_t port, const struct shoal_tcp_ops *ops, void *ctx)
+{
+	struct tcp_listener *l = NULL;
+	rte_be32_t a;
+	uint32_t i;
+	int rc;
+
+	rc = listen_addr(local, &a);
+	if (rc < 0)
+		return rc;
+	/* A slot no listener and no half-open child uses. */
+	for (i = 0; i < t->conf.max_listeners; i++) {
+		if (!t->listeners[i].in_use && t->listeners[i].refs == 0) {
+			l = &t->listeners[i];
+			break;
+		}
+	}
+	if (l == NULL)
+		return -ENOSPC;
+	rc = listen_table_add(&t->lt, a, rte_cpu_to_be_16(port), l);
+	if (rc < 0)
+		return rc;
+	memset(l, 0, sizeof(*l));
+	if (ops != NULL)
+		l->ops = *ops;
+	l->ctx = ctx;
+	l->addr = a;
+	l->port = rte_cpu_to_be_16(port);
+	l->in_use = true;
+	return 0;
+}
+
+int
+shoal_tcp_unlisten(struct shoal_tcp *t, const struct shoal_addr *local,
+		   uint16_t port)
+{
+	struct flow_listen_key k;
+	struct tcp_listener *l;
+	void *data;
+	rte_be32_t a;
+	int rc;
+
+	rc = listen_addr(local, &a);
+	if (rc < 0)
+		return rc;
+	memset(&k, 0, sizeof(k));
+	k.addr = a;
+	k.port = rte_cpu_to_be_16(port);
+	if (rte_hash_lookup_data(t->lt.h, &k, &data) < 0)
+		return -ENOENT;
+	l = data;
+	listen_table_del(&t->lt, a, k.port);
+	/* Half-open children keep the slot (refs) until they finish. */
+	l->in_use = false;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Active open */
+
+static bool
+tuple_free(void *ctx, const struct shoal_endpoints *ep)
+{
+	struct shoal_tcp *t = ctx;
+	struct flow_key4 k;
+
+	flow_key4_from_ep(&k, ep);
+	return flow_table_lookup(&t->ft, &k) == NULL;
+}
+
+struct shoal_conn *
+shoal_tcp_connect(struct shoal_tcp *t, const struct shoal_endpoints *ep,
+		  const struct shoal_tcp_ops *ops, void *ctx)
+{
+	static const struct shoal_tcp_ops no_ops;
+	struct shoal_endpoints e = *ep;
+	struct tcp_cb *cb;
+	int rc;
+
+	if (e.local.family != SHOAL_AF_INET ||
+	    e.remote.family != SHOAL_AF_INET || e.rport == 0) {
+		rte_errno = EADDRNOTAVAIL;
+		return NULL;
+	}
+	if (e.lport == 0) {
+		rc = flow_ports_pick(&t->ports, &e, t->conf.port_ok,
+				     t->conf.port_ok_ctx, tuple_free, t);
+		if (rc < 0) {
+			rte_errno = EADDRNOTAVAIL;
+			return NULL;
+		}
+	} else if (!tuple_free(t, &e)) {
+		rte_errno = EADDRINUSE;
+		return NULL;
+	}
+	cb = tcp_cb_new(t, &e);
+	if (cb == NULL) {
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	cb->ops = ops != NULL ? ops : &no_ops;
+	cb->ctx = ctx;
+	cb->tf |= TF_APP_SEEN;
+	if (t->conf.wscale)
+		cb->tf |= TF_WSCALE;	/* offered; kept if the peer agrees */
+	if (t->conf.sack)
+		cb->tf |= TF_SACK;
+	if (t->conf.timestamps)
+		cb->tf |= TF_TS;
+	cb->state = SHOAL_TCP_SYN_SENT;
+	t->st.active_opens++;
+	tcp_set_pending(cb);
+	return (struct shoal_conn *)cb;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Sending */
+
+static int
+send_check(const struct tcp_cb *cb)
+{
+	if (cb->tf & (TF_DEAD | TF_APP_GONE))
+		return -ENOTCONN;
+	if (cb->tf & (TF_FIN_QUEUED | TF_APP_CLOSED))
+		return -EPIPE;
+	switch (cb->state) {
+	case SHOAL_TCP_SYN_SENT:
+	case SHOAL_TCP_SYN_RECEIVED:
+	case SHOAL_TCP_ESTABLISHED:
+	case SHOAL_TCP_CLOSE_WAIT:
+		return 0;
+	default:
+		return -ENOTCONN;
+	}
+}
+
+uint32_t
+shoal_send_space(const struct shoal_conn *c)
+{
+	const struct tcp_cb *cb = C(c);
+	uint32_t sndbuf = cb->t->conf.sndbuf;
+
+	if (send_check(cb) != 0)
+		return 0;
+	return cb->sb_len >= sndbuf ? 0 : sndbuf - cb->sb_len;
+}
+
+static void
+sb_append_seg(struct tcp_cb *cb, struct rte_mbuf *m)
+{
+	if (cb->sb_tail == NULL) {
+		cb->sb_head = m;
+		cb->sb_cur = m;
+		cb->sb_cur_off = 0;
+	} else {
+		cb->sb_tail->next = m;
+	}
+	cb->sb_tail = m;
+}
+
+int
+shoal_send(struct shoal_conn *c, const void *buf, uint32_t len)
+{
+	struct tcp_cb *cb = C(c);
+	const uint8_t *p = buf;
+	uint32_t space, done = 0, n;
+	struct rte_mbuf *m;
+	int rc;
+
+	rc = send_check(cb);
+	if (rc < 0)
+		return rc;
+	space = shoal_send_space(c);
+	if (len > space)
+		len = space;
+	while (done < len) {
+		m = cb->sb_tail;
+		if (m == NULL || !cb->sb_tail_ours ||
+		    rte_pktmbuf_tailroom(m) == 0) {
+			m = rte_pktmbuf_alloc(cb->t->conf.pool);
+			if (m == NULL) {
+				cb->t->st.no_mbuf++;
+				break;
+			}
+			/* Payload mbufs need no headroom: headers go in
+			 * their own mbuf in front. */
+			m->data_off = 0;
+			sb_append_seg(cb, m);
+			cb->sb_tail_ours = true;
+		}
+		n = RTE_MIN(len - done, (uint32_t)rte_pktmbuf_tailroom(m));
+		memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, m->data_len),
+		       p + done, n);
+		m->data_len += n;
+		m->pkt_len += n;
+		done += n;
+	}
+	cb->sb_len += done;
+	if (done > 0)
+		tcp_set_pending(cb);
+	return (int)done;
+}
+
+int
+shoal_send_mbuf(struct shoal_conn *c, struct rte_mbuf *m)
+{
+	struct tcp_cb *cb = C(c);
+	struct rte_mbuf *s, *next;
+	uint32_t len = m->pkt_len;
+	int rc;
+
+	rc = send_check(cb);
+	if (rc < 0)
+		return rc;
+	if (cb->sb_len + len > cb->t->conf.sndbuf)
+		return -ENOBUFS;
+	for (s = m; s != NULL; s = next) {
+		next = s->next;
+		s->next = NULL;
+		s->nb_segs = 1;
+		s->pkt_len = s->data_len;
+		sb_append_seg(cb, s);
+	}
+	cb->sb_tail_ours = false;
+	cb->sb_len += len;
+	if (len > 0)
+		tcp_set_pending(cb);
+	return (int)len;
+}
+
+int
+shoal_shutdown(struct shoal_conn *c)
+{
+	struct tcp_cb *cb = C(c);
+
+	if (cb->tf & (TF_DEAD | TF_APP_GONE))
+		return -ENOTCONN;
+	if (cb->tf & TF_FIN_QUEUED)
+		return 0;
+	switch (cb->state) {
+	case SHOAL_TCP_SYN_SENT:
+		/* Nothing sent yet that needs a FIN: RFC 9293 3.10.4. */
+		tcp_enter(cb->t);
+		tcp_drop(cb, 0);
+		tcp_leave(cb->t);
+		return 0;
+	case SHOAL_TCP_SYN_RECEIVED:
+		/* FIN goes out once established (RFC 9293 3.10.4). */
+		cb->tf |= TF_FIN_QUEUED;
+		return 0;
+	case SHOAL_TCP_ESTABLISHED:
+		cb->tf |= TF_FIN_QUEUED;
+		tcp_set_state(cb, SHOAL_TCP_FIN_WAIT_1);
+		break;
+	case SHOAL_TCP_CLOSE_WAIT:
+		cb->tf |= TF_FIN_QUEUED;
+		tcp_set_state(cb, SHOAL_TCP_LAST_ACK);
+		break;
+	default:
+		return -ENOTCONN;
+	}
+	tcp_set_pending(cb);
+	return 0;
+}
+
+int
+shoal_close(struct shoal_conn *c)
+{
+	struct tcp_cb *cb = C(c);
+	int rc = 0;
+
+	if (cb->tf & (TF_DEAD | TF_APP_GONE | TF_APP_CLOSED))
+		return -ENOTCONN;
+	tcp_enter(cb->t);
+	switch (cb->state) {
+	case SHOAL_TCP_SYN_SENT:
+		tcp_drop(cb, 0);
+		break;
+	case SHOAL_TCP_SYN_RECEIVED:
+	case SHOAL_TCP_ESTABLISHED:
+	case SHOAL_TCP_CLOSE_WAIT:
+		rc = shoal_shutdown(c);
+		cb->tf |= TF_APP_CLOSED;
+		break;
+	case SHOAL_TCP_FIN_WAIT_2:
+		/* An orphan in FIN-WAIT-2 would wait for the peer forever;
+		 * bound it like Linux's tcp_fin_timeout. */
+		flow_timer_arm(&cb->t->wheel, &cb->t_2msl,
+			       cb->t->now + 2 * cb->t->conf.msl_ns);
+		/* fall through */
+	default:
+		cb->tf |= TF_APP_CLOSED;
+		break;
+	}
+	tcp_leave(cb->t);
+	return rc;
+}
+
+void
+shoal_abort(struct shoal_conn *c)
+{
+	struct tcp_cb *cb = C(c);
+	struct shoal_tcp *t = cb->t;
+
+	if (cb->tf & TF_DEAD)
+		return;
+	tcp_enter(t);
+	/* RFC 9293 3.10.5: RST in every synchronized state. */
+	if (cb->state >= SHOAL_TCP_SYN_RECEIVED &&
+	    cb->state != SHOAL_TCP_TIME_WAIT)
+		tcp_send_rst(cb);
+	cb->tf |= TF_APP_CLOSED;	/* closed() but no reset() */
+	tcp_drop(cb, 0);
+	tcp_leave(t);
+}
+
+void
+shoal_conn_set_ctx(struct shoal_conn *c, void *ctx)
+{
+	C(c)->ctx = ctx;
+}
+
+void *
+shoal_conn_ctx(const struct shoal_conn *c)
+{
+	return C(c)->ctx;
+}
+
+const struct shoal_endpoints *
+shoal_conn_endpoints(const struct shoal_conn *c)
+{
+	return &C(c)->ep;
+}
+
+enum shoal_tcp_state
+shoal_conn_state(const struct shoal_conn *c)
+{
+	return (enum shoal_tcp_state)C(c)->state;
+}
+
+void
+shoal_conn_set_nodelay(struct shoal_conn *c, bool nodelay)
+{
+	struct tcp_cb *cb = C(c);
+
+	if (nodelay) {
+		cb->tf |= TF_NODELAY;
+		/* Held-back small segments may go now. */
+		tcp_set_pending(cb);
+	} else {
+		cb->tf &= ~TF_NODELAY;
+	}
+}
+
+void
+shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info)
+{
+	const struct tcp_cb *cb = C(c);
+
+	memset(info, 0, sizeof(*info));
+	info->state = (enum shoal_tcp_state)cb->state;
+	info->mss = cb->smss;
+	info->cwnd = cb->cwnd;
+	info->ssthresh = cb->ssthresh;
+	info->snd_wnd = cb->snd_wnd;
+	info->srtt_us = cb->srtt_ns / 1000;
+	info->rttvar_us = cb->rttvar_ns / 1000;
+	info->rto_us = cb->rto_ns / 1000;
+	info->bytes_sent = cb->bytes_sent;
+	info->bytes_acked = cb->bytes_acked;
+	info->bytes_received = cb->bytes_received;
+	info->retransmits = cb->retransmits;
+	info->sack = !!(cb->tf & TF_SACK);
+	info->wscale = !!(cb->tf & TF_WSCALE);
+	info->timestamps = !!(cb->tf & TF_TS);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Counters */
+
+void
+shoal_tcp_stats(const struct shoal_tcp *t, struct shoal_tcp_stats *s)
+{
+	*s = t->st;
+}
+
+void
+shoal_tcp_stats_add(struct shoal_tcp_stats *dst,
+		    const struct shoal_tcp_stats *src)
+{
+#define ADD(n) dst->n += src->n;
+	SHOAL_TCP_COUNTERS(ADD)
+#undef ADD
+	dst->conns_open += src->conns_open;
+	dst->conns_timewait += src->conns_timewait;
+}
+
+void
+shoal_tcp_stats_dump(FILE *f, const struct shoal_tcp_stats *s,
+		     const char *indent)
+{
+#define DUMP(n) if (s->n != 0) \
+	fprintf(f, "%s%s: %" PRIu64 "\n", indent, #n, s->n);
+	SHOAL_TCP_COUNTERS(DUMP)
+	DUMP(conns_open)
+	DUMP(conns_timewait)
+#undef DUMP
+}
+
+void
+shoal_tcp_dump(FILE *f, const struct shoal_tcp *t)
+{
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+
+	fprintf(f, "tcp engine %s: %u connections\n", t->tname, t->ft.count);
+	while (rte_hash_iterate(t->ft.h, &key, &data, &iter) >= 0) {
+		const struct tcp_cb *cb = data;
+
+		fprintf(f, "  %08x:%u -> %08x:%u %s una %u nxt %u max %u "
+			"wnd %u cwnd %u ssthresh %u rcv_nxt %u sb %u\n",
+			rte_be_to_cpu_32(cb->ep.local.v4),
+			rte_be_to_cpu_16(cb->ep.lport),
+			rte_be_to_cpu_32(cb->ep.remote.v4),
+			rte_be_to_cpu_16(cb->ep.rport),
+			shoal_tcp_state_name(cb->state), cb->snd_una,
+			cb->snd_nxt, cb->snd_max, cb->snd_wnd, cb->cwnd,
+			cb->ssthresh, cb->rcv_nxt, cb->sb_len);
+	}
+}
+
+void
+tcp_test_fix_iss(struct shoal_tcp *t, uint32_t iss)
+{
+	t->fixed_iss = true;
+	t->iss_value = iss;
+}
+
+struct tcp_cb *
+tcp_test_cb(struct shoal_conn *c)
+{
+	return C(c);
+}

@@ -1,0 +1,904 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Arriving segments: parse and validate, bulk flow lookup, then RFC 9293
+ * section 3.10.7 event processing: CLOSED (no connection), LISTEN,
+ * SYN-SENT, and the checks in order for every other state (PAWS, sequence,
+ * RST, SYN, ACK, data, FIN), with RFC 5961's challenge ACKs and RFC 6191's
+ * TIME-WAIT reuse. Output is not sent from here: connections that owe a
+ * segment go on the pending list, flushed once at the end of the burst, so
+ * a burst yields at most one pure ACK per connection.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include "tcp_impl.h"
+
+static inline uint32_t
+get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return rte_be_to_cpu_32(v);
+}
+
+/* Options, RFC 9293 3.2: unknown kinds are skipped by their length, a
+ * malformed list ends parsing (what was read stays valid). */
+static void
+parse_opts(const uint8_t *o, unsigned int olen, struct tcp_seg *s)
+{
+	unsigned int i = 0, l, k;
+
+	while (i < olen) {
+		uint8_t kind = o[i];
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= olen)
+			break;
+		l = o[i + 1];
+		if (l < 2 || i + l > olen)
+			break;
+		switch (kind) {
+		case 2:
+			if (l == 4 && (s->flags & TH_SYN)) {
+				s->has_mss = true;
+				s->mss = (uint16_t)(o[i + 2] << 8 | o[i + 3]);
+			}
+			break;
+		case 3:
+			if (l == 3 && (s->flags & TH_SYN)) {
+				s->has_ws = true;
+				/* RFC 7323 2.3: larger shifts mean 14. */
+				s->ws = RTE_MIN(o[i + 2], TCP_MAX_WSCALE);
+			}
+			break;
+		case 4:
+			if (l == 2 && (s->flags & TH_SYN))
+				s->sack_ok = true;
+			break;
+		case 5:
+			if (l >= 10 && (l - 2) % 8 == 0) {
+				s->nsack = (uint8_t)RTE_MIN((l - 2) / 8, 4u);
+				for (k = 0; k < s->nsack; k++) {
+					s->sack[k].start =
+						get32(o + i + 2 + 8 * k);
+					s->sack[k].end =
+						get32(o + i + 6 + 8 * k);
+				}
+			}
+			break;
+		case 8:
+			if (l == 10) {
+				s->has_ts = true;
+				s->tsval = get32(o + i + 2);
+				s->tsecr = get32(o + i + 6);
+			}
+			break;
+		default:
+			break;
+		}
+		i += l;
+	}
+}
+
+int
+tcp_parse(struct rte_mbuf *m, struct tcp_seg *s)
+{
+	const struct rte_tcp_hdr *th;
+	unsigned int hlen;
+
+	memset(s, 0, sizeof(*s));
+	/* The header must be in the first segment and whole. */
+	if (m->data_len < TCP_HDR_LEN || m->pkt_len < TCP_HDR_LEN)
+		return -EINVAL;
+	th = rte_pktmbuf_mtod(m, const struct rte_tcp_hdr *);
+	hlen = (th->data_off >> 4) * 4;
+	if (hlen < TCP_HDR_LEN || hlen > m->data_len)
+		return -EINVAL;
+	s->seq = rte_be_to_cpu_32(th->sent_seq);
+	s->ack = rte_be_to_cpu_32(th->recv_ack);
+	s->win = rte_be_to_cpu_16(th->rx_win);
+	s->flags = th->tcp_flags;
+	s->hlen = (uint16_t)hlen;
+	s->len = m->pkt_len - hlen;
+	/* SYN+FIN and SYN+RST make no sense on any path: drop them. */
+	if ((s->flags & TH_SYN) && (s->flags & (TH_FIN | TH_RST)))
+		return -EINVAL;
+	parse_opts((const uint8_t *)(th + 1), hlen - TCP_HDR_LEN, s);
+	return 0;
+}
+
+/* RFC 5961 section 7: challenge ACKs are rate limited per engine. */
+bool
+tcp_challenge_ack_ok(struct shoal_tcp *t)
+{
+	if (t->now - t->chal_start_ns >= 1000000000ULL) {
+		t->chal_start_ns = t->now;
+		t->chal_count = 0;
+	}
+	if (t->chal_count >= TCP_CHALLENGE_ACK_LIMIT)
+		return false;
+	t->chal_count++;
+	t->st.challenge_acks++;
+	return true;
+}
+
+static void
+challenge_ack(struct tcp_cb *cb)
+{
+	if (tcp_challenge_ack_ok(cb->t)) {
+		cb->tf |= TF_ACKNOW;
+		tcp_set_pending(cb);
+	}
+}
+
+static void
+ack_now(struct tcp_cb *cb)
+{
+	cb->tf |= TF_ACKNOW;
+	tcp_set_pending(cb);
+}
+
+static inline bool
+cb_gone(const struct tcp_cb *cb)
+{
+	return (cb->tf & TF_DEAD) != 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* No connection: RFC 9293 3.10.7.1 (CLOSED) and 3.10.7.2 (LISTEN). */
+
+static void
+reply_rst(struct shoal_tcp *t, const struct shoal_endpoints *ep,
+	  const struct tcp_seg *s)
+{
+	if (s->flags & TH_RST)
+		return;
+	if (s->flags & TH_ACK)
+		tcp_respond(t, ep, s->ack, 0, TH_RST);
+	else
+		tcp_respond(t, ep, 0, s->seq + s->len +
+			    !!(s->flags & TH_SYN) + !!(s->flags & TH_FIN),
+			    TH_RST | TH_ACK);
+}
+
+static void
+negotiate(struct tcp_cb *cb, const struct tcp_seg *s)
+{
+	const struct shoal_tcp_conf *c = &cb->t->conf;
+	uint32_t mss;
+
+	if ((cb->tf & TF_WSCALE) && s->has_ws) {
+		cb->snd_wscale = s->ws;
+	} else {
+		/* RFC 7323 2.2: both must offer, else neither scales. */
+		cb->tf &= ~TF_WSCALE;
+		cb->snd_wscale = 0;
+		cb->rcv_wscale = 0;
+	}
+	if (!s->sack_ok)
+		cb->tf &= ~TF_SACK;
+	if ((cb->tf & TF_TS) && s->has_ts) {
+		cb->ts_recent = s->tsval;
+		cb->tf |= TF_TS_RECENT;
+	} else {
+		cb->tf &= ~TF_TS;
+	}
+	mss = s->has_mss ? s->mss : TCP_DEFAULT_MSS;
+	mss = RTE_MIN(mss, (uint32_t)c->mss);
+	if (cb->tf & TF_TS)
+		mss -= TCP_TS_OPT_LEN;
+	cb->smss = (uint16_t)RTE_MAX(mss, 64u);
+	cb->rcv_mss = cb->smss;
+}
+
+static void
+listen_input(struct shoal_tcp *t, struct tcp_listener *l, struct rte_mbuf *m,
+	     const struct shoal_endpoints *ep, const struct tcp_seg *s)
+{
+	struct tcp_cb *cb;
+
+	rte_pktmbuf_free(m);
+	if (s->flags & TH_RST)
+		return;
+	if (s->flags & TH_ACK) {
+		tcp_respond(t, ep, s->ack, 0, TH_RST);
+		return;
+	}
+	if (!(s->flags & TH_SYN)) {
+		t->st.bad_segs++;
+		return;
+	}
+	if (l->half_open >= t->conf.backlog) {
+		t->st.syn_backlog_drops++;
+		return;
+	}
+	cb = tcp_cb_new(t, ep);
+	if (cb == NULL)
+		return;
+	cb->listener = l;
+	l->refs++;
+	l->half_open++;
+	cb->ops = &l->ops;
+	cb->ctx = l->ctx;
+	cb->tf |= TF_PASSIVE;
+	if (t->conf.wscale)
+		cb->tf |= TF_WSCALE;
+	if (t->conf.sack)
+		cb->tf |= TF_SACK;
+	if (t->conf.timestamps)
+		cb->tf |= TF_TS;
+	negotiate(cb, s);
+	cb->irs = s->seq;
+	cb->rcv_nxt = s->seq + 1;
+	cb->rcv_adv = cb->rcv_nxt;
+	cb->last_ack_sent = cb->rcv_nxt;
+	/* RFC 7323 2.2: the window in a SYN is never scaled. */
+	cb->snd_wnd = s->win;
+	cb->max_snd_wnd = s->win;
+	cb->snd_wl1 = s->seq;
+	cb->snd_wl2 = cb->iss;
+	cb->state = SHOAL_TCP_SYN_RECEIVED;
+	t->st.passive_opens++;
+	/* A SYN's payload is not queued: the SYN-ACK acknowledges only the
+	 * SYN and the peer sends the data again. */
+	tcp_set_pending(cb);
+}
+
+static void
+no_conn_input(struct shoal_tcp *t, struct rte_mbuf *m,
+	      const struct shoal_endpoints *ep, const struct tcp_seg *s)
+{
+	struct tcp_listener *l = NULL;
+
+	if (ep->local.family == SHOAL_AF_INET)
+		l = listen_table_lookup(&t->lt, ep->local.v4, ep->lport);
+	if (l != NULL && l->in_use) {
+		listen_input(t, l, m, ep, s);
+		return;
+	}
+	rte_pktmbuf_free(m);
+	if (!(s->flags & TH_RST))
+		t->st.no_listener++;
+	reply_rst(t, ep, s);
+}
+
+/* RFC 6191 / RFC 9293 3.10.7.4: a new SYN may end TIME-WAIT early when it
+ * is provably newer than the old connection: its TSval above TS.Recent,
+ * or, without timestamps, its sequence number above RCV.NXT. */
+static bool
+timewait_reusable(const struct tcp_cb *cb, const struct tcp_seg *s)
+{
+	if ((cb->tf & TF_TS) && s->has_ts)
+		return SEQ_GT(s->tsval, cb->ts_recent);
+	if (cb->tf & TF_TS)
+		return false;
+	return SEQ_GT(s->seq, cb->rcv_nxt);
+}
+
+/* ---------------------------------------------------------------------- */
+/* SYN-SENT, RFC 9293 3.10.7.3. */
+
+static void
+establish(struct tcp_cb *cb)
+{
+	struct shoal_tcp *t = cb->t;
+
+	flow_timer_cancel(&t->wheel, &cb->t_rxt);
+	cb->retries = 0;
+	cb->rxt_shift = 0;
+	if ((cb->tf & TF_RTT_TIMING) && !(cb->tf & TF_SYN_RXT))
+		tcp_rtt_sample(cb, t->now - cb->rtt_start_ns);
+	cb->tf &= ~TF_RTT_TIMING;
+	cb->cc->init(cb);
+	if (cb->listener != NULL && cb->state == SHOAL_TCP_SYN_RECEIVED)
+		cb->listener->half_open--;
+	tcp_set_state(cb, SHOAL_TCP_ESTABLISHED);
+}
+
+static void
+syn_sent_input(struct tcp_cb *cb, struct rte_mbuf *m, const struct tcp_seg *s)
+{
+	struct shoal_tcp *t = cb->t;
+
+	rte_pktmbuf_free(m);
+	if (s->flags & TH_ACK) {
+		if (SEQ_LEQ(s->ack, cb->iss) || SEQ_GT(s->ack, cb->snd_max)) {
+			t->st.out_of_window++;
+			if (!(s->flags & TH_RST))
+				tcp_respond(t, &cb->ep, s->ack, 0, TH_RST);
+			return;
+		}
+	}
+	if (s->flags & TH_RST) {
+		/* Only an RST that acknowledges our SYN is believed. */
+		if (s->flags & TH_ACK) {
+			t->st.resets_rx++;
+			tcp_drop(cb, ECONNREFUSED);
+		}
+		return;
+	}
+	if (!(s->flags & TH_SYN))
+		return;
+	cb->irs = s->seq;
+	cb->rcv_nxt = s->seq + 1;
+	cb->rcv_adv = cb->rcv_nxt;
+	negotiate(cb, s);
+	cb->snd_wnd = s->win;
+	cb->max_snd_wnd = s->win;
+	cb->snd_wl1 = s->seq;
+	if (s->flags & TH_ACK) {
+		cb->snd_una = s->ack;
+		cb->snd_wl2 = s->ack;
+		establish(cb);
+		cb->tf |= TF_ACKNOW;
+		tcp_set_pending(cb);
+		if (cb->ops->connected != NULL)
+			cb->ops->connected((struct shoal_conn *)cb, cb->ctx);
+		return;
+	}
+	/* Simultaneous open: SYN-ACK with the same ISS (3.5, figure 8). */
+	cb->snd_wl2 = cb->iss;
+	cb->state = SHOAL_TCP_SYN_RECEIVED;
+	cb->snd_nxt = cb->iss;
+	tcp_set_pending(cb);
+}
+
+/* ---------------------------------------------------------------------- */
+/* ACK processing (3.10.7.4, fifth check) for synchronized states. */
+
+static void
+retransmit_first(struct tcp_cb *cb)
+{
+	uint32_t end = tcp_sb_end(cb), len = 0;
+	uint8_t flags = TH_ACK;
+
+	if (SEQ_GT(end, cb->snd_una))
+		len = RTE_MIN(end - cb->snd_una, (uint32_t)cb->smss);
+	if (cb->nsack > 0 && SEQ_LT(cb->sack[0].start, cb->snd_una + len))
+		len = cb->sack[0].start - cb->snd_una;
+	if ((cb->tf & TF_FIN_SENT) && cb->snd_una + len == end)
+		flags |= TH_FIN;
+	if (len == 0 && !(flags & TH_FIN))
+		return;
+	if (tcp_send_range(cb, cb->snd_una, len, flags) == 0) {
+		cb->t->st.retransmits++;
+		cb->retransmits++;
+		if (SEQ_GT(cb->snd_una + len, cb->high_rxt))
+			cb->high_rxt = cb->snd_una + len;
+	}
+	cb->tf &= ~TF_RTT_TIMING;	/* Karn */
+}
+
+/* RFC 5681 3.2 / RFC 6582 / RFC 6675 5: enter loss recovery. */
+static void
+fast_retransmit(struct tcp_cb *cb)
+{
+	struct shoal_tcp *t = cb->t;
+
+	t->st.fast_retransmits++;
+	cb->tf |= TF_RECOVERY;
+	cb->recover = cb->snd_max;
+	cb->high_rxt = cb->snd_una;
+	cb->cc->cong_event(cb, t->now);
+	if (cb->tf & TF_SACK)
+		t->st.sack_recoveries++;
+	else
+		cb->cwnd = cb->ssthresh + TCP_DUPTHRESH * cb->smss;
+	retransmit_first(cb);
+	tcp_arm_rxt(cb);
+}
+
+static void
+new_ack(struct tcp_cb *cb, const struct tcp_seg *s)
+{
+	struct shoal_tcp *t = cb->t;
+	uint32_t ack = s->ack, acked = ack - cb->snd_una, end, data = 0;
+
+	end = tcp_sb_end(cb);
+	if (SEQ_GT(ack, cb->sb_seq))
+		data = SEQ_MIN(ack, end) - cb->sb_seq;
+	if (data > 0)
+		tcp_sb_drop(cb, data);
+	cb->bytes_acked += data;
+	if ((cb->tf & TF_FIN_SENT) && SEQ_GT(ack, end))
+		cb->tf |= TF_FIN_ACKED;
+	if ((cb->tf & TF_RTT_TIMING) && SEQ_GT(ack, cb->rtt_seq)) {
+		tcp_rtt_sample(cb, t->now - cb->rtt_start_ns);
+		cb->tf &= ~TF_RTT_TIMING;
+	}
+	cb->snd_una = ack;
+	if (SEQ_LT(cb->snd_nxt, ack))
+		cb->snd_nxt = ack;
+	cb->retries = 0;
+	cb->rxt_shift = 0;
+	tcp_sack_update(cb, s);
+	tcp_sack_trim(cb);
+	if (cb->tf & TF_RECOVERY) {
+		if (SEQ_GEQ(ack, cb->recover)) {
+			cb->tf &= ~TF_RECOVERY;
+			cb->dupacks = 0;
+			cb->cc->post_recovery(cb, t->now);
+		} else if (!(cb->tf & TF_SACK)) {
+			/* RFC 6582 3.2 (5): partial ACK: resend the next
+			 * hole, deflate by what was acked, add one SMSS. */
+			retransmit_first(cb);
+			cb->cwnd = cb->cwnd > acked ? cb->cwnd - acked : 0;
+			if (acked >= cb->smss)
+				cb->cwnd += cb->smss;
+			if (cb->cwnd < cb->smss)
+				cb->cwnd = cb->smss;
+		} else if (SEQ_LT(cb->high_rxt, ack)) {
+			cb->high_rxt = ack;
+		}
+	} else {
+		cb->dupacks = 0;
+		cb->cc->ack(cb, acked, t->now);
+	}
+	if (cb->snd_una == cb->snd_max) {
+		if (!(cb->tf & TF_PERSIST))
+			flow_timer_cancel(&t->wheel, &cb->t_rxt);
+	} else {
+		/* RFC 6298 5.3: restart on an ACK of new data. */
+		tcp_arm_rxt(cb);
+	}
+	tcp_set_pending(cb);
+	if (data > 0 && cb->ops->sent != NULL && !(cb->tf & TF_APP_CLOSED))
+		cb->ops->sent((struct shoal_conn *)cb, cb->ctx, data,
+			      shoal_send_space((struct shoal_conn *)cb));
+}
+
+static void
+window_update(struct tcp_cb *cb, const struct tcp_seg *s, uint32_t win)
+{
+	uint32_t old = cb->snd_wnd;
+
+	/* RFC 9293 3.10.7.4: only a newer segment may set the window. */
+	if (!(SEQ_LT(cb->snd_wl1, s->seq) ||
+	      (cb->snd_wl1 == s->seq && SEQ_LEQ(cb->snd_wl2, s->ack))))
+		return;
+	cb->snd_wnd = win;
+	cb->snd_wl1 = s->seq;
+	cb->snd_wl2 = s->ack;
+	if (win > cb->max_snd_wnd)
+		cb->max_snd_wnd = win;
+	if (win > old)
+		tcp_set_pending(cb);
+	if (win > 0 && (cb->tf & TF_PERSIST)) {
+		/* The window opened: leave persist, resume sending. */
+		cb->tf &= ~TF_PERSIST;
+		cb->rxt_shift = 0;
+		flow_timer_cancel(&cb->t->wheel, &cb->t_rxt);
+		if (cb->snd_una != cb->snd_max)
+			tcp_arm_rxt(cb);
+		tcp_set_pending(cb);
+	}
+}
+
+/* Returns false when the segment must go no further. */
+static bool
+ack_input(struct tcp_cb *cb, const struct tcp_seg *s)
+{
+	struct shoal_tcp *t = cb->t;
+	uint32_t win = (uint32_t)s->win << cb->snd_wscale;
+
+	/* RFC 5961 5.2: ACKs outside [SND.UNA - MAX.SND.WND, SND.NXT]. */
+	if (SEQ_GT(s->ack, cb->snd_max) ||
+	    SEQ_LT(s->ack, cb->snd_una - cb->max_snd_wnd)) {
+		t->st.out_of_window++;
+		challenge_ack(cb);
+		return false;
+	}
+	if (SEQ_GT(s->ack, cb->snd_una)) {
+		new_ack(cb, s);
+		if (cb_gone(cb))
+			return false;
+	} else if (s->ack == cb->snd_una) {
+		uint32_t before = cb->nsack ? tcp_sack_bytes_above(cb,
+							cb->snd_una) : 0;
+
+		if (cb->tf & TF_SACK)
+			tcp_sack_update(cb, s);
+		if (s->len == 0 && !(s->flags & (TH_SYN | TH_FIN)) &&
+		    win == cb->snd_wnd && win != 0 &&
+		    cb->snd_max != cb->snd_una) {
+			t->st.dup_acks_rx++;
+			cb->dupacks++;
+			if (!(cb->tf & TF_RECOVERY)) {
+				if ((cb->dupacks >= TCP_DUPTHRESH ||
+				     ((cb->tf & TF_SACK) &&
+				      tcp_sack_is_lost(cb, cb->snd_una))) &&
+				    SEQ_GT(cb->snd_una, cb->recover))
+					fast_retransmit(cb);
+			} else if (!(cb->tf & TF_SACK)) {
+				cb->cwnd += cb->smss;	/* inflate */
+			}
+			tcp_set_pending(cb);
+		} else if (cb->nsack && tcp_sack_bytes_above(cb, cb->snd_una) !=
+			   before) {
+			tcp_set_pending(cb);
+		}
+	}
+	window_update(cb, s, win);
+	return true;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Data and FIN (sixth to eighth checks). */
+
+static bool
+fin_acked(const struct tcp_cb *cb)
+{
+	return (cb->tf & TF_FIN_ACKED) != 0;
+}
+
+static void
+deliver(struct tcp_cb *cb, struct rte_mbuf *m)
+{
+	cb->bytes_received += m->pkt_len;
+	if (cb->ops->recv != NULL && !(cb->tf & (TF_APP_CLOSED | TF_APP_GONE)))
+		cb->ops->recv((struct shoal_conn *)cb, cb->ctx, m);
+	else
+		rte_pktmbuf_free(m);
+}
+
+/* The peer's FIN is in sequence: RFC 9293 3.10.7.4, eighth. */
+static void
+fin_input(struct tcp_cb *cb)
+{
+	struct shoal_tcp *t = cb->t;
+	bool tell = !(cb->tf & (TF_APP_CLOSED | TF_PEER_FIN));
+
+	cb->rcv_nxt++;
+	cb->tf |= TF_PEER_FIN;
+	ack_now(cb);
+	switch (cb->state) {
+	case SHOAL_TCP_SYN_RECEIVED:
+	case SHOAL_TCP_ESTABLISHED:
+		tcp_set_state(cb, SHOAL_TCP_CLOSE_WAIT);
+		break;
+	case SHOAL_TCP_FIN_WAIT_1:
+		if (!fin_acked(cb)) {
+			tcp_set_state(cb, SHOAL_TCP_CLOSING);
+			break;
+		}
+		/* fall through */
+	case SHOAL_TCP_FIN_WAIT_2:
+		if (tell && cb->ops->peer_closed != NULL)
+			cb->ops->peer_closed((struct shoal_conn *)cb, cb->ctx);
+		if (!cb_gone(cb))
+			tcp_enter_timewait(cb);
+		return;
+	case SHOAL_TCP_TIME_WAIT:
+		flow_timer_arm(&t->wheel, &cb->t_2msl, t->now + 2 * t->conf.msl_ns);
+		return;
+	default:
+		return;
+	}
+	if (tell && cb->ops->peer_closed != NULL)
+		cb->ops->peer_closed((struct shoal_conn *)cb, cb->ctx);
+}
+
+static void
+data_input(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq, uint32_t len,
+	   bool *fin)
+{
+	struct shoal_tcp *t = cb->t;
+	struct rte_mbuf *more;
+	bool rfin = false;
+	uint32_t fin_seq = seq + len;
+
+	if (seq != cb->rcv_nxt) {
+		tcp_reass_insert(cb, m, seq, *fin);
+		*fin = false;
+		/* RFC 5681 4.2: out-of-order data gets an immediate
+		 * (duplicate, SACK-carrying) ACK. */
+		ack_now(cb);
+		return;
+	}
+	cb->rcv_nxt += len;
+	if (len > cb->rcv_mss)
+		cb->rcv_mss = (uint16_t)RTE_MIN(len, 65535u);
+	if (cb->reass != NULL) {
+		more = tcp_reass_pull(cb, &rfin);
+		if (more != NULL && rte_pktmbuf_chain(m, more) != 0) {
+			deliver(cb, m);
+			m = more;
+			if (cb_gone(cb)) {
+				rte_pktmbuf_free(m);
+				return;
+			}
+		}
+		/* RFC 5681 4.2: ACK at once when a hole fills. */
+		ack_now(cb);
+	} else {
+		cb->rcv_unacked += len;
+		if (cb->rcv_unacked >= 2u * cb->rcv_mss) {
+			ack_now(cb);	/* every second full segment */
+		} else if (!(cb->tf & TF_DELACK)) {
+			cb->tf |= TF_DELACK;
+			flow_timer_arm(&t->wheel, &cb->t_delack,
+				       t->now + t->conf.delack_ns);
+		}
+	}
+	*fin = (*fin && fin_seq == cb->rcv_nxt) || rfin;
+	deliver(cb, m);
+}
+
+static void
+segment_input(struct tcp_cb *cb, struct rte_mbuf *m, struct tcp_seg *s)
+{
+	struct shoal_tcp *t = cb->t;
+	uint32_t seq = s->seq, len = s->len, rwnd, seglen, d, fin_seq;
+	bool syn = s->flags & TH_SYN, fin = s->flags & TH_FIN;
+	bool rst = s->flags & TH_RST;
+
+	/* Simultaneous open: the peer's SYN-ACK repeats the SYN we already
+	 * took; trim it and keep the ACK (RFC 9293 figure 8). */
+	if (cb->state == SHOAL_TCP_SYN_RECEIVED && syn &&
+	    (s->flags & TH_ACK) && seq == cb->irs && !(cb->tf & TF_PASSIVE)) {
+		syn = false;
+		seq++;
+		s->flags &= ~TH_SYN;
+		s->seq = seq;
+	}
+	fin_seq = seq + len;
+	/* PAWS, RFC 7323 5.3: before the sequence check. */
+	if ((cb->tf & TF_TS) && s->has_ts && (cb->tf & TF_TS_RECENT) && !rst &&
+	    SEQ_LT(s->tsval, cb->ts_recent)) {
+		t->st.paws_drops++;
+		ack_now(cb);
+		goto drop;
+	}
+	/* First: sequence number (3.10.7.4). */
+	seglen = len + syn + fin;
+	rwnd = SEQ_GT(cb->rcv_adv, cb->rcv_nxt) ? cb->rcv_adv - cb->rcv_nxt : 0;
+	if (rwnd == 0)
+		rwnd = tcp_rcv_window(cb);
+	if (!(seglen == 0 ?
+	      (SEQ_LEQ(cb->rcv_nxt, seq) && SEQ_LT(seq, cb->rcv_nxt + rwnd)) :
+	      ((SEQ_LEQ(cb->rcv_nxt, seq) && SEQ_LT(seq, cb->rcv_nxt + rwnd)) ||
+	       (SEQ_LEQ(cb->rcv_nxt, seq + seglen - 1) &&
+		SEQ_LT(seq + seglen - 1, cb->rcv_nxt + rwnd))))) {
+		t->st.out_of_window++;
+		if (!rst) {
+			ack_now(cb);
+			/* A retransmitted FIN restarts TIME-WAIT. */
+			if (cb->state == SHOAL_TCP_TIME_WAIT && fin &&
+			    seq + len + 1 == cb->rcv_nxt)
+				flow_timer_arm(&t->wheel, &cb->t_2msl,
+					       t->now + 2 * t->conf.msl_ns);
+		}
+		goto drop;
+	}
+	/* Second: RST, RFC 5961 3.2: exact match resets, else challenge. */
+	if (rst) {
+		if (seq != cb->rcv_nxt) {
+			challenge_ack(cb);
+			goto drop;
+		}
+		t->st.resets_rx++;
+		rte_pktmbuf_free(m);
+		switch (cb->state) {
+		case SHOAL_TCP_SYN_RECEIVED:
+			tcp_drop(cb, (cb->tf & TF_PASSIVE) ? 0 : ECONNREFUSED);
+			return;
+		case SHOAL_TCP_ESTABLISHED:
+		case SHOAL_TCP_FIN_WAIT_1:
+		case SHOAL_TCP_FIN_WAIT_2:
+		case SHOAL_TCP_CLOSE_WAIT:
+			tcp_drop(cb, ECONNRESET);
+			return;
+		default:
+			tcp_drop(cb, 0);
+			return;
+		}
+	}
+	/* Fourth: SYN in a synchronized state, RFC 5961 4.2. */
+	if (syn) {
+		challenge_ack(cb);
+		goto drop;
+	}
+	/* Fifth: ACK. */
+	if (!(s->flags & TH_ACK))
+		goto drop;
+	if (cb->state == SHOAL_TCP_SYN_RECEIVED) {
+		if (!(SEQ_LT(cb->snd_una, s->ack) &&
+		      SEQ_LEQ(s->ack, cb->snd_max))) {
+			tcp_respond(t, &cb->ep, s->ack, 0, TH_RST);
+			goto drop;
+		}
+		cb->snd_una = s->ack;
+		cb->snd_wnd = (uint32_t)s->win << cb->snd_wscale;
+		cb->max_snd_wnd = RTE_MAX(cb->max_snd_wnd, cb->snd_wnd);
+		cb->snd_wl1 = seq;
+		cb->snd_wl2 = s->ack;
+		establish(cb);
+		if ((cb->tf & TF_PASSIVE) &&
+		    (cb->listener == NULL || !cb->listener->in_use)) {
+			/* Nobody listens any more. */
+			tcp_send_rst(cb);
+			tcp_drop(cb, 0);
+			goto drop;
+		}
+		cb->tf |= TF_APP_SEEN;
+		if (cb->tf & TF_FIN_QUEUED)
+			tcp_set_state(cb, SHOAL_TCP_FIN_WAIT_1);
+		tcp_set_pending(cb);
+		if (cb->tf & TF_PASSIVE) {
+			if (cb->ops->accepted != NULL)
+				cb->ops->accepted((struct shoal_conn *)cb,
+						  cb->ctx);
+		} else if (cb->ops->connected != NULL) {
+			cb->ops->connected((struct shoal_conn *)cb, cb->ctx);
+		}
+		if (cb_gone(cb))
+			goto drop;
+	} else if (!ack_input(cb, s) || cb_gone(cb)) {
+		goto drop;
+	}
+	switch (cb->state) {
+	case SHOAL_TCP_FIN_WAIT_1:
+		if (fin_acked(cb)) {
+			tcp_set_state(cb, SHOAL_TCP_FIN_WAIT_2);
+			if (cb->tf & TF_APP_CLOSED)
+				flow_timer_arm(&t->wheel, &cb->t_2msl,
+					       t->now + 2 * t->conf.msl_ns);
+		}
+		break;
+	case SHOAL_TCP_CLOSING:
+		if (fin_acked(cb)) {
+			tcp_enter_timewait(cb);
+			goto drop;
+		}
+		break;
+	case SHOAL_TCP_LAST_ACK:
+		if (fin_acked(cb)) {
+			tcp_drop(cb, 0);
+			goto drop;
+		}
+		break;
+	default:
+		break;
+	}
+	/* TS.Recent, RFC 7323 4.3: from segments covering Last.ACK.sent. */
+	if ((cb->tf & TF_TS) && s->has_ts && SEQ_LEQ(seq, cb->last_ack_sent) &&
+	    SEQ_GEQ(s->tsval, cb->ts_recent)) {
+		cb->ts_recent = s->tsval;
+		cb->tf |= TF_TS_RECENT;
+	}
+	/* Seventh: data. */
+	if (len > 0) {
+		if (cb->state != SHOAL_TCP_ESTABLISHED &&
+		    cb->state != SHOAL_TCP_FIN_WAIT_1 &&
+		    cb->state != SHOAL_TCP_FIN_WAIT_2) {
+			/* After the peer's FIN: nothing more can be data. */
+			goto drop;
+		}
+		if (cb->tf & TF_APP_CLOSED) {
+			/* RFC 9293 3.10.7.4 / RFC 1122 4.2.2.13: nobody
+			 * will read it; tell the peer. */
+			tcp_send_rst(cb);
+			tcp_drop(cb, 0);
+			goto drop;
+		}
+		rte_pktmbuf_adj(m, s->hlen);
+		if (SEQ_LT(seq, cb->rcv_nxt)) {
+			d = cb->rcv_nxt - seq;
+			if (d >= len) {
+				/* Old data only (a FIN may follow it). */
+				len = 0;
+			} else {
+				m = tcp_mbuf_trim_front(m, d);
+				seq += d;
+				len -= d;
+			}
+		}
+		if (len > 0 && SEQ_GT(seq + len, cb->rcv_nxt + rwnd)) {
+			d = seq + len - (cb->rcv_nxt + rwnd);
+			tcp_mbuf_trim_tail(m, d);
+			len -= d;
+			fin = false;	/* the FIN lies beyond the window */
+		}
+		if (len > 0) {
+			data_input(cb, m, seq, len, &fin);
+			m = NULL;
+			if (cb_gone(cb))
+				return;
+		} else {
+			ack_now(cb);
+			fin = fin && fin_seq == cb->rcv_nxt;
+		}
+	} else if (fin && fin_seq != cb->rcv_nxt) {
+		/* A FIN ahead of a hole waits with the data. */
+		if (SEQ_GT(fin_seq, cb->rcv_nxt)) {
+			rte_pktmbuf_adj(m, s->hlen);
+			tcp_reass_insert(cb, m, seq, true);
+			m = NULL;
+			ack_now(cb);
+		}
+		fin = false;
+	}
+	/* Eighth: FIN, once in sequence. */
+	if (fin && !(cb->tf & TF_PEER_FIN))
+		fin_input(cb);
+drop:
+	if (m != NULL)
+		rte_pktmbuf_free(m);
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void
+input_one(struct shoal_tcp *t, struct rte_mbuf *m,
+	  const struct shoal_endpoints *ep, const struct flow_key4 *k,
+	  struct tcp_cb *cb)
+{
+	struct tcp_seg s;
+
+	t->st.segs_rx++;
+	if (tcp_parse(m, &s) < 0 || k == NULL) {
+		t->st.bad_segs++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	t->st.bytes_rx += s.len;
+	/* Earlier segments of this burst may have made or freed it. */
+	if (cb == NULL || (cb->tf & TF_DEAD))
+		cb = flow_table_lookup(&t->ft, k);
+	if (cb != NULL && cb->state == SHOAL_TCP_TIME_WAIT &&
+	    (s.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
+	    timewait_reusable(cb, &s) &&
+	    listen_table_lookup(&t->lt, ep->local.v4, ep->lport) != NULL) {
+		t->st.timewait_reuse++;
+		tcp_drop(cb, 0);
+		cb = NULL;
+	}
+	if (cb == NULL) {
+		no_conn_input(t, m, ep, &s);
+		return;
+	}
+	if (cb->state == SHOAL_TCP_SYN_SENT)
+		syn_sent_input(cb, m, &s);
+	else
+		segment_input(cb, m, &s);
+}
+
+#define INPUT_CHUNK 64
+
+void
+shoal_tcp_input_burst(struct shoal_tcp *t, struct rte_mbuf **segs,
+		      const struct shoal_endpoints *eps, uint16_t n,
+		      uint64_t now_ns)
+{
+	struct flow_key4 keys[INPUT_CHUNK];
+	const struct flow_key4 *kp[INPUT_CHUNK];
+	void *cbs[INPUT_CHUNK];
+	uint16_t done, i, c;
+
+	tcp_enter(t);
+	if (now_ns > t->now)
+		t->now = now_ns;
+	for (done = 0; done < n; done += c) {
+		c = RTE_MIN(n - done, INPUT_CHUNK);
+		for (i = 0; i < c; i++) {
+			if (flow_key4_from_ep(&keys[i], &eps[done + i]) != 0)
+				memset(&keys[i], 0, sizeof(keys[i]));
+			kp[i] = &keys[i];
+		}
+		flow_table_lookup_bulk(&t->ft, kp, c, cbs);
+		for (i = 0; i < c; i++)
+			input_one(t, segs[done + i], &eps[done + i],
+				  eps[done + i].local.family == SHOAL_AF_INET ?
+				  &keys[i] : NULL, cbs[i]);
+	}
+	tcp_flush_pending(t);
+	tcp_leave(t);
+}

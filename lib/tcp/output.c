@@ -1,0 +1,503 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Building and sending segments: options, windows, the send loop (cwnd,
+ * peer window, Nagle, sender SWS avoidance), RFC 6675 loss recovery
+ * output, pure ACKs and RSTs. Payload up to TCP_COPY_MAX bytes is copied
+ * behind the header; larger payload is attached as indirect mbufs onto the
+ * send buffer (zero copy).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include "tcp_impl.h"
+
+uint32_t
+tcp_rcv_window(const struct tcp_cb *cb)
+{
+	/* Data is handed to the application as it arrives (zero copy), so
+	 * the offered window is the configured one; out-of-order bytes are
+	 * bounded separately by reass_max. */
+	return cb->t->conf.rcvbuf;
+}
+
+/* The window field for a segment now, and the right edge it advertises.
+ * RFC 7323 2.2: never scaled on SYNs; RFC 9293 3.8.6.2.2: never move the
+ * right edge left. */
+static uint16_t
+win_field(struct tcp_cb *cb, bool syn)
+{
+	uint32_t w = tcp_rcv_window(cb), f;
+	uint8_t shift = (cb->tf & TF_WSCALE) ? cb->rcv_wscale : 0;
+
+	if (syn) {
+		f = RTE_MIN(w, 65535u);
+		if (SEQ_GT(cb->rcv_nxt + f, cb->rcv_adv))
+			cb->rcv_adv = cb->rcv_nxt + f;
+		return (uint16_t)f;
+	}
+	if (SEQ_GT(cb->rcv_adv, cb->rcv_nxt + w))
+		w = cb->rcv_adv - cb->rcv_nxt;
+	f = w >> shift;
+	if (f > 65535)
+		f = 65535;
+	if (SEQ_GT(cb->rcv_nxt + (f << shift), cb->rcv_adv))
+		cb->rcv_adv = cb->rcv_nxt + (f << shift);
+	return (uint16_t)f;
+}
+
+static inline uint8_t *
+put32(uint8_t *p, uint32_t v)
+{
+	v = rte_cpu_to_be_32(v);
+	memcpy(p, &v, 4);
+	return p + 4;
+}
+
+/* Options, laid out like Linux so middleboxes see a familiar shape. */
+static unsigned int
+build_opts(struct tcp_cb *cb, uint8_t *o, bool syn)
+{
+	uint8_t *p = o;
+	uint32_t tf = cb->tf;
+
+	if (syn) {
+		uint16_t mss = cb->t->conf.mss;
+
+		*p++ = 2;
+		*p++ = 4;
+		*p++ = mss >> 8;
+		*p++ = mss & 0xff;
+		if ((tf & TF_SACK) && (tf & TF_TS)) {
+			*p++ = 4;
+			*p++ = 2;
+		} else {
+			*p++ = 1;
+			*p++ = 1;
+			if (tf & TF_SACK) {
+				*p++ = 4;
+				*p++ = 2;
+			}
+		}
+		if (tf & TF_TS) {
+			*p++ = 8;
+			*p++ = 10;
+			p = put32(p, tcp_ts_now(cb));
+			p = put32(p, (tf & TF_TS_RECENT) ? cb->ts_recent : 0);
+		} else if (!(tf & TF_SACK)) {
+			p -= 2;		/* no NOP pair needed */
+		}
+		if (tf & TF_WSCALE) {
+			*p++ = 1;
+			*p++ = 3;
+			*p++ = 3;
+			*p++ = cb->rcv_wscale;
+		}
+		return p - o;
+	}
+	if (tf & TF_TS) {
+		*p++ = 1;
+		*p++ = 1;
+		*p++ = 8;
+		*p++ = 10;
+		p = put32(p, tcp_ts_now(cb));
+		p = put32(p, cb->ts_recent);
+	}
+	if ((tf & TF_SACK) && cb->reass != NULL) {
+		struct tcp_sack_blk b[4];
+		unsigned int n, i;
+
+		n = tcp_reass_sack_blocks(cb, b, (tf & TF_TS) ? 3 : 4);
+		if (n > 0) {
+			*p++ = 1;
+			*p++ = 1;
+			*p++ = 5;
+			*p++ = 2 + 8 * n;
+			for (i = 0; i < n; i++) {
+				p = put32(p, b[i].start);
+				p = put32(p, b[i].end);
+			}
+		}
+	}
+	return p - o;
+}
+
+/* Find stream offset @p off in the send buffer: the mbuf and the offset in
+ * it. The cursor makes the in-order walk O(1) per segment. */
+static struct rte_mbuf *
+sb_locate(struct tcp_cb *cb, uint32_t off, uint32_t *moff)
+{
+	struct rte_mbuf *m;
+	uint32_t base;
+
+	if (cb->sb_cur != NULL && off >= cb->sb_cur_off) {
+		m = cb->sb_cur;
+		base = cb->sb_cur_off;
+	} else {
+		m = cb->sb_head;
+		base = 0;
+	}
+	while (m != NULL && off - base >= m->data_len) {
+		base += m->data_len;
+		m = m->next;
+	}
+	if (m != NULL) {
+		cb->sb_cur = m;
+		cb->sb_cur_off = base;
+	}
+	*moff = off - base;
+	return m;
+}
+
+/* Put @p len bytes of the send buffer from stream offset @p off behind the
+ * header in @p hdr: copied when short, else attached. */
+static int
+attach_payload(struct tcp_cb *cb, struct rte_mbuf *hdr, uint32_t off,
+	       uint32_t len)
+{
+	struct rte_mbuf *s, *mi, *last = hdr;
+	uint32_t moff, n;
+	bool copy = len <= TCP_COPY_MAX &&
+		    len <= rte_pktmbuf_tailroom(hdr);
+
+	s = sb_locate(cb, off, &moff);
+	while (len > 0 && s != NULL) {
+		n = RTE_MIN(len, (uint32_t)s->data_len - moff);
+		if (n == 0) {
+			s = s->next;
+			moff = 0;
+			continue;
+		}
+		if (copy) {
+			memcpy(rte_pktmbuf_append(hdr, n),
+			       rte_pktmbuf_mtod_offset(s, uint8_t *, moff), n);
+		} else {
+			mi = rte_pktmbuf_alloc(cb->t->conf.pool);
+			if (mi == NULL) {
+				cb->t->st.no_mbuf++;
+				return -ENOBUFS;
+			}
+			rte_pktmbuf_attach(mi, s);
+			mi->data_off += moff;
+			mi->data_len = n;
+			mi->pkt_len = n;
+			last->next = mi;
+			last = mi;
+			hdr->nb_segs++;
+			hdr->pkt_len += n;
+		}
+		len -= n;
+		s = s->next;
+		moff = 0;
+	}
+	return len == 0 ? 0 : -EINVAL;
+}
+
+static void
+fill_hdr(struct rte_tcp_hdr *th, const struct shoal_endpoints *ep,
+	 uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
+	 unsigned int hlen)
+{
+	th->src_port = ep->lport;
+	th->dst_port = ep->rport;
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32((flags & TH_ACK) ? ack : 0);
+	th->data_off = (uint8_t)((hlen / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(win);
+	th->cksum = 0;
+	th->tcp_urp = 0;
+}
+
+static struct rte_mbuf *
+seg_alloc(struct shoal_tcp *t)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(t->conf.pool);
+
+	if (m == NULL) {
+		t->st.no_mbuf++;
+		return NULL;
+	}
+	m->data_off = t->conf.hdr_room;
+	return m;
+}
+
+/* Send one segment of this connection: sequence @p seq, @p len bytes of
+ * the send buffer from there, @p flags. Touches no send sequence variable;
+ * the caller does. */
+int
+tcp_send_range(struct tcp_cb *cb, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	struct shoal_tcp *t = cb->t;
+	uint8_t opts[40];
+	struct rte_tcp_hdr *th;
+	struct rte_mbuf *m;
+	unsigned int olen, hlen;
+	bool syn = flags & TH_SYN;
+
+	m = seg_alloc(t);
+	if (m == NULL)
+		return -ENOBUFS;
+	olen = build_opts(cb, opts, syn);
+	hlen = TCP_HDR_LEN + olen;
+	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(m, hlen);
+	fill_hdr(th, &cb->ep, seq, cb->rcv_nxt, flags, win_field(cb, syn),
+		 hlen);
+	memcpy(th + 1, opts, olen);
+	m->l4_len = hlen;
+	if (len > 0 && attach_payload(cb, m, seq - cb->sb_seq, len) != 0) {
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	if (flags & TH_ACK) {
+		/* Every ACK-bearing segment pays the ACK we owed. */
+		cb->last_ack_sent = cb->rcv_nxt;
+		cb->rcv_unacked = 0;
+		cb->tf &= ~(TF_ACKNOW | TF_DELACK);
+		flow_timer_cancel(&t->wheel, &cb->t_delack);
+		if (len == 0 && !(flags & (TH_SYN | TH_FIN | TH_RST)))
+			t->st.acks_tx++;
+	}
+	if (flags & TH_RST)
+		t->st.resets_tx++;
+	t->st.segs_tx++;
+	t->st.bytes_tx += len;
+	t->conf.output(t->conf.output_ctx, m, &cb->ep);
+	return 0;
+}
+
+void
+tcp_send_ack(struct tcp_cb *cb)
+{
+	tcp_send_range(cb, cb->snd_nxt, 0, TH_ACK);
+}
+
+void
+tcp_send_rst(struct tcp_cb *cb)
+{
+	/* RFC 9293 3.10.5 (ABORT): <SEQ=SND.NXT><CTL=RST>. */
+	tcp_send_range(cb, cb->snd_max, 0, TH_RST);
+}
+
+/* A segment for no connection (RSTs to strays), RFC 9293 3.10.7.1. */
+void
+tcp_respond(struct shoal_tcp *t, const struct shoal_endpoints *ep,
+	    uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	struct rte_tcp_hdr *th;
+	struct rte_mbuf *m;
+
+	m = seg_alloc(t);
+	if (m == NULL)
+		return;
+	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(m, TCP_HDR_LEN);
+	fill_hdr(th, ep, seq, ack, flags, 0, TCP_HDR_LEN);
+	m->l4_len = TCP_HDR_LEN;
+	if (flags & TH_RST)
+		t->st.resets_tx++;
+	t->st.segs_tx++;
+	t->conf.output(t->conf.output_ctx, m, ep);
+}
+
+/* Account a data segment just sent from snd_nxt. */
+static void
+sent_advance(struct tcp_cb *cb, uint32_t len, bool fin)
+{
+	struct shoal_tcp *t = cb->t;
+
+	if (SEQ_LT(cb->snd_nxt, cb->snd_max)) {
+		t->st.retransmits++;
+		cb->retransmits++;
+	} else {
+		cb->bytes_sent += len;
+		/* Time one segment per RTT (RFC 6298 3; Karn: never a
+		 * retransmitted one). */
+		if (!(cb->tf & TF_RTT_TIMING) && len > 0) {
+			cb->tf |= TF_RTT_TIMING;
+			cb->rtt_seq = cb->snd_nxt;
+			cb->rtt_start_ns = t->now;
+		}
+	}
+	cb->snd_nxt += len + (fin ? 1 : 0);
+	if (fin)
+		cb->tf |= TF_FIN_SENT;
+	if (SEQ_GT(cb->snd_nxt, cb->snd_max))
+		cb->snd_max = cb->snd_nxt;
+	if (!flow_timer_armed(&cb->t_rxt) || (cb->tf & TF_PERSIST)) {
+		cb->tf &= ~TF_PERSIST;
+		tcp_arm_rxt(cb);
+	}
+}
+
+static bool
+fin_state(const struct tcp_cb *cb)
+{
+	return (cb->tf & TF_FIN_QUEUED) &&
+	       (cb->state == SHOAL_TCP_FIN_WAIT_1 ||
+		cb->state == SHOAL_TCP_CLOSING ||
+		cb->state == SHOAL_TCP_LAST_ACK);
+}
+
+/* RFC 6675 section 5, step (C): send while cwnd - pipe >= 1 SMSS, holes
+ * first (NextSeg rule 1), then new data (rule 2). */
+static bool
+sack_output(struct tcp_cb *cb)
+{
+	uint32_t pipe, seq, len, end = tcp_sb_end(cb), avail, wnd, flight;
+	bool sent = false;
+
+	for (;;) {
+		pipe = tcp_sack_pipe(cb);
+		if (cb->cwnd <= pipe || cb->cwnd - pipe < cb->smss)
+			break;
+		if (tcp_sack_next_hole(cb, &seq, &len)) {
+			len = RTE_MIN(len, (uint32_t)cb->smss);
+			if (tcp_send_range(cb, seq, len, TH_ACK) != 0)
+				break;
+			cb->high_rxt = seq + len;
+			cb->t->st.retransmits++;
+			cb->retransmits++;
+			sent = true;
+			continue;
+		}
+		avail = SEQ_GT(end, cb->snd_nxt) ? end - cb->snd_nxt : 0;
+		flight = cb->snd_nxt - cb->snd_una;
+		wnd = cb->snd_wnd > flight ? cb->snd_wnd - flight : 0;
+		len = RTE_MIN(RTE_MIN(avail, wnd), (uint32_t)cb->smss);
+		if (len == 0)
+			break;
+		if (tcp_send_range(cb, cb->snd_nxt, len, TH_ACK) != 0)
+			break;
+		sent_advance(cb, len, false);
+		sent = true;
+	}
+	return sent;
+}
+
+static void
+syn_output(struct tcp_cb *cb)
+{
+	uint8_t flags = TH_SYN;
+
+	if (cb->state == SHOAL_TCP_SYN_RECEIVED)
+		flags |= TH_ACK;
+	if (cb->snd_nxt == cb->iss || (cb->tf & TF_ACKNOW)) {
+		if (tcp_send_range(cb, cb->iss, 0, flags) != 0)
+			return;
+		cb->tf &= ~TF_ACKNOW;
+		if (cb->snd_nxt == cb->iss) {
+			if (!(cb->tf & TF_SYN_RXT) &&
+			    !(cb->tf & TF_RTT_TIMING)) {
+				cb->tf |= TF_RTT_TIMING;
+				cb->rtt_seq = cb->iss;
+				cb->rtt_start_ns = cb->t->now;
+			}
+			cb->snd_nxt = cb->iss + 1;
+			cb->snd_max = cb->iss + 1;
+		}
+		if (!flow_timer_armed(&cb->t_rxt))
+			tcp_arm_rxt(cb);
+	}
+}
+
+void
+tcp_output(struct tcp_cb *cb)
+{
+	uint32_t end, avail, wnd, flight, usable, len, nxt_blk;
+	const struct tcp_sack_blk *b;
+	bool sent = false, fin, idle;
+	uint8_t flags;
+
+	switch (cb->state) {
+	case SHOAL_TCP_CLOSED:
+	case SHOAL_TCP_LISTEN:
+		return;
+	case SHOAL_TCP_SYN_SENT:
+	case SHOAL_TCP_SYN_RECEIVED:
+		syn_output(cb);
+		return;
+	case SHOAL_TCP_TIME_WAIT:
+		if (cb->tf & TF_ACKNOW)
+			tcp_send_ack(cb);
+		return;
+	default:
+		break;
+	}
+	if ((cb->tf & TF_RECOVERY) && (cb->tf & TF_SACK))
+		sent = sack_output(cb);
+	end = tcp_sb_end(cb);
+	for (;;) {
+		if ((cb->tf & TF_RECOVERY) && (cb->tf & TF_SACK) &&
+		    SEQ_LT(cb->snd_nxt, end))
+			break;	/* new data goes out through sack_output */
+		nxt_blk = 0;
+		if (SEQ_LT(cb->snd_nxt, cb->snd_max) && cb->nsack > 0) {
+			/* Resending after a timeout: skip what the peer
+			 * holds already (RFC 6675 section 5.1). */
+			b = tcp_sack_find(cb, cb->snd_nxt);
+			if (b != NULL) {
+				cb->snd_nxt = SEQ_MIN(b->end, end);
+				continue;
+			}
+			for (unsigned int i = 0; i < cb->nsack; i++) {
+				if (SEQ_GT(cb->sack[i].start, cb->snd_nxt)) {
+					nxt_blk = cb->sack[i].start -
+						  cb->snd_nxt;
+					break;
+				}
+			}
+		}
+		avail = SEQ_GT(end, cb->snd_nxt) ? end - cb->snd_nxt : 0;
+		wnd = RTE_MIN(cb->snd_wnd, cb->cwnd);
+		flight = cb->snd_nxt - cb->snd_una;
+		usable = wnd > flight ? wnd - flight : 0;
+		len = RTE_MIN(RTE_MIN(avail, usable), (uint32_t)cb->smss);
+		if (nxt_blk != 0 && len > nxt_blk)
+			len = nxt_blk;
+		fin = fin_state(cb) && !(cb->tf & TF_FIN_ACKED) &&
+		      cb->snd_nxt + len == end;
+		if (len == 0 && !fin)
+			break;
+		idle = cb->snd_nxt == cb->snd_una;
+		if (len < cb->smss && !fin) {
+			if (len == avail) {
+				/* Nagle (RFC 9293 3.7.4): one small segment
+				 * in flight at most. */
+				if (!idle && !(cb->tf & TF_NODELAY))
+					break;
+			} else if (!idle && len < cb->max_snd_wnd / 2) {
+				/* Sender SWS avoidance (3.8.6.2.1). */
+				break;
+			}
+		}
+		flags = TH_ACK;
+		if (fin)
+			flags |= TH_FIN;
+		if (len > 0 && cb->snd_nxt + len == end)
+			flags |= TH_PSH;
+		if (tcp_send_range(cb, cb->snd_nxt, len, flags) != 0)
+			break;
+		sent_advance(cb, len, fin);
+		sent = true;
+	}
+	if (!sent && (cb->tf & TF_ACKNOW))
+		tcp_send_ack(cb);
+	/* Zero window with data waiting and nothing in flight: only the
+	 * persist timer will find out when it opens (3.8.6.1). */
+	if (cb->snd_wnd == 0 && cb->snd_una == cb->snd_max &&
+	    SEQ_GT(end, cb->snd_nxt) && !flow_timer_armed(&cb->t_rxt))
+		tcp_arm_persist(cb);
+}
+
+void
+tcp_flush_pending(struct shoal_tcp *t)
+{
+	struct tcp_cb *cb;
+
+	while ((cb = TAILQ_FIRST(&t->pending)) != NULL) {
+		TAILQ_REMOVE(&t->pending, cb, link);
+		cb->tf &= ~TF_PENDING;
+		tcp_output(cb);
+	}
+}

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SHOAL_TCP_IMPL_H
+#define SHOAL_TCP_IMPL_H
+
+/**
+ * @file
+ * The engine's insides, shared by input.c, output.c, timers.c, sack.c,
+ * reass.c, cc/ and the white-box tests (tests/tcp). Not installed.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_tcp.h>
+
+#include <shoal/tcp.h>
+
+#include "flow/flow.h"
+#include "flow/ports.h"
+#include "flow/timer.h"
+
+/* Sequence arithmetic modulo 2^32 (RFC 9293 section 3.4). */
+#define SEQ_LT(a, b)	((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SEQ_LEQ(a, b)	((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
+#define SEQ_GT(a, b)	((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
+#define SEQ_GEQ(a, b)	((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
+#define SEQ_MAX(a, b)	(SEQ_GT(a, b) ? (a) : (b))
+#define SEQ_MIN(a, b)	(SEQ_LT(a, b) ? (a) : (b))
+
+/* TCP header flags. */
+#define TH_FIN	RTE_TCP_FIN_FLAG
+#define TH_SYN	RTE_TCP_SYN_FLAG
+#define TH_RST	RTE_TCP_RST_FLAG
+#define TH_PSH	RTE_TCP_PSH_FLAG
+#define TH_ACK	RTE_TCP_ACK_FLAG
+#define TH_URG	RTE_TCP_URG_FLAG
+
+#define TCP_HDR_LEN		20
+#define TCP_MAX_HDR		60
+#define TCP_MAX_WSCALE		14	/* RFC 7323 section 2.3 */
+#define TCP_DEFAULT_MSS		536	/* RFC 9293 MUST-15 */
+#define TCP_TS_OPT_LEN		12	/* NOP NOP kind len tsval tsecr */
+#define TCP_COPY_MAX		128	/* payloads up to this are copied */
+#define TCP_DUPTHRESH		3
+#define TCP_SACK_BLOCKS		8	/* scoreboard entries */
+#define TCP_CHALLENGE_ACK_LIMIT	1000	/* per engine per second (RFC 5961 7) */
+
+/* Timer kinds (flow_timer.kind). */
+enum {
+	TCP_T_RXT = 0,		/* retransmission, SYN retry, or persist */
+	TCP_T_DELACK,
+	TCP_T_2MSL,		/* TIME-WAIT, orphaned FIN-WAIT-2 */
+};
+
+/* Control block flags (tcp_cb.tf). */
+#define TF_ACKNOW	(1u << 0)	/* send an ACK at the next flush */
+#define TF_DELACK	(1u << 1)	/* an ACK is owed, delack timer armed */
+#define TF_NODELAY	(1u << 2)	/* Nagle off */
+#define TF_SACK		(1u << 3)	/* SACK negotiated */
+#define TF_WSCALE	(1u << 4)	/* window scaling negotiated */
+#define TF_TS		(1u << 5)	/* timestamps negotiated */
+#define TF_FIN_QUEUED	(1u << 6)	/* app shut down: FIN after the data */
+#define TF_FIN_SENT	(1u << 7)
+#define TF_FIN_ACKED	(1u << 8)
+#define TF_APP_CLOSED	(1u << 9)	/* shoal_close(): only closed() left */
+#define TF_PENDING	(1u << 10)	/* on the engine's pending list */
+#define TF_DEAD		(1u << 11)	/* released, freed at the entry's end */
+#define TF_RECOVERY	(1u << 12)	/* fast recovery */
+#define TF_PERSIST	(1u << 13)	/* the RXT timer is the persist timer */
+#define TF_RTT_TIMING	(1u << 14)
+#define TF_PASSIVE	(1u << 15)	/* born on a listener */
+#define TF_APP_SEEN	(1u << 16)	/* the application knows this conn */
+#define TF_APP_GONE	(1u << 17)	/* closed() was called */
+#define TF_PEER_FIN	(1u << 18)	/* FIN received */
+#define TF_RCV_FIN_OOO	(1u << 19)	/* a FIN waits beyond a hole */
+#define TF_TS_RECENT	(1u << 20)	/* ts_recent holds a value */
+#define TF_SYN_RXT	(1u << 21)	/* the SYN was retransmitted */
+
+struct tcp_cb;
+struct shoal_tcp;
+
+/** Congestion control: a small table per algorithm (FreeBSD's cc_algo). */
+struct tcp_cc_ops {
+	const char *name;
+	void (*init)(struct tcp_cb *cb);
+	/** New data acknowledged outside recovery. */
+	void (*ack)(struct tcp_cb *cb, uint32_t acked, uint64_t now);
+	/** Loss detected by dup ACKs / SACK: set ssthresh and cwnd. */
+	void (*cong_event)(struct tcp_cb *cb, uint64_t now);
+	/** Retransmission timeout. */
+	void (*rto)(struct tcp_cb *cb, uint64_t now);
+	/** Recovery ended with a full ACK. */
+	void (*post_recovery)(struct tcp_cb *cb, uint64_t now);
+};
+
+extern const struct tcp_cc_ops tcp_cc_newreno;
+extern const struct tcp_cc_ops tcp_cc_cubic;
+
+struct tcp_cubic {
+	double w_max;		/* segments */
+	double w_last_max;	/* segments, for fast convergence */
+	double k;		/* seconds */
+	double w_est;		/* segments, Reno-friendly estimate */
+	double cwnd_epoch;	/* segments at the epoch start */
+	uint64_t epoch_ns;	/* 0: no epoch */
+};
+
+struct tcp_sack_blk {
+	uint32_t start, end;
+};
+
+/** A listener. */
+struct tcp_listener {
+	struct shoal_tcp_ops ops;
+	void *ctx;
+	rte_be32_t addr;
+	rte_be16_t port;
+	bool in_use;		/* listening */
+	uint32_t half_open;	/* SYN-RECEIVED children */
+	uint32_t refs;		/* children that point here */
+};
+
+/**
+ * The control block. Line 0 holds what every segment touches (state,
+ * sequence space, windows); line 1 the buffers and callbacks; then RTT
+ * and recovery; the scoreboard, timers and CC state are colder.
+ */
+struct tcp_cb {
+	/* --- cache line 0: input hot path --- */
+	uint8_t state;
+	uint8_t snd_wscale;	/* peer's shift, applied to its windows */
+	uint8_t rcv_wscale;	/* ours, applied to the windows we send */
+	uint8_t rxt_shift;	/* backoff exponent */
+	uint32_t tf;		/* TF_* */
+	uint32_t snd_una;
+	uint32_t snd_nxt;
+	uint32_t snd_max;	/* highest sequence sent + 1 */
+	uint32_t snd_wnd;	/* bytes */
+	uint32_t snd_wl1, snd_wl2;
+	uint32_t rcv_nxt;
+	uint32_t rcv_adv;	/* right edge of the window we advertised */
+	uint32_t last_ack_sent;
+	uint32_t ts_recent;
+	uint32_t cwnd, ssthresh;
+	uint16_t smss;		/* payload bytes per full segment */
+	uint16_t rcv_mss;	/* a full segment from the peer */
+	uint32_t sb_seq;	/* sequence of the send buffer's first byte */
+	uint32_t sb_len;	/* bytes in the send buffer */
+	uint16_t dupacks;
+	uint16_t retries;
+	uint32_t rcv_unacked;	/* bytes received since the last ACK */
+	struct tcp_listener *listener;
+	struct shoal_tcp *t;
+
+	/* --- cache line 1: buffers, callbacks, output --- */
+	struct rte_mbuf *sb_cur;	/* cursor into the send buffer */
+	struct rte_mbuf *sb_head, *sb_tail;
+	struct rte_mbuf *reass;		/* by sequence, linked via dynfield */
+	const struct tcp_cc_ops *cc;
+	const struct shoal_tcp_ops *ops;
+	void *ctx;
+	uint32_t sb_cur_off;	/* stream offset of sb_cur */
+	uint32_t iss, irs;
+	uint32_t max_snd_wnd;
+	uint32_t recover;	/* RFC 6582 / 6675 RecoveryPoint */
+	uint32_t high_rxt;	/* RFC 6675 HighRxt */
+	uint32_t rtt_seq;
+	uint64_t rtt_start_ns;
+	uint64_t rto_ns;		/* before backoff */
+	uint32_t srtt_ns, rttvar_ns;	/* 0: no sample yet */
+	uint32_t ts_off;
+	uint32_t rcv_fin_seq;
+	uint32_t reass_bytes;
+	uint32_t last_ooo_seq;	/* start of the latest out-of-order arrival */
+
+	/* --- colder --- */
+	struct shoal_endpoints ep;
+	struct flow_key4 key;
+	bool sb_tail_ours;	/* tail mbuf is ours: shoal_send may fill it */
+	uint8_t nsack;
+	struct tcp_sack_blk sack[TCP_SACK_BLOCKS];	/* sorted, disjoint */
+	struct flow_timer t_rxt, t_delack, t_2msl;
+	TAILQ_ENTRY(tcp_cb) link;	/* pending or dead list */
+	uint64_t bytes_sent, bytes_acked, bytes_received;
+	uint32_t retransmits;
+	struct tcp_cubic cubic;
+};
+
+TAILQ_HEAD(tcp_cb_list, tcp_cb);
+
+/** Engine. */
+struct shoal_tcp {
+	struct shoal_tcp_conf conf;
+	uint64_t now;
+	struct flow_table ft;
+	struct listen_table lt;
+	struct rte_mempool *cbpool;
+	struct flow_wheel wheel;
+	struct flow_ports ports;
+	struct tcp_listener *listeners;
+	struct tcp_cb_list pending;
+	struct tcp_cb_list dead;
+	uint32_t depth;			/* nesting of entry points */
+	uint8_t isn_key[16];
+	uint8_t ts_key[16];
+	uint64_t chal_start_ns;
+	uint32_t chal_count;
+	bool fixed_iss;			/* tests: next ISS is iss_value */
+	uint32_t iss_value;
+	int reass_off;			/* mbuf dynfield offset */
+	struct shoal_tcp_stats st;
+	char tname[32];
+};
+
+/** A parsed segment. */
+struct tcp_seg {
+	uint32_t seq, ack;
+	uint32_t len;		/* payload bytes */
+	uint16_t win;		/* raw window field */
+	uint16_t hlen;
+	uint8_t flags;
+	bool has_mss, has_ws, sack_ok, has_ts;
+	uint16_t mss;
+	uint8_t ws;
+	uint8_t nsack;
+	uint32_t tsval, tsecr;
+	struct tcp_sack_blk sack[4];
+};
+
+/* The reassembly queue's per-mbuf link (a registered dynfield). */
+struct tcp_reass_meta {
+	struct rte_mbuf *next;
+	uint32_t seq;
+	uint32_t fin;
+};
+
+static inline struct tcp_reass_meta *
+tcp_reass_meta(const struct shoal_tcp *t, struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, t->reass_off, struct tcp_reass_meta *);
+}
+
+/* engine.c */
+void tcp_enter(struct shoal_tcp *t);
+void tcp_leave(struct shoal_tcp *t);
+void tcp_set_pending(struct tcp_cb *cb);
+void tcp_set_state(struct tcp_cb *cb, enum shoal_tcp_state s);
+void tcp_drop(struct tcp_cb *cb, int err);
+void tcp_enter_timewait(struct tcp_cb *cb);
+void tcp_notify_closed(struct tcp_cb *cb, int err);
+struct tcp_cb *tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep);
+uint32_t tcp_iss(struct shoal_tcp *t, const struct shoal_endpoints *ep);
+uint32_t tcp_ts_offset(struct shoal_tcp *t, const struct shoal_endpoints *ep);
+void tcp_sb_drop(struct tcp_cb *cb, uint32_t n);
+void tcp_cb_release_bufs(struct tcp_cb *cb);
+
+static inline uint32_t
+tcp_ts_now(const struct tcp_cb *cb)
+{
+	return (uint32_t)(cb->t->now / 1000000) + cb->ts_off;
+}
+
+static inline uint32_t
+tcp_sb_end(const struct tcp_cb *cb)
+{
+	return cb->sb_seq + cb->sb_len;
+}
+
+/* input.c */
+int tcp_parse(struct rte_mbuf *m, struct tcp_seg *s);
+bool tcp_challenge_ack_ok(struct shoal_tcp *t);
+
+/* output.c */
+void tcp_output(struct tcp_cb *cb);
+void tcp_flush_pending(struct shoal_tcp *t);
+int tcp_send_range(struct tcp_cb *cb, uint32_t seq, uint32_t len,
+		   uint8_t flags);
+void tcp_send_ack(struct tcp_cb *cb);
+void tcp_send_rst(struct tcp_cb *cb);
+void tcp_respond(struct shoal_tcp *t, const struct shoal_endpoints *ep,
+		 uint32_t seq, uint32_t ack, uint8_t flags);
+uint32_t tcp_rcv_window(const struct tcp_cb *cb);
+
+/* timers.c */
+void tcp_timer_fire(struct flow_wheel *w, struct flow_timer *tm, void *ctx);
+void tcp_rtt_sample(struct tcp_cb *cb, uint64_t rtt_ns);
+void tcp_arm_rxt(struct tcp_cb *cb);
+void tcp_arm_persist(struct tcp_cb *cb);
+uint64_t tcp_cur_rto(const struct tcp_cb *cb);
+
+/* sack.c */
+void tcp_sack_update(struct tcp_cb *cb, const struct tcp_seg *s);
+void tcp_sack_trim(struct tcp_cb *cb);
+uint32_t tcp_sack_bytes_above(const struct tcp_cb *cb, uint32_t seq);
+uint32_t tcp_sack_pipe(const struct tcp_cb *cb);
+bool tcp_sack_is_lost(const struct tcp_cb *cb, uint32_t seq);
+bool tcp_sack_next_hole(const struct tcp_cb *cb, uint32_t *seq,
+			uint32_t *len);
+const struct tcp_sack_blk *tcp_sack_find(const struct tcp_cb *cb,
+					 uint32_t seq);
+
+/* reass.c */
+void tcp_reass_insert(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq,
+		      bool fin);
+struct rte_mbuf *tcp_reass_pull(struct tcp_cb *cb, bool *fin);
+void tcp_reass_free(struct tcp_cb *cb);
+unsigned int tcp_reass_sack_blocks(const struct tcp_cb *cb,
+				   struct tcp_sack_blk *b, unsigned int max);
+struct rte_mbuf *tcp_mbuf_trim_front(struct rte_mbuf *m, uint32_t n);
+void tcp_mbuf_trim_tail(struct rte_mbuf *m, uint32_t n);
+
+/* Test hooks (white-box tests only). */
+void tcp_test_fix_iss(struct shoal_tcp *t, uint32_t iss);
+struct tcp_cb *tcp_test_cb(struct shoal_conn *c);
+
+#endif /* SHOAL_TCP_IMPL_H */

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Timers: retransmission (RFC 6298), SYN retries, persist (RFC 9293
+ * 3.8.6.1), delayed ACK (RFC 1122 4.2.3.2) and 2 MSL. One flow_wheel per
+ * engine; a connection owns three embedded timers.
+ */
+#include <errno.h>
+
+#include "tcp_impl.h"
+
+#define TCP_CLOCK_G_NS	1000000ULL	/* RFC 6298's G: the 1 ms wheel tick */
+#define TCP_MAX_SHIFT	16
+
+uint64_t
+tcp_cur_rto(const struct tcp_cb *cb)
+{
+	const struct shoal_tcp_conf *c = &cb->t->conf;
+	uint64_t r = cb->rto_ns;
+	unsigned int i;
+
+	for (i = 0; i < cb->rxt_shift && r < c->rto_max_ns; i++)
+		r <<= 1;
+	return RTE_MIN(r, c->rto_max_ns);
+}
+
+void
+tcp_arm_rxt(struct tcp_cb *cb)
+{
+	cb->tf &= ~TF_PERSIST;
+	flow_timer_arm(&cb->t->wheel, &cb->t_rxt, cb->t->now + tcp_cur_rto(cb));
+}
+
+void
+tcp_arm_persist(struct tcp_cb *cb)
+{
+	cb->tf |= TF_PERSIST;
+	flow_timer_arm(&cb->t->wheel, &cb->t_rxt, cb->t->now + tcp_cur_rto(cb));
+}
+
+/* RFC 6298 section 2. */
+void
+tcp_rtt_sample(struct tcp_cb *cb, uint64_t rtt_ns)
+{
+	const struct shoal_tcp_conf *c = &cb->t->conf;
+	uint64_t r = RTE_MIN(rtt_ns, (uint64_t)UINT32_MAX / 2), rto, d;
+
+	if (cb->srtt_ns == 0) {
+		cb->srtt_ns = RTE_MAX(r, 1ULL);
+		cb->rttvar_ns = r / 2;
+	} else {
+		d = cb->srtt_ns > r ? cb->srtt_ns - r : r - cb->srtt_ns;
+		cb->rttvar_ns = (3 * (uint64_t)cb->rttvar_ns + d) / 4;
+		cb->srtt_ns = (7 * (uint64_t)cb->srtt_ns + r) / 8;
+	}
+	rto = cb->srtt_ns + RTE_MAX(TCP_CLOCK_G_NS, 4ULL * cb->rttvar_ns);
+	cb->rto_ns = RTE_MIN(RTE_MAX(rto, c->rto_min_ns), c->rto_max_ns);
+}
+
+static void
+persist_timeout(struct tcp_cb *cb)
+{
+	struct shoal_tcp *t = cb->t;
+
+	cb->tf &= ~TF_PERSIST;
+	if (cb->snd_wnd != 0 || cb->sb_len == 0 ||
+	    SEQ_GEQ(cb->snd_una, tcp_sb_end(cb))) {
+		tcp_output(cb);
+		return;
+	}
+	/* The probe: one byte beyond the closed window. If the window
+	 * opened, the peer takes it; if not, its ACK tells us again. */
+	if (tcp_send_range(cb, cb->snd_una, 1, TH_ACK) == 0) {
+		if (SEQ_LEQ(cb->snd_nxt, cb->snd_una)) {
+			cb->snd_nxt = cb->snd_una + 1;
+			if (SEQ_GT(cb->snd_nxt, cb->snd_max))
+				cb->snd_max = cb->snd_nxt;
+		}
+		t->st.persist_probes++;
+	}
+	if (tcp_cur_rto(cb) < t->conf.rto_max_ns && cb->rxt_shift < TCP_MAX_SHIFT)
+		cb->rxt_shift++;
+	tcp_arm_persist(cb);
+}
+
+static void
+rxt_timeout(struct tcp_cb *cb)
+{
+	struct shoal_tcp *t = cb->t;
+
+	if (cb->tf & TF_PERSIST) {
+		persist_timeout(cb);
+		return;
+	}
+	t->st.rto_fires++;
+	if (cb->state == SHOAL_TCP_SYN_SENT ||
+	    cb->state == SHOAL_TCP_SYN_RECEIVED) {
+		if (cb->retries >= t->conf.syn_retries) {
+			tcp_drop(cb, ETIMEDOUT);
+			return;
+		}
+		cb->retries++;
+		if (cb->rxt_shift < TCP_MAX_SHIFT)
+			cb->rxt_shift++;
+		cb->tf |= TF_SYN_RXT;
+		cb->tf &= ~TF_RTT_TIMING;
+		cb->snd_nxt = cb->iss;
+		t->st.retransmits++;
+		cb->retransmits++;
+		tcp_output(cb);
+		return;
+	}
+	if (cb->snd_una == cb->snd_max)
+		return;		/* everything acknowledged meanwhile */
+	if (cb->retries >= t->conf.max_retries) {
+		tcp_drop(cb, ETIMEDOUT);
+		return;
+	}
+	cb->retries++;
+	if (tcp_cur_rto(cb) < t->conf.rto_max_ns && cb->rxt_shift < TCP_MAX_SHIFT)
+		cb->rxt_shift++;
+	/* RFC 5681 (4): ssthresh once per loss episode, cwnd to one segment. */
+	if (cb->retries == 1)
+		cb->cc->rto(cb, t->now);
+	cb->cwnd = cb->smss;
+	cb->tf &= ~(TF_RECOVERY | TF_RTT_TIMING);
+	cb->dupacks = 0;
+	cb->recover = cb->snd_max;	/* RFC 6582 section 4 */
+	cb->high_rxt = cb->snd_una;
+	/* Go back N from the first unacknowledged byte. */
+	cb->snd_nxt = cb->snd_una;
+	if (cb->tf & TF_FIN_SENT)
+		cb->tf &= ~TF_FIN_SENT;
+	tcp_output(cb);
+	if (!flow_timer_armed(&cb->t_rxt))
+		tcp_arm_rxt(cb);
+}
+
+void
+tcp_timer_fire(struct flow_wheel *w, struct flow_timer *tm, void *ctx)
+{
+	struct tcp_cb *cb;
+
+	RTE_SET_USED(w);
+	RTE_SET_USED(ctx);
+	switch (tm->kind) {
+	case TCP_T_RXT:
+		cb = container_of(tm, struct tcp_cb, t_rxt);
+		rxt_timeout(cb);
+		break;
+	case TCP_T_DELACK:
+		cb = container_of(tm, struct tcp_cb, t_delack);
+		if (cb->tf & TF_DELACK) {
+			cb->t->st.delayed_acks++;
+			cb->tf |= TF_ACKNOW;
+			tcp_output(cb);
+		}
+		break;
+	case TCP_T_2MSL:
+		cb = container_of(tm, struct tcp_cb, t_2msl);
+		/* TIME-WAIT over, or an orphan gave up in FIN-WAIT-2. */
+		tcp_drop(cb, 0);
+		break;
+	}
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The benchmark suite's smoke test (meson suite perf-smoke): runs
+# perf/run.sh with one-second measurements into OUTDIR and checks that its
+# JSON is valid, that every benchmark that ran produced figures > 0, that
+# none failed, and that the ones that cannot run yet say so instead of
+# carrying a number.
+#   perf/smoke.sh [OUTDIR]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench-smoke: needs root (network namespaces); skipped"
+	exit 77
+fi
+out=${1:-$(mktemp -d /tmp/shoal-bench-smoke.XXXXXX)}
+mkdir -p "$out"
+rm -f "$out"/*.json "$out"/*.md "$out"/*.png
+
+SHOAL_BENCH_SECONDS=${SHOAL_BENCH_SECONDS:-1} SHOAL_BENCH_KIND=smoke \
+	SHOAL_BENCH_OUT="$out" bash "$here/run.sh"
+
+json=$(ls "$out"/*.json)
+[ "$(echo "$json" | wc -l)" = 1 ] || { echo "expected one results file in $out"; exit 1; }
+jq empty "$json" || { echo "$json is not valid JSON"; exit 1; }
+
+# Each check prints what broke; jq -e fails the script on false.
+check() {
+	local what=$1 filter=$2
+	if ! jq -e "$filter" "$json" >/dev/null; then
+		echo "bench-smoke: FAILED: $what"
+		jq -r "$3" "$json" 2>/dev/null | sed 's/^/  /'
+		exit 1
+	fi
+	echo "bench-smoke: ok: $what"
+}
+check "the run is marked as a smoke run" '.run.smoke == true' '.run'
+check "the machine facts are there" \
+	'.machine | (.cpu_model | length > 0) and .cores > 0 and (.kernel | length > 0) and (.dpdk_version | length > 0) and (.hugepages | has("total"))' \
+	'.machine'
+check "no benchmark failed" \
+	'[.benchmarks[] | select(.status == "failed")] | length == 0' \
+	'.benchmarks[] | select(.status == "failed") | "\(.group)/\(.name): \(.note)"'
+check "every status is ok or pending" \
+	'all(.benchmarks[]; .status == "ok" or .status == "pending")' \
+	'.benchmarks[] | "\(.group)/\(.name): \(.status)"'
+check "every measured benchmark has figures, all numbers > 0, and its commands" \
+	'all(.benchmarks[] | select(.status == "ok");
+		(.figures | length > 0) and (.commands | length > 0) and
+		all(.figures[]; (.value | type == "number") and .value > 0 and (.unit | length > 0)))' \
+	'.benchmarks[] | select(.status == "ok") | "\(.group)/\(.name): \(.figures)"'
+check "every pending benchmark says why and carries no number" \
+	'all(.benchmarks[] | select(.status == "pending");
+		(.figures | length == 0) and (.note | startswith("not yet available: ")))' \
+	'.benchmarks[] | select(.status == "pending") | "\(.group)/\(.name): \(.figures) \(.note)"'
+check "the I/O ceiling ran at 64 and 1514 B, and the Linux baseline ran" \
+	'[.benchmarks[] | select(.status == "ok") | "\(.group)/\(.name)"] as $ok
+	 | all("io-ceiling/oneway_64", "io-ceiling/oneway_1514",
+	       "io-ceiling/bothways_64", "io-ceiling/bothways_1514",
+	       "io-ceiling/io_64", "io-ceiling/io_1514",
+	       "linux/http_close", "linux/http_keepalive",
+	       "linux/iperf3_1", "linux/iperf3_100"; IN($ok[]))' \
+	'[.benchmarks[] | "\(.group)/\(.name): \(.status)"][]'
+stem=${json%.json}
+[ -s "$stem.md" ] || { echo "bench-smoke: FAILED: no markdown table"; exit 1; }
+ls "$stem"-*.png >/dev/null 2>&1 || { echo "bench-smoke: FAILED: no plots"; exit 1; }
+echo "bench-smoke: ok: $stem.md and $(ls "$stem"-*.png | wc -l) plots"

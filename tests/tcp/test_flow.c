@@ -1,0 +1,486 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* lib/flow: tables, timer wheel, SipHash, ISNs, the port chooser. */
+#include <stdlib.h>
+
+#include <rte_errno.h>
+#include <rte_random.h>
+
+#include "wire.h"
+#include "flow/flow.h"
+#include "flow/ports.h"
+#include "flow/siphash.h"
+#include "flow/timer.h"
+
+static void
+eal(void)
+{
+	wire_eal_init();
+}
+
+TestSuite(flow, .init = eal);
+
+Test(flow, siphash_reference_vectors)
+{
+	uint8_t key[16], in[64];
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		key[i] = i;
+	for (i = 0; i < 64; i++)
+		in[i] = i;
+	/* From the SipHash paper's vectors.h (SipHash-2-4, 64-bit). */
+	cr_assert_eq(flow_siphash(key, in, 0), 0x726fdb47dd0e0e31ULL);
+	cr_assert_eq(flow_siphash(key, in, 1), 0x74f839c593dc67fdULL);
+	cr_assert_eq(flow_siphash(key, in, 15), 0xa129ca6149be45e5ULL);
+	cr_assert_eq(flow_siphash(key, in, 8), 0x93f5f5799a932462ULL);
+}
+
+static struct flow_key4
+key4(uint32_t l, uint32_t r, uint16_t lp, uint16_t rp)
+{
+	return (struct flow_key4){ rte_cpu_to_be_32(l), rte_cpu_to_be_32(r),
+		rte_cpu_to_be_16(lp), rte_cpu_to_be_16(rp) };
+}
+
+Test(flow, table_add_lookup_del)
+{
+	struct flow_table ft;
+	struct flow_key4 k = key4(1, 2, 3, 4), k2 = key4(1, 2, 3, 5);
+	int x;
+
+	cr_assert_eq(flow_table_init(&ft, "ft_a", 16, SOCKET_ID_ANY), 0);
+	cr_assert_eq(flow_table_add(&ft, &k, &x), 0);
+	cr_assert_eq(flow_table_lookup(&ft, &k), &x);
+	cr_assert_null(flow_table_lookup(&ft, &k2));
+	cr_assert_eq(flow_table_add(&ft, &k, &x), -EEXIST);
+	cr_assert_eq(flow_table_del(&ft, &k), 0);
+	cr_assert_null(flow_table_lookup(&ft, &k));
+	cr_assert_eq(flow_table_del(&ft, &k), -ENOENT);
+	cr_assert_eq(ft.count, 0);
+	flow_table_free(&ft);
+}
+
+Test(flow, table_full_reports_enospc)
+{
+	struct flow_table ft;
+	struct flow_key4 k;
+	unsigned int i;
+	int x;
+
+	cr_assert_eq(flow_table_init(&ft, "ft_b", 20, SOCKET_ID_ANY), 0);
+	for (i = 0; i < 20; i++) {
+		k = key4(1, 2, 3, 1000 + i);
+		cr_assert_eq(flow_table_add(&ft, &k, &x), 0, "entry %u", i);
+	}
+	k = key4(1, 2, 3, 5000);
+	cr_assert_eq(flow_table_add(&ft, &k, &x), -ENOSPC);
+	flow_table_free(&ft);
+}
+
+Test(flow, bulk_lookup_more_than_one_chunk)
+{
+	struct flow_table ft;
+	struct flow_key4 keys[150];
+	const struct flow_key4 *kp[150];
+	void *out[150];
+	static int vals[150];
+	unsigned int i;
+
+	cr_assert_eq(flow_table_init(&ft, "ft_c", 200, SOCKET_ID_ANY), 0);
+	for (i = 0; i < 150; i++) {
+		keys[i] = key4(10, 20, 30, i);
+		kp[i] = &keys[i];
+		if (i % 3 != 0)
+			cr_assert_eq(flow_table_add(&ft, &keys[i], &vals[i]), 0);
+	}
+	cr_assert_eq(flow_table_lookup_bulk(&ft, kp, 150, out), 100);
+	for (i = 0; i < 150; i++) {
+		if (i % 3 == 0)
+			cr_assert_null(out[i], "key %u", i);
+		else
+			cr_assert_eq(out[i], &vals[i], "key %u", i);
+	}
+	flow_table_free(&ft);
+}
+
+Test(flow, listen_exact_before_wildcard)
+{
+	struct listen_table lt;
+	int any, exact;
+
+	cr_assert_eq(listen_table_init(&lt, "lt_a", 8, SOCKET_ID_ANY), 0);
+	cr_assert_null(listen_table_lookup(&lt, 7, rte_cpu_to_be_16(80)));
+	cr_assert_eq(listen_table_add(&lt, 0, rte_cpu_to_be_16(80), &any), 0);
+	cr_assert_eq(listen_table_lookup(&lt, 7, rte_cpu_to_be_16(80)), &any);
+	cr_assert_eq(listen_table_add(&lt, 7, rte_cpu_to_be_16(80), &exact), 0);
+	cr_assert_eq(listen_table_lookup(&lt, 7, rte_cpu_to_be_16(80)), &exact);
+	cr_assert_eq(listen_table_lookup(&lt, 8, rte_cpu_to_be_16(80)), &any);
+	cr_assert_null(listen_table_lookup(&lt, 7, rte_cpu_to_be_16(81)));
+	cr_assert_eq(listen_table_add(&lt, 7, rte_cpu_to_be_16(80), &exact),
+		     -EADDRINUSE);
+	cr_assert_eq(listen_table_del(&lt, 0, rte_cpu_to_be_16(80)), 0);
+	cr_assert_null(listen_table_lookup(&lt, 8, rte_cpu_to_be_16(80)));
+	listen_table_free(&lt);
+}
+
+/* --------------------------------------------------------------- wheel */
+
+static unsigned int fired_n;
+static struct flow_timer *fired[64];
+static uint64_t fired_at[64];
+
+static void
+on_fire(struct flow_wheel *w, struct flow_timer *tm, void *ctx)
+{
+	fired_at[fired_n] = w->now_ns;
+	fired[fired_n++] = tm;
+}
+
+Test(flow, wheel_fires_at_exact_time)
+{
+	struct flow_wheel w;
+	struct flow_timer a;
+
+	fired_n = 0;
+	cr_assert_eq(flow_wheel_init(&w, 8, 20, 5000, SOCKET_ID_ANY, on_fire,
+				     NULL), 0);
+	flow_timer_init(&a, 1);
+	flow_timer_arm(&w, &a, 5000 + 3 * MS + 17);
+	flow_wheel_advance(&w, 5000 + 3 * MS + 16);
+	cr_assert_eq(fired_n, 0);
+	cr_assert(flow_timer_armed(&a));
+	flow_wheel_advance(&w, 5000 + 3 * MS + 17);
+	cr_assert_eq(fired_n, 1);
+	cr_assert_eq(fired[0], &a);
+	cr_assert_not(flow_timer_armed(&a));
+	flow_wheel_free(&w);
+}
+
+Test(flow, wheel_cancel_is_o1_and_final)
+{
+	struct flow_wheel w;
+	struct flow_timer t[3];
+	unsigned int i;
+
+	fired_n = 0;
+	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, on_fire, NULL);
+	for (i = 0; i < 3; i++) {
+		flow_timer_init(&t[i], i);
+		flow_timer_arm(&w, &t[i], 10 * MS);	/* same slot */
+	}
+	cr_assert_eq(w.armed, 3);
+	flow_timer_cancel(&w, &t[1]);
+	flow_timer_cancel(&w, &t[1]);	/* twice is harmless */
+	cr_assert_eq(w.armed, 2);
+	flow_wheel_advance(&w, 20 * MS);
+	cr_assert_eq(fired_n, 2);
+	cr_assert(fired[0] != &t[1] && fired[1] != &t[1]);
+	flow_wheel_free(&w);
+}
+
+Test(flow, wheel_timers_beyond_one_turn_wait_their_turn)
+{
+	struct flow_wheel w;
+	struct flow_timer a;
+	uint64_t turn = (1ULL << 20) * 256;
+
+	fired_n = 0;
+	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, on_fire, NULL);
+	flow_timer_init(&a, 0);
+	flow_timer_arm(&w, &a, 3 * turn + 5);
+	for (uint64_t now = 0; now < 3 * turn; now += MS)
+		flow_wheel_advance(&w, now);
+	cr_assert_eq(fired_n, 0);
+	flow_wheel_advance(&w, 3 * turn + 5);
+	cr_assert_eq(fired_n, 1);
+	flow_wheel_free(&w);
+}
+
+Test(flow, wheel_big_jump_fires_everything_due)
+{
+	struct flow_wheel w;
+	struct flow_timer t[10];
+	unsigned int i;
+
+	fired_n = 0;
+	flow_wheel_init(&w, 6, 20, 0, SOCKET_ID_ANY, on_fire, NULL);
+	for (i = 0; i < 10; i++) {
+		flow_timer_init(&t[i], i);
+		flow_timer_arm(&w, &t[i], (uint64_t)(i + 1) * 37 * MS);
+	}
+	flow_wheel_advance(&w, 10ULL * 1000 * MS);
+	cr_assert_eq(fired_n, 10);
+	cr_assert_eq(w.armed, 0);
+	flow_wheel_free(&w);
+}
+
+Test(flow, wheel_rearm_moves_the_timer)
+{
+	struct flow_wheel w;
+	struct flow_timer a;
+
+	fired_n = 0;
+	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, on_fire, NULL);
+	flow_timer_init(&a, 0);
+	flow_timer_arm(&w, &a, 5 * MS);
+	flow_timer_arm(&w, &a, 50 * MS);
+	cr_assert_eq(w.armed, 1);
+	flow_wheel_advance(&w, 49 * MS);
+	cr_assert_eq(fired_n, 0);
+	flow_wheel_advance(&w, 50 * MS);
+	cr_assert_eq(fired_n, 1);
+	flow_wheel_free(&w);
+}
+
+static struct flow_timer chain_b;
+
+static void
+on_fire_arm(struct flow_wheel *w, struct flow_timer *tm, void *ctx)
+{
+	fired[fired_n++] = tm;
+	if (tm->kind == 0) {
+		flow_timer_init(&chain_b, 1);
+		flow_timer_arm(w, &chain_b, w->now_ns + 2 * MS);
+	}
+}
+
+Test(flow, wheel_callback_may_arm_timers)
+{
+	struct flow_wheel w;
+	struct flow_timer a;
+
+	fired_n = 0;
+	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, on_fire_arm, NULL);
+	flow_timer_init(&a, 0);
+	flow_timer_arm(&w, &a, 1 * MS);
+	flow_wheel_advance(&w, 1 * MS);
+	cr_assert_eq(fired_n, 1);
+	flow_wheel_advance(&w, 3 * MS - 1);
+	cr_assert_eq(fired_n, 1);
+	flow_wheel_advance(&w, 3 * MS);
+	cr_assert_eq(fired_n, 2);
+	cr_assert_eq(fired[1], &chain_b);
+	flow_wheel_free(&w);
+}
+
+/* --------------------------------------------------------------- ports */
+
+static bool
+always_free(void *ctx, const struct shoal_endpoints *ep)
+{
+	return true;
+}
+
+static bool
+even_only(void *ctx, const struct shoal_endpoints *ep)
+{
+	return (rte_be_to_cpu_16(ep->lport) & 1) == 0;
+}
+
+static struct shoal_endpoints
+dest(uint32_t raddr, uint16_t rport)
+{
+	struct shoal_endpoints ep = { 0 };
+
+	ep.local = shoal_addr_v4(rte_cpu_to_be_32(W_ADDR));
+	ep.remote = shoal_addr_v4(rte_cpu_to_be_32(raddr));
+	ep.rport = rte_cpu_to_be_16(rport);
+	return ep;
+}
+
+Test(flow, ports_stay_in_range_and_honour_filter)
+{
+	struct flow_ports p;
+	uint8_t secret[16] = { 1, 2, 3 };
+	unsigned int i;
+
+	flow_ports_init(&p, 50000, 50099, secret);
+	for (i = 0; i < 200; i++) {
+		struct shoal_endpoints ep = dest(P_ADDR, 80);
+		uint16_t port;
+
+		cr_assert_eq(flow_ports_pick(&p, &ep, even_only, NULL,
+					     always_free, NULL), 0);
+		port = rte_be_to_cpu_16(ep.lport);
+		cr_assert(port >= 50000 && port <= 50099, "port %u", port);
+		cr_assert_eq(port % 2, 0, "port %u", port);
+	}
+}
+
+static uint16_t used[65536];
+
+static bool
+not_used(void *ctx, const struct shoal_endpoints *ep)
+{
+	return !used[rte_be_to_cpu_16(ep->lport)];
+}
+
+Test(flow, ports_exhaust_then_eaddrnotavail)
+{
+	struct flow_ports p;
+	uint8_t secret[16] = { 9 };
+	unsigned int i;
+
+	memset(used, 0, sizeof(used));
+	flow_ports_init(&p, 60000, 60009, secret);
+	for (i = 0; i < 10; i++) {
+		struct shoal_endpoints ep = dest(P_ADDR, 80);
+
+		cr_assert_eq(flow_ports_pick(&p, &ep, NULL, NULL, not_used,
+					     NULL), 0);
+		cr_assert_not(used[rte_be_to_cpu_16(ep.lport)]);
+		used[rte_be_to_cpu_16(ep.lport)] = 1;
+	}
+	{
+		struct shoal_endpoints ep = dest(P_ADDR, 80);
+
+		cr_assert_eq(flow_ports_pick(&p, &ep, NULL, NULL, not_used,
+					     NULL), -EADDRNOTAVAIL);
+	}
+}
+
+Test(flow, ports_differ_by_destination)
+{
+	struct flow_ports p;
+	uint8_t secret[16] = { 5 };
+	unsigned int i, same = 0;
+
+	flow_ports_init(&p, 1024, 65535, secret);
+	/* RFC 6056: the offset is a keyed hash of the destination, so
+	 * first picks towards different peers rarely coincide. */
+	for (i = 0; i < 50; i++) {
+		struct shoal_endpoints a = dest(P_ADDR + i, 80);
+		struct shoal_endpoints b = dest(P_ADDR + 100 + i, 80);
+
+		flow_ports_pick(&p, &a, NULL, NULL, always_free, NULL);
+		flow_ports_pick(&p, &b, NULL, NULL, always_free, NULL);
+		same += a.lport == b.lport;
+	}
+	cr_assert_lt(same, 3);
+}
+
+/* ------------------------------------------------------- engine-level */
+
+TestSuite(engine, .init = setup_plain, .fini = teardown);
+
+Test(engine, isn_is_keyed_and_clock_driven)
+{
+	struct shoal_endpoints a = W->ep, b = W->ep;
+	uint32_t i1, i2, i3;
+
+	W->eng->fixed_iss = false;
+	b.rport = rte_cpu_to_be_16(P_PORT + 1);
+	i1 = tcp_iss(W->eng, &a);
+	i2 = tcp_iss(W->eng, &b);
+	cr_assert_neq(i1, i2);
+	/* RFC 6528: M advances every 4 us. */
+	W->eng->now += 4000 * 1000;
+	i3 = tcp_iss(W->eng, &a);
+	cr_assert_eq(i3 - i1, 1000);
+}
+
+Test(engine, connect_picks_port_through_port_ok)
+{
+	struct shoal_endpoints ep = W->ep;
+	struct shoal_conn *c;
+
+	wire_fini();
+	wire_init();
+	W->conf.port_ok = even_only;
+	W->conf.port_lo = 40000;
+	W->conf.port_hi = 40100;
+	wire_start();
+	for (int i = 0; i < 20; i++) {
+		uint16_t p;
+
+		ep.lport = 0;
+		c = shoal_tcp_connect(W->eng, &ep, &W->ops, W);
+		cr_assert_not_null(c);
+		p = rte_be_to_cpu_16(shoal_conn_endpoints(c)->lport);
+		cr_assert(p >= 40000 && p <= 40100 && p % 2 == 0, "port %u", p);
+	}
+	flush();
+	wire_drain();
+}
+
+Test(engine, connect_skips_tuples_in_use)
+{
+	struct shoal_endpoints ep = W->ep;
+	struct shoal_conn *c[11];
+	unsigned int i, j;
+
+	wire_fini();
+	wire_init();
+	W->conf.port_lo = 41000;
+	W->conf.port_hi = 41010;
+	wire_start();
+	for (i = 0; i < 11; i++) {
+		ep.lport = 0;
+		c[i] = shoal_tcp_connect(W->eng, &ep, &W->ops, W);
+		cr_assert_not_null(c[i], "conn %u", i);
+		for (j = 0; j < i; j++)
+			cr_assert_neq(shoal_conn_endpoints(c[i])->lport,
+				      shoal_conn_endpoints(c[j])->lport);
+	}
+	ep.lport = 0;
+	cr_assert_null(shoal_tcp_connect(W->eng, &ep, &W->ops, W));
+	cr_assert_eq(rte_errno, EADDRNOTAVAIL);
+	flush();
+	wire_drain();
+}
+
+Test(engine, control_blocks_come_from_the_pool_and_go_back)
+{
+	struct shoal_endpoints ep = W->ep;
+	struct shoal_conn *c;
+	unsigned int avail = rte_mempool_avail_count(W->eng->cbpool);
+
+	ep.lport = 0;
+	c = shoal_tcp_connect(W->eng, &ep, &W->ops, W);
+	cr_assert_not_null(c);
+	cr_assert_eq(rte_mempool_avail_count(W->eng->cbpool), avail - 1);
+	shoal_abort(c);
+	cr_assert_eq(rte_mempool_avail_count(W->eng->cbpool), avail);
+	cr_assert_eq(W->app.closed, 1);
+}
+
+Test(engine, max_conns_bounds_connections)
+{
+	struct shoal_endpoints ep = W->ep;
+	unsigned int i;
+
+	for (i = 0; i < W->conf.max_conns; i++) {
+		ep.lport = 0;
+		cr_assert_not_null(shoal_tcp_connect(W->eng, &ep, &W->ops, W));
+	}
+	ep.lport = 0;
+	cr_assert_null(shoal_tcp_connect(W->eng, &ep, &W->ops, W));
+	flush();
+	wire_drain();
+}
+
+Test(engine, listen_twice_is_eaddrinuse)
+{
+	cr_assert_eq(shoal_tcp_listen(W->eng, NULL, 80, &W->ops, W), 0);
+	cr_assert_eq(shoal_tcp_listen(W->eng, NULL, 80, &W->ops, W),
+		     -EADDRINUSE);
+	cr_assert_eq(shoal_tcp_unlisten(W->eng, NULL, 80), 0);
+	cr_assert_eq(shoal_tcp_listen(W->eng, NULL, 80, &W->ops, W), 0);
+}
+
+Test(engine, state_names)
+{
+	cr_assert_str_eq(shoal_tcp_state_name(SHOAL_TCP_TIME_WAIT), "TIME-WAIT");
+	cr_assert_str_eq(shoal_tcp_state_name(SHOAL_TCP_ESTABLISHED),
+			 "ESTABLISHED");
+	cr_assert_str_eq(shoal_tcp_state_name(99), "?");
+}
+
+Test(engine, control_block_hot_fields_fit_two_cache_lines)
+{
+	/* Sequence space and windows in line 0, the rest of what every
+	 * segment touches in line 1, then the colder parts. */
+	cr_assert_leq(offsetof(struct tcp_cb, sb_seq) + 4, 64u);
+	cr_assert_leq(offsetof(struct tcp_cb, ctx) + 8, 128u + 32u);
+	printf("sizeof(struct tcp_cb) = %zu\n", sizeof(struct tcp_cb));
+}
