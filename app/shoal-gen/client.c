@@ -96,8 +96,11 @@ client_init(struct gen_worker *gw)
 	gw->concurrency = (uint32_t)share(c->concurrency, n, gw->id);
 	gw->to_open = c->connections ? share(c->connections, n, gw->id) :
 		UINT64_MAX;
-	if (burst == 0)	/* a millisecond's worth: smooth, yet catches up */
-		burst = RTE_MAX(UINT64_C(1), rate_milli / 1000 / n / 1000);
+	/* 10 ms worth, at least 16: an idle-mode worker sleeps up to 1 ms
+	 * between polls and must catch up without skipping, yet a long
+	 * stall must not be followed by a flood. */
+	if (burst == 0)
+		burst = RTE_MAX(UINT64_C(16), rate_milli / 1000 / n / 100);
 	/* The rate in thousandths, split over the workers without rounding. */
 	pace_init(&gw->pace, rate_milli, (uint64_t)n * 1000, c->ramp, burst,
 		  g->start_ns);

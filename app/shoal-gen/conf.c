@@ -80,7 +80,7 @@ const struct shoal_cfg_key gen_schema[] = {
 	{ "client", "ramp", SHOAL_CFG_DURATION, F(ramp), "0",
 	  "time to ramp the connection rate up from 0 to cps" },
 	{ "client", "burst", SHOAL_CFG_U32, F(burst), "0",
-	  "most connections opened at once when behind (0: 1 ms worth)" },
+	  "most connections opened at once when behind (0: 10 ms worth, >= 16)" },
 	{ "client", "concurrency", SHOAL_CFG_U32, F(concurrency), "100",
 	  "most connections open at once over all workers",
 	  .min = 1, .max = 1 << 26 },

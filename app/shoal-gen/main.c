@@ -317,8 +317,10 @@ main(int argc, char **argv)
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.g = &g;
 	ctl.conf = &conf;
-	ctl.prev = calloc(1, sizeof(*ctl.prev));
-	ctl.cur = calloc(1, sizeof(*ctl.cur));
+	/* cache-aligned (struct gen_pub): calloc's 16 bytes are not enough
+	 * for the vector moves the compiler may use on it */
+	ctl.prev = rte_zmalloc("gen_snap", sizeof(*ctl.prev), RTE_CACHE_LINE_SIZE);
+	ctl.cur = rte_zmalloc("gen_snap", sizeof(*ctl.cur), RTE_CACHE_LINE_SIZE);
 	if (g.pub == NULL || g.workers == NULL || ctl.prev == NULL ||
 	    ctl.cur == NULL) {
 		fprintf(stderr, "%s: out of memory\n", argv[0]);
