@@ -276,6 +276,7 @@ client_connected(struct shoal_conn *c, void *ctx)
 	const struct shoal_endpoints *ep = shoal_conn_endpoints(c);
 
 	gc->established = true;
+	gw->warm = true;
 	gw->established++;
 	gw->cnt.conn_established++;
 	hist_record(&gw->h[GEN_H_CONNECT], gen_since(gw, gc->t_sched));
@@ -462,8 +463,13 @@ client_poll(struct gen_worker *gw)
 	if (gw->draining || gw->to_open == 0 ||
 	    gw->client_active >= gw->concurrency)
 		return work;
+	/* Until a first connection is through, the server's (or gateway's)
+	 * MAC may be unknown: a burst of SYNs would overflow the neighbour
+	 * queue and each lost one would cost a 1 s SYN timeout. */
+	if (!gw->warm && gw->client_active > 0)
+		return work;
 	want = RTE_MIN(gw->concurrency - gw->client_active, gw->to_open);
-	want = RTE_MIN(want, (uint64_t)GEN_OPEN_BATCH);
+	want = RTE_MIN(want, gw->warm ? (uint64_t)GEN_OPEN_BATCH : 1);
 	n = pace_take(&gw->pace, gen_now(gw), want);
 	gw->cnt.pace_skipped = gw->pace.skipped;
 	for (uint64_t i = 0; i < n; i++) {

@@ -101,6 +101,8 @@ gen_count_reset(struct gen_conn *gc, int err)
 		cnt->drain_resets++;
 		return;
 	}
+	/* an answer, even a refusal, means the neighbour was resolved */
+	gc->gw->warm = true;
 	switch (err) {
 	case ECONNREFUSED:
 		cnt->fail_refused++;

@@ -99,6 +99,7 @@ struct gen_worker {
 	uint32_t concurrency;	/* this worker's share */
 	uint64_t to_open;	/* connections left to open; UINT64_MAX: no limit */
 	uint64_t client_active;
+	bool warm;		/* a first connection completed (ARP resolved) */
 	uint32_t next_src;	/* round-robin over local addresses */
 	uint32_t next_dst;	/* round-robin over server address x port */
 	uint64_t nb_dst;

@@ -285,6 +285,7 @@ Test(gen_profiles, connect_time_counts_from_the_due_time)
 	conf.concurrency = 100;
 	conf.requests = 1;
 	gw = start();
+	gw->warm = true;	/* no neighbour warm-up, see below */
 	run(gw, 5 * MS, 100);
 	expect_clean(gw);
 	cr_expect_eq(gw->cnt.conn_established, 20);
@@ -320,4 +321,21 @@ Test(gen_profiles, server_out_of_contexts_resets_and_counts)
 	run(gw, 10 * US, 3);
 	cr_expect_eq(gw->cnt.server_no_ctx, 2);
 	cr_expect_eq(gw->cnt.fail_reset, 2);
+}
+
+Test(gen_profiles, one_connection_resolves_the_neighbour_before_the_rest)
+{
+	struct gen_worker *gw = start();
+
+	w.now_ns += 10 * US;
+	gen_worker_poll(&w, &g, w.now_ns);
+	cr_expect_eq(gw->cnt.conn_attempts, 1);
+	w.now_ns += 10 * US;
+	gen_worker_poll(&w, &g, w.now_ns);
+	cr_expect_eq(gw->cnt.conn_attempts, 1, "not before the first answer");
+	fake_step(UINT32_MAX);
+	w.now_ns += 10 * US;
+	gen_worker_poll(&w, &g, w.now_ns);
+	/* the first one is over already: the whole concurrency opens */
+	cr_expect_eq(gw->cnt.conn_attempts, 11);
 }
