@@ -125,7 +125,13 @@ arp_input(struct shoal_worker *w, struct shoal_iface *ifc, struct rte_mbuf *m)
 
 	if (ah->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST)) {
 		w->stats.arp_rx_requests++;
-		arp_reply(w, ifc, m, ah);
+		/* With several workers, worker 0 answers; the others see
+		 * copies only to learn from them. */
+		if (likely(!w->arp_learn_only)) {
+			arp_reply(w, ifc, m, ah);
+			return;
+		}
+		rte_pktmbuf_free(m);
 		return;
 	}
 	w->stats.arp_rx_replies++;

@@ -290,7 +290,7 @@ worker_create(struct shoal_stack *st, unsigned int id, unsigned int lcore)
 			  st->conf.nb_mbufs, rte_strerror(rte_errno));
 		goto fail;
 	}
-	w->arp_owner = id == 0;
+	w->arp_learn_only = id != 0;
 	w->steer_to = rte_zmalloc_socket("shoal_steer_to",
 			sizeof(*w->steer_to) * st->nb_workers, 0, socket);
 	w->port_ctx = rte_zmalloc_socket("shoal_port_ctx",
@@ -666,7 +666,7 @@ worker_rx(struct shoal_worker *w, struct shoal_iface *ifc,
 						 w->steer_to[j].n);
 	}
 	if (k > 0) {
-		if (w->arp_owner)
+		if (!w->arp_learn_only)
 			worker_fan_out_arp(w, kept, k);
 		shoal_input(w, kept, k, w->now_ns);
 	}
@@ -681,7 +681,7 @@ worker_rx_steered(struct shoal_worker *w, struct rte_mbuf **pkts)
 
 	if (n == 0)
 		return 0;
-	if (w->arp_owner)
+	if (!w->arp_learn_only)
 		worker_fan_out_arp(w, pkts, n);
 	shoal_input(w, pkts, n, w->now_ns);
 	return n;

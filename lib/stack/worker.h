@@ -75,7 +75,7 @@ struct shoal_worker {
 	struct shoal_endpoints tcp_eps[SHOAL_RX_BURST];
 
 	/* sharding (several workers only) */
-	bool arp_owner;			/* answers ARP; others only learn */
+	bool arp_learn_only;		/* not the ARP owner: learn, never answer */
 	struct rss_batch *steer_to;	/* [nb_workers] per-burst batches */
 	struct rss_port_ctx *port_ctx;	/* the TCP engine's port_ok context */
 
