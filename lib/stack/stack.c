@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#define ALLOW_EXPERIMENTAL_API	/* rte_seqcount */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
