@@ -92,14 +92,14 @@ arp_reply(struct shoal_worker *w, struct shoal_iface *ifc, struct rte_mbuf *m,
 
 /*
  * End of an ARP frame that is not answered. With several workers, one owns
- * ARP (w->arp_owner) and hands the others copies of what it receives so
+ * ARP (the others have w->arp_learn_only) and hands the others copies of what it receives so
  * that every neighbour table learns; a copy is neither answered nor
  * counted as a drop, or each drop would count once per worker.
  */
 static void
 arp_discard(struct shoal_worker *w, struct rte_mbuf *m, enum shoal_drop reason)
 {
-	if (likely(w->arp_owner)) {
+	if (likely(!w->arp_learn_only)) {
 		worker_drop(w, m, reason);
 		return;
 	}
@@ -140,20 +140,14 @@ arp_input(struct shoal_worker *w, struct shoal_iface *ifc, struct rte_mbuf *m)
 	if (sip != 0 && !merged && !iface_is_local(ifc, sip))
 		neigh_update(w, ifc, sip, &ah->arp_data.arp_sha, true);
 
-	if (!w->arp_owner) {
+	if (unlikely(w->arp_learn_only)) {
 		w->stats.arp_rx_shared++;
 		rte_pktmbuf_free(m);
 		return;
 	}
 	if (ah->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST)) {
 		w->stats.arp_rx_requests++;
-		/* With several workers, worker 0 answers; the others see
-		 * copies only to learn from them. */
-		if (likely(!w->arp_learn_only)) {
-			arp_reply(w, ifc, m, ah);
-			return;
-		}
-		rte_pktmbuf_free(m);
+		arp_reply(w, ifc, m, ah);
 		return;
 	}
 	w->stats.arp_rx_replies++;

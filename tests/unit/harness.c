@@ -98,7 +98,6 @@ h_setup(void)
 	H.w->ifaces = H.ifaces;
 	H.w->nb_ifaces = 2;
 	H.w->tx_hook = h_tx_hook;
-	H.w->arp_owner = true;		/* the only worker */
 	H.w->now_ns = 1000ULL * 1000 * 1000;
 	H.w->neigh = neigh_table_create(16, 30ULL * 1000 * 1000 * 1000,
 					SOCKET_ID_ANY);

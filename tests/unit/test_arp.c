@@ -209,7 +209,7 @@ HTEST(arp, other_workers_learn_but_do_not_answer)
 {
 	const struct neigh_entry *e;
 
-	H.w->arp_owner = false;
+	H.w->arp_learn_only = true;
 	send_arp(1, &h_peer_mac, H_PEER, H_LOCAL);
 	cr_assert_eq(H.tx_total, 0, "a copy was answered");
 	e = neigh_lookup(H.w->neigh, H_PEER);
@@ -225,7 +225,7 @@ HTEST(arp, other_workers_count_no_drops_for_copies)
 	uint32_t n = h_frame_arp(f, &bcast, 1, &h_peer_mac, H_PEER, NULL,
 				 H_LOCAL);
 
-	H.w->arp_owner = false;
+	H.w->arp_learn_only = true;
 	f[14 + 1] = 6;				/* bad format */
 	h_input(h_mbuf(0, f, n));
 	send_arp(1, &h_peer_mac, H_PEER, H_NEIGH);	/* not for us */
@@ -239,7 +239,7 @@ HTEST(arp, other_workers_resolve_their_own_queue)
 	uint8_t payload[8] = { 0 };
 
 	/* This worker asked; the owner's copy of the reply reaches it. */
-	H.w->arp_owner = false;
+	H.w->arp_learn_only = true;
 	cr_assert_eq(ipv4_output(H.w, h_l4(payload, 8), 0, H_NEIGH,
 				 IPPROTO_UDP), 0);
 	worker_tx_flush(H.w);
