@@ -274,6 +274,7 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 	cb->snd_una = cb->snd_nxt = cb->snd_max = cb->iss;
 	cb->sb_seq = cb->iss + 1;
 	cb->recover = cb->iss;
+	cb->snd_sml = cb->iss;
 	cb->cc = t->conf.cc == SHOAL_TCP_CC_NEWRENO ? &tcp_cc_newreno :
 						       &tcp_cc_cubic;
 	if (!t->conf.nagle)

@@ -168,6 +168,7 @@ struct tcp_cb {
 	uint32_t max_snd_wnd;
 	uint32_t recover;	/* RFC 6582 / 6675 RecoveryPoint */
 	uint32_t high_rxt;	/* RFC 6675 HighRxt */
+	uint32_t snd_sml;	/* end of the last small segment (Minshall) */
 	uint32_t rtt_seq;
 	uint64_t rtt_start_ns;
 	uint64_t rto_ns;		/* before backoff */
