@@ -462,7 +462,8 @@ tcp_output(struct tcp_cb *cb)
 		if (len == 0 && !fin)
 			break;
 		idle = cb->snd_nxt == cb->snd_una;
-		if (len < cb->smss && !fin) {
+		/* Retransmissions go as they went the first time. */
+		if (len < cb->smss && !fin && !SEQ_LT(cb->snd_nxt, cb->snd_max)) {
 			if (len == avail) {
 				/* Nagle (RFC 9293 3.7.4) in Minshall's form:
 				 * at most one small segment in flight, so the
