@@ -606,7 +606,7 @@ data_input(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq, uint32_t len,
 	cb->rcv_nxt += len;
 	if (len > cb->rcv_mss)
 		cb->rcv_mss = (uint16_t)RTE_MIN(len, 65535u);
-	if (cb->reass != NULL) {
+	if (cb->reass != NULL || (cb->tf & TF_RCV_FIN_OOO)) {
 		more = tcp_reass_pull(cb, &rfin);
 		if (more != NULL && rte_pktmbuf_chain(m, more) != 0) {
 			deliver(cb, m);
