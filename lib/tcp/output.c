@@ -453,6 +453,8 @@ tcp_output(struct tcp_cb *cb)
 		avail = SEQ_GT(end, cb->snd_nxt) ? end - cb->snd_nxt : 0;
 		wnd = RTE_MIN(cb->snd_wnd, cb->cwnd);
 		flight = cb->snd_nxt - cb->snd_una;
+		if (cb->nsack > 0)
+			flight -= tcp_sack_bytes_below(cb, cb->snd_nxt);
 		usable = wnd > flight ? wnd - flight : 0;
 		len = RTE_MIN(RTE_MIN(avail, usable), (uint32_t)cb->smss);
 		if (nxt_blk != 0 && len > nxt_blk)

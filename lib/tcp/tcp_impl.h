@@ -297,6 +297,7 @@ uint64_t tcp_cur_rto(const struct tcp_cb *cb);
 void tcp_sack_update(struct tcp_cb *cb, const struct tcp_seg *s);
 void tcp_sack_trim(struct tcp_cb *cb);
 uint32_t tcp_sack_bytes_above(const struct tcp_cb *cb, uint32_t seq);
+uint32_t tcp_sack_bytes_below(const struct tcp_cb *cb, uint32_t seq);
 uint32_t tcp_sack_pipe(const struct tcp_cb *cb);
 bool tcp_sack_is_lost(const struct tcp_cb *cb, uint32_t seq);
 bool tcp_sack_next_hole(const struct tcp_cb *cb, uint32_t *seq,
