@@ -384,3 +384,44 @@ Test(data, out_of_order_across_the_wrap)
 	expect(.flags = ACK, .seq = D0, .ack = p + 1 + 2920);
 	cr_assert(rx_is(p + 1, 2920));
 }
+
+/* ------------------------------------------------- header prediction */
+
+Test(data, in_order_data_takes_the_fast_path)
+{
+	fx_established();
+	send(.flags = ACK | PSH, .seq = P0, .ack = D0, .len = 100);
+	cr_assert_eq(stats().hdr_predicted, 1);
+	cr_assert(rx_is(P0, 100));
+}
+
+Test(data, pure_ack_of_new_data_takes_the_fast_path)
+{
+	fx_established();
+	app_send(100);
+	flush();
+	wire_drain();
+	send(.flags = ACK, .seq = P0, .ack = D0 + 100);
+	cr_assert_eq(stats().hdr_predicted, 1);
+	cr_assert_eq(W->app.acked, 100);
+}
+
+Test(data, window_change_takes_the_slow_path)
+{
+	fx_established();
+	app_send(100);
+	flush();
+	wire_drain();
+	send(.flags = ACK, .seq = P0, .ack = D0 + 100, .win = 1000);
+	cr_assert_eq(stats().hdr_predicted, 0);
+	cr_assert_eq(W->app.acked, 100);
+}
+
+Test(data, out_of_order_and_dup_ack_take_the_slow_path)
+{
+	fx_established();
+	send(.flags = ACK, .seq = P0 + 10, .ack = D0, .len = 100);
+	send(.flags = ACK, .seq = P0, .ack = D0);
+	cr_assert_eq(stats().hdr_predicted, 0);
+	wire_drain();
+}
