@@ -301,6 +301,8 @@ establish(struct tcp_cb *cb)
 	if (cb->listener != NULL && cb->state == SHOAL_TCP_SYN_RECEIVED)
 		cb->listener->half_open--;
 	tcp_set_state(cb, SHOAL_TCP_ESTABLISHED);
+	cb->last_rcv_ns = t->now;
+	tcp_arm_keepalive(cb);
 }
 
 static void
@@ -920,6 +922,8 @@ input_one(struct shoal_tcp *t, struct rte_mbuf *m,
 		no_conn_input(t, m, ep, &s);
 		return;
 	}
+	cb->last_rcv_ns = t->now;
+	cb->keep_sent = 0;
 	if (cb->state == SHOAL_TCP_SYN_SENT)
 		syn_sent_input(cb, m, &s);
 	else if (!fast_path(cb, m, &s))

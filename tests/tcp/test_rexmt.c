@@ -313,3 +313,93 @@ Test(rexmt, window_closing_with_data_in_flight_then_persist)
 	advance(200);
 	expect(.flags = ACK, .seq = D0 + 3000, .ack = P0, .len = 1);
 }
+
+/* ---------------------------------------------------------- keepalive */
+
+Test(rexmt, keepalive_off_by_default)
+{
+	fx_established();
+	advance(3600 * 1000);
+	expect_none();
+}
+
+Test(rexmt, keepalive_probes_after_idle)
+{
+	fx_established();
+	shoal_conn_set_keepalive(W->conn, 10000 * MS, 1000 * MS, 3);
+	advance(9999);
+	expect_none();
+	advance(1);
+	expect(.flags = ACK, .seq = D0 - 1, .ack = P0);
+	advance(1000);
+	expect(.flags = ACK, .seq = D0 - 1, .ack = P0);
+	cr_assert_eq(stats().keepalive_probes, 2);
+}
+
+Test(rexmt, keepalive_answer_resets_the_count)
+{
+	unsigned int i;
+
+	fx_established();
+	shoal_conn_set_keepalive(W->conn, 10000 * MS, 1000 * MS, 2);
+	for (i = 0; i < 5; i++) {
+		advance(10000);
+		expect(.flags = ACK, .seq = D0 - 1, .ack = P0);
+		send(.flags = ACK, .seq = P0, .ack = D0);
+	}
+	cr_assert_eq(W->app.resets, 0);
+}
+
+Test(rexmt, keepalive_gives_up_with_etimedout)
+{
+	fx_established();
+	shoal_conn_set_keepalive(W->conn, 10000 * MS, 1000 * MS, 2);
+	advance(10000);
+	advance(1000);
+	wire_drain();
+	advance(999);
+	cr_assert_eq(W->app.resets, 0);
+	advance(1);
+	cr_assert_eq(W->app.reset_err, ETIMEDOUT);
+	cr_assert_eq(stats().keepalive_drops, 1);
+}
+
+Test(rexmt, keepalive_idle_counts_from_last_segment)
+{
+	fx_established();
+	shoal_conn_set_keepalive(W->conn, 10000 * MS, 1000 * MS, 2);
+	advance(6000);
+	send(.flags = ACK | PSH, .seq = P0, .ack = D0, .len = 1);
+	advance(40);
+	expect(.flags = ACK, .seq = D0, .ack = P0 + 1);
+	advance(3960);
+	expect_none();
+	advance(6000);
+	expect(.flags = ACK, .seq = D0 - 1, .ack = P0 + 1);
+}
+
+Test(rexmt, keepalive_set_before_handshake_arms_on_establish)
+{
+	fx_syn_sent();
+	shoal_conn_set_keepalive(W->conn, 5000 * MS, 1000 * MS, 2);
+	send(.flags = SYN | ACK, .seq = P_ISS, .ack = D0, .mss = 1460);
+	expect(.flags = ACK, .seq = D0, .ack = P0);
+	advance(5000);
+	expect(.flags = ACK, .seq = D0 - 1, .ack = P0);
+}
+
+Test(rexmt, half_closed_fin_wait_2_survives_keepalive_answers)
+{
+	fx_established();
+	shoal_conn_set_keepalive(W->conn, 10000 * MS, 1000 * MS, 2);
+	shoal_shutdown(W->conn);
+	flush();
+	wire_drain();
+	send(.flags = ACK, .seq = P0, .ack = D0 + 1);
+	cr_assert_eq(conn_state(), SHOAL_TCP_FIN_WAIT_2);
+	advance(10000);
+	expect(.flags = ACK, .seq = D0, .ack = P0);
+	send(.flags = ACK, .seq = P0, .ack = D0 + 1);
+	cr_assert_eq(conn_state(), SHOAL_TCP_FIN_WAIT_2);
+	cr_assert_eq(W->app.closed, 0);
+}
