@@ -89,8 +89,12 @@ port_setup(uint16_t port_id, const struct port_conf *conf,
 	}
 	ec.txmode.offloads |= info.tx_offload_capa &
 		RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	/* TAP advertises RSS, but it lives in an eBPF program on a multiq
+	 * qdisc; without one (as here) the kernel's tun driver picks the
+	 * queue by its own flow hash. Software steering follows that. */
 	if (conf->nb_queues > 1 &&
-	    (info.flow_type_rss_offloads & RTE_ETH_RSS_NONFRAG_IPV4_TCP)) {
+	    (info.flow_type_rss_offloads & RTE_ETH_RSS_NONFRAG_IPV4_TCP) &&
+	    strcmp(info.driver_name, "net_tap") != 0) {
 		rss = true;
 		ec.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		ec.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
@@ -143,10 +147,14 @@ port_setup(uint16_t port_id, const struct port_conf *conf,
 			rte_strerror(-ret));
 		return ret;
 	}
+	/* A spread we did not program is one software cannot follow:
+	 * then every packet is checked and steered in software. */
 	if (rss && port_setup_reta(port_id, info.reta_size,
-				   conf->nb_queues) != 0)
-		DEV_LOG(WARNING, "port %u: RETA update failed, keeping the "
-			"driver's default spread\n", port_id);
+				   conf->nb_queues) != 0) {
+		DEV_LOG(WARNING, "port %u: RETA update failed: steering "
+			"in software\n", port_id);
+		rss = false;
+	}
 
 	if (ifc->l3)
 		memset(&ifc->mac, 0, sizeof(ifc->mac));

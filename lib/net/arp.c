@@ -90,6 +90,23 @@ arp_reply(struct shoal_worker *w, struct shoal_iface *ifc, struct rte_mbuf *m,
 	worker_tx(w, ifc, m);
 }
 
+/*
+ * End of an ARP frame that is not answered. With several workers, one owns
+ * ARP (the others have w->arp_learn_only) and hands the others copies of what it receives so
+ * that every neighbour table learns; a copy is neither answered nor
+ * counted as a drop, or each drop would count once per worker.
+ */
+static void
+arp_discard(struct shoal_worker *w, struct rte_mbuf *m, enum shoal_drop reason)
+{
+	if (likely(!w->arp_learn_only)) {
+		worker_drop(w, m, reason);
+		return;
+	}
+	w->stats.arp_rx_shared++;
+	rte_pktmbuf_free(m);
+}
+
 void
 arp_input(struct shoal_worker *w, struct shoal_iface *ifc, struct rte_mbuf *m)
 {
@@ -98,13 +115,13 @@ arp_input(struct shoal_worker *w, struct shoal_iface *ifc, struct rte_mbuf *m)
 	bool merged = false;
 
 	if (unlikely(ah == NULL)) {
-		worker_drop(w, m, SHOAL_DROP_ARP_TRUNCATED);
+		arp_discard(w, m, SHOAL_DROP_ARP_TRUNCATED);
 		return;
 	}
 	if (unlikely(!arp_hdr_ok(ah) ||
 		     !rte_is_unicast_ether_addr(&ah->arp_data.arp_sha) ||
 		     rte_is_zero_ether_addr(&ah->arp_data.arp_sha))) {
-		worker_drop(w, m, SHOAL_DROP_ARP_BAD_FORMAT);
+		arp_discard(w, m, SHOAL_DROP_ARP_BAD_FORMAT);
 		return;
 	}
 	sip = ah->arp_data.arp_sip;
@@ -116,13 +133,18 @@ arp_input(struct shoal_worker *w, struct shoal_iface *ifc, struct rte_mbuf *m)
 		merged = neigh_update(w, ifc, sip, &ah->arp_data.arp_sha,
 				      false);
 	if (!iface_is_local(ifc, tip)) {
-		worker_drop(w, m, SHOAL_DROP_ARP_NOT_FOR_US);
+		arp_discard(w, m, SHOAL_DROP_ARP_NOT_FOR_US);
 		return;
 	}
 	/* ...and, being the target, add it if it was not. */
 	if (sip != 0 && !merged && !iface_is_local(ifc, sip))
 		neigh_update(w, ifc, sip, &ah->arp_data.arp_sha, true);
 
+	if (unlikely(w->arp_learn_only)) {
+		w->stats.arp_rx_shared++;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (ah->arp_opcode == RTE_BE16(RTE_ARP_OP_REQUEST)) {
 		w->stats.arp_rx_requests++;
 		arp_reply(w, ifc, m, ah);

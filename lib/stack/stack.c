@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#define ALLOW_EXPERIMENTAL_API	/* rte_seqcount */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <rte_ip.h>
 
 #include "capture/capture.h"
+#include "dev/impair.h"
 #include "dev/port.h"
 #include "net/net.h"
 #include "net/neigh.h"
@@ -252,6 +254,45 @@ stack_setup_sharding(struct shoal_stack *st)
 	return 0;
 }
 
+/* --impair: one instance per worker, port and direction, each named so
+ * that a seed gives the same run again. */
+static int
+stack_setup_impair(struct shoal_stack *st)
+{
+	struct impair_conf ic;
+	char err[256], name[64];
+
+	if (st->conf.impair == NULL || st->conf.impair[0] == '\0')
+		return 0;
+	if (impair_parse(st->conf.impair, &ic, err, sizeof(err)) != 0) {
+		STACK_LOG(ERR, "--impair %s: %s\n", st->conf.impair, err);
+		return -EINVAL;
+	}
+	if (!impair_conf_active(&ic))
+		return 0;
+	for (unsigned int i = 0; i < st->nb_workers; i++) {
+		struct shoal_worker *w = st->workers[i];
+		int socket = rte_lcore_to_socket_id(w->lcore);
+
+		for (unsigned int p = 0; p < st->nb_ifaces; p++) {
+			if (impair_applies(&ic, IMPAIR_DIR_RX)) {
+				snprintf(name, sizeof(name), "p%u-rx-w%u", p, i);
+				w->imp_rx[p] = impair_create(&ic, socket, name);
+				if (w->imp_rx[p] == NULL)
+					return -ENOMEM;
+			}
+			if (impair_applies(&ic, IMPAIR_DIR_TX)) {
+				snprintf(name, sizeof(name), "p%u-tx-w%u", p, i);
+				w->imp_tx[p] = impair_create(&ic, socket, name);
+				if (w->imp_tx[p] == NULL)
+					return -ENOMEM;
+			}
+		}
+	}
+	STACK_LOG(INFO, "impairing every port: %s\n", st->conf.impair);
+	return 0;
+}
+
 static int
 stack_create_tcp(struct shoal_stack *st)
 {
@@ -290,7 +331,7 @@ worker_create(struct shoal_stack *st, unsigned int id, unsigned int lcore)
 			  st->conf.nb_mbufs, rte_strerror(rte_errno));
 		goto fail;
 	}
-	w->arp_owner = id == 0;
+	w->arp_learn_only = id != 0;
 	w->steer_to = rte_zmalloc_socket("shoal_steer_to",
 			sizeof(*w->steer_to) * st->nb_workers, 0, socket);
 	w->port_ctx = rte_zmalloc_socket("shoal_port_ctx",
@@ -343,8 +384,11 @@ worker_free(struct shoal_worker *w)
 {
 	if (w == NULL)
 		return;
-	for (unsigned int i = 0; i < w->nb_ifaces; i++)
+	for (unsigned int i = 0; i < w->nb_ifaces; i++) {
 		rte_pktmbuf_free_bulk(w->txq[i].pkts, w->txq[i].n);
+		impair_free(w->imp_rx[i]);
+		impair_free(w->imp_tx[i]);
+	}
 	/* The engine holds mbufs of the pool: free it first. */
 	shoal_tcp_free(w->tcp);
 	shoal_capture_close(w->cap);
@@ -379,6 +423,11 @@ stack_alloc(const struct shoal_conf *conf)
 		return NULL;
 	}
 	st->conf = *conf;
+	if (conf->impair != NULL) {
+		snprintf(st->impair_spec, sizeof(st->impair_spec), "%s",
+			 conf->impair);
+		st->conf.impair = st->impair_spec;
+	}
 	if (conf->capture != NULL) {
 		snprintf(st->capture_path, sizeof(st->capture_path), "%s",
 			 conf->capture);
@@ -470,6 +519,10 @@ shoal_init(const struct shoal_conf *conf)
 	}
 	if (stack_setup_sharding(st) != 0)
 		goto fail;
+	if (stack_setup_impair(st) != 0) {
+		rte_errno = EINVAL;
+		goto fail;
+	}
 	if (stack_create_tcp(st) != 0)
 		goto fail;
 	if (stack_open_captures(st) != 0) {
@@ -647,6 +700,9 @@ worker_rx(struct shoal_worker *w, struct shoal_iface *ifc,
 				      SHOAL_RX_BURST);
 	int k;
 
+	if (unlikely(w->imp_rx[ifc - w->ifaces] != NULL))
+		n = impair_burst(w->imp_rx[ifc - w->ifaces], pkts, n,
+				 SHOAL_RX_BURST, w->now_ns);
 	if (n == 0)
 		return 0;
 	if (st->steer == NULL) {
@@ -666,7 +722,7 @@ worker_rx(struct shoal_worker *w, struct shoal_iface *ifc,
 						 w->steer_to[j].n);
 	}
 	if (k > 0) {
-		if (w->arp_owner)
+		if (!w->arp_learn_only)
 			worker_fan_out_arp(w, kept, k);
 		shoal_input(w, kept, k, w->now_ns);
 	}
@@ -681,7 +737,7 @@ worker_rx_steered(struct shoal_worker *w, struct rte_mbuf **pkts)
 
 	if (n == 0)
 		return 0;
-	if (w->arp_owner)
+	if (!w->arp_learn_only)
 		worker_fan_out_arp(w, pkts, n);
 	shoal_input(w, pkts, n, w->now_ns);
 	return n;
@@ -944,6 +1000,13 @@ shoal_dump(FILE *f, const struct shoal_stack *st)
 		fprintf(f, "tcp:\n");
 		shoal_tcp_stats_dump(f, &ts, "  ");
 	}
+	for (unsigned int i = 0; i < st->nb_workers; i++)
+		for (unsigned int p = 0; p < st->nb_ifaces; p++) {
+			if (st->workers[i]->imp_rx[p] != NULL)
+				impair_dump(f, st->workers[i]->imp_rx[p]);
+			if (st->workers[i]->imp_tx[p] != NULL)
+				impair_dump(f, st->workers[i]->imp_tx[p]);
+		}
 	if (st->nb_workers < 2)
 		return;
 	/* Per worker: who owned what, and what crossed between workers. */

@@ -23,6 +23,7 @@ struct worker_pub {
 struct shoal_stack {
 	struct shoal_conf conf;
 	char capture_path[4096];
+	char impair_spec[256];
 	struct shoal_iface ifaces[SHOAL_MAX_PORTS];
 	unsigned int nb_ifaces;
 	unsigned int nb_workers;

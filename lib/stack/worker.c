@@ -2,13 +2,19 @@
 #include <rte_ethdev.h>
 
 #include "capture/capture.h"
+#include "dev/impair.h"
 #include "stack/worker.h"
 
 static void
 txq_flush(struct shoal_worker *w, struct shoal_iface *ifc, struct worker_txq *q)
 {
+	struct impair *imp = w->imp_tx[ifc - w->ifaces];
 	uint16_t sent;
 
+	/* An impaired link may hold packets back: poll it even when
+	 * nothing new is queued. */
+	if (unlikely(imp != NULL))
+		q->n = impair_burst(imp, q->pkts, q->n, SHOAL_TX_BURST, w->now_ns);
 	if (q->n == 0)
 		return;
 	if (w->tx_hook != NULL)

@@ -26,6 +26,7 @@ struct shoal_capture;
 struct neigh_table;
 struct shoal_tcp;
 struct rss_batch;
+struct impair;
 struct rss_port_ctx;
 
 /* One port as the stack sees it: its link type, addresses and offloads. */
@@ -63,6 +64,9 @@ struct shoal_worker {
 	struct shoal_tcp *tcp;		/* NULL until TCP is switched on */
 	struct shoal_capture *cap;	/* NULL when not capturing */
 	struct worker_txq txq[SHOAL_MAX_PORTS];	/* indexed like ifaces */
+	/* link impairment per port and direction; NULL (no cost) when off */
+	struct impair *imp_rx[SHOAL_MAX_PORTS];
+	struct impair *imp_tx[SHOAL_MAX_PORTS];
 	struct shoal_iface *ifaces;	/* the stack's, read-only while running */
 	unsigned int nb_ifaces;
 	/* embedded mode: the caller's TX instead of rte_eth_tx_burst */
@@ -75,7 +79,7 @@ struct shoal_worker {
 	struct shoal_endpoints tcp_eps[SHOAL_RX_BURST];
 
 	/* sharding (several workers only) */
-	bool arp_owner;			/* answers ARP; others only learn */
+	bool arp_learn_only;		/* not the ARP owner: learn, never answer */
 	struct rss_batch *steer_to;	/* [nb_workers] per-burst batches */
 	struct rss_port_ctx *port_ctx;	/* the TCP engine's port_ok context */
 

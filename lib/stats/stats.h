@@ -32,7 +32,8 @@
 	X(rx_cksum_offloaded) \
 	X(tx_cksum_offloaded) \
 	X(arp_tx_failed) \
-	X(tcp_rx_segments)
+	X(tcp_rx_segments) \
+	X(arp_rx_shared)
 
 /* Why a packet was dropped. Every drop in the stack names one of these. */
 #define SHOAL_DROP_REASONS(X) \

@@ -200,6 +200,7 @@ tcp_enter_timewait(struct tcp_cb *cb)
 	flow_timer_cancel(&t->wheel, &cb->t_rxt);
 	flow_timer_cancel(&t->wheel, &cb->t_delack);
 	cb->tf &= ~(TF_DELACK | TF_PERSIST | TF_RECOVERY);
+	cb->keep_idle_ns = 0;
 	tcp_cb_release_bufs(cb);
 	tcp_set_state(cb, SHOAL_TCP_TIME_WAIT);
 	flow_timer_arm(&t->wheel, &cb->t_2msl, t->now + 2 * t->conf.msl_ns);
@@ -274,6 +275,7 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 	cb->snd_una = cb->snd_nxt = cb->snd_max = cb->iss;
 	cb->sb_seq = cb->iss + 1;
 	cb->recover = cb->iss;
+	cb->snd_sml = cb->iss;
 	cb->cc = t->conf.cc == SHOAL_TCP_CC_NEWRENO ? &tcp_cc_newreno :
 						       &tcp_cc_cubic;
 	if (!t->conf.nagle)
@@ -794,6 +796,7 @@ shoal_close(struct shoal_conn *c)
 		cb->tf |= TF_APP_CLOSED;
 		break;
 	case SHOAL_TCP_FIN_WAIT_2:
+		cb->keep_idle_ns = 0;
 		/* An orphan in FIN-WAIT-2 would wait for the peer forever;
 		 * bound it like Linux's tcp_fin_timeout. */
 		flow_timer_arm(&cb->t->wheel, &cb->t_2msl,
@@ -861,6 +864,27 @@ shoal_conn_set_nodelay(struct shoal_conn *c, bool nodelay)
 	} else {
 		cb->tf &= ~TF_NODELAY;
 	}
+}
+
+void
+shoal_conn_set_keepalive(struct shoal_conn *c, uint64_t idle_ns,
+			 uint64_t intvl_ns, uint32_t probes)
+{
+	struct tcp_cb *cb = C(c);
+
+	cb->keep_idle_ns = idle_ns;
+	cb->keep_intvl_ns = intvl_ns ? intvl_ns : idle_ns;
+	cb->keep_probes = probes;
+	cb->keep_sent = 0;
+	if (cb->state != SHOAL_TCP_ESTABLISHED &&
+	    cb->state != SHOAL_TCP_CLOSE_WAIT)
+		return;		/* armed when the connection establishes */
+	if (idle_ns == 0) {
+		flow_timer_cancel(&cb->t->wheel, &cb->t_2msl);
+		return;
+	}
+	cb->last_rcv_ns = cb->t->now;
+	tcp_arm_keepalive(cb);
 }
 
 void

@@ -301,6 +301,8 @@ establish(struct tcp_cb *cb)
 	if (cb->listener != NULL && cb->state == SHOAL_TCP_SYN_RECEIVED)
 		cb->listener->half_open--;
 	tcp_set_state(cb, SHOAL_TCP_ESTABLISHED);
+	cb->last_rcv_ns = t->now;
+	tcp_arm_keepalive(cb);
 }
 
 static void
@@ -606,7 +608,7 @@ data_input(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq, uint32_t len,
 	cb->rcv_nxt += len;
 	if (len > cb->rcv_mss)
 		cb->rcv_mss = (uint16_t)RTE_MIN(len, 65535u);
-	if (cb->reass != NULL) {
+	if (cb->reass != NULL || (cb->tf & TF_RCV_FIN_OOO)) {
 		more = tcp_reass_pull(cb, &rfin);
 		if (more != NULL && rte_pktmbuf_chain(m, more) != 0) {
 			deliver(cb, m);
@@ -630,6 +632,61 @@ data_input(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq, uint32_t len,
 	}
 	*fin = (*fin && fin_seq == cb->rcv_nxt) || rfin;
 	deliver(cb, m);
+}
+
+/*
+ * Header prediction (Van Jacobson; FreeBSD's tcp_input): in ESTABLISHED most
+ * segments are either a pure ACK of new data or the next in-order data
+ * with nothing else changed. Those skip the RFC 9293 check sequence; every
+ * other segment goes to segment_input. The slow path is taken when:
+ *  - the state is not ESTABLISHED, or any flag but ACK/PSH is set;
+ *  - SEG.SEQ != RCV.NXT;
+ *  - timestamps are on and the option is missing or older than TS.Recent;
+ *  - the window changes, or the segment carries SACK blocks;
+ *  - a retransmission, recovery or persist episode is running;
+ *  - a pure ACK does not advance SND.UNA within SND.MAX (dup, old, bogus);
+ *  - data comes with an ACK other than SND.UNA, or beyond the window, or
+ *    while out-of-order data waits, or after shoal_close().
+ */
+static bool
+fast_path(struct tcp_cb *cb, struct rte_mbuf *m, const struct tcp_seg *s)
+{
+	uint32_t win = (uint32_t)s->win << cb->snd_wscale;
+	bool fin = false;
+
+	if (cb->state != SHOAL_TCP_ESTABLISHED ||
+	    (s->flags & ~TH_PSH) != TH_ACK || s->seq != cb->rcv_nxt ||
+	    win != cb->snd_wnd || s->nsack != 0 ||
+	    cb->snd_nxt != cb->snd_max ||
+	    (cb->tf & (TF_RECOVERY | TF_PERSIST | TF_APP_CLOSED)))
+		return false;
+	if (cb->tf & TF_TS) {
+		if (!s->has_ts || SEQ_LT(s->tsval, cb->ts_recent))
+			return false;
+	}
+	if (s->len == 0) {
+		if (!SEQ_GT(s->ack, cb->snd_una) || SEQ_GT(s->ack, cb->snd_max))
+			return false;
+	} else if (s->ack != cb->snd_una || cb->reass != NULL ||
+		   (cb->tf & TF_RCV_FIN_OOO) ||
+		   SEQ_GT(s->seq + s->len, cb->rcv_adv)) {
+		return false;
+	}
+	cb->t->st.hdr_predicted++;
+	if ((cb->tf & TF_TS) && SEQ_LEQ(s->seq, cb->last_ack_sent)) {
+		cb->ts_recent = s->tsval;
+		cb->tf |= TF_TS_RECENT;
+	}
+	cb->snd_wl1 = s->seq;
+	if (s->len == 0) {
+		cb->snd_wl2 = s->ack;
+		new_ack(cb, s);
+		rte_pktmbuf_free(m);
+		return true;
+	}
+	rte_pktmbuf_adj(m, s->hlen);
+	data_input(cb, m, s->seq, s->len, &fin);
+	return true;
 }
 
 static void
@@ -865,9 +922,11 @@ input_one(struct shoal_tcp *t, struct rte_mbuf *m,
 		no_conn_input(t, m, ep, &s);
 		return;
 	}
+	cb->last_rcv_ns = t->now;
+	cb->keep_sent = 0;
 	if (cb->state == SHOAL_TCP_SYN_SENT)
 		syn_sent_input(cb, m, &s);
-	else
+	else if (!fast_path(cb, m, &s))
 		segment_input(cb, m, &s);
 }
 

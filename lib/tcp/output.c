@@ -319,6 +319,8 @@ sent_advance(struct tcp_cb *cb, uint32_t len, bool fin)
 			cb->rtt_start_ns = t->now;
 		}
 	}
+	if (len < cb->smss)
+		cb->snd_sml = cb->snd_nxt + len;
 	cb->snd_nxt += len + (fin ? 1 : 0);
 	if (fin)
 		cb->tf |= TF_FIN_SENT;
@@ -451,6 +453,8 @@ tcp_output(struct tcp_cb *cb)
 		avail = SEQ_GT(end, cb->snd_nxt) ? end - cb->snd_nxt : 0;
 		wnd = RTE_MIN(cb->snd_wnd, cb->cwnd);
 		flight = cb->snd_nxt - cb->snd_una;
+		if (cb->nsack > 0)
+			flight -= tcp_sack_bytes_below(cb, cb->snd_nxt);
 		usable = wnd > flight ? wnd - flight : 0;
 		len = RTE_MIN(RTE_MIN(avail, usable), (uint32_t)cb->smss);
 		if (nxt_blk != 0 && len > nxt_blk)
@@ -460,11 +464,14 @@ tcp_output(struct tcp_cb *cb)
 		if (len == 0 && !fin)
 			break;
 		idle = cb->snd_nxt == cb->snd_una;
-		if (len < cb->smss && !fin) {
+		/* Retransmissions go as they went the first time. */
+		if (len < cb->smss && !fin && !SEQ_LT(cb->snd_nxt, cb->snd_max)) {
 			if (len == avail) {
-				/* Nagle (RFC 9293 3.7.4): one small segment
-				 * in flight at most. */
-				if (!idle && !(cb->tf & TF_NODELAY))
+				/* Nagle (RFC 9293 3.7.4) in Minshall's form:
+				 * at most one small segment in flight, so the
+				 * tail of a large write is not held back. */
+				if (SEQ_GT(cb->snd_sml, cb->snd_una) &&
+				    !(cb->tf & TF_NODELAY))
 					break;
 			} else if (!idle && len < cb->max_snd_wnd / 2) {
 				/* Sender SWS avoidance (3.8.6.2.1). */

@@ -166,3 +166,21 @@ tcp_sack_find(const struct tcp_cb *cb, uint32_t seq)
 			return &cb->sack[i];
 	return NULL;
 }
+
+/* SACKed bytes below @p seq: data the peer holds that no longer counts as
+ * in flight when resending after a timeout. */
+uint32_t
+tcp_sack_bytes_below(const struct tcp_cb *cb, uint32_t seq)
+{
+	uint32_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < cb->nsack; i++) {
+		const struct tcp_sack_blk *b = &cb->sack[i];
+
+		if (SEQ_GEQ(b->start, seq))
+			break;
+		sum += SEQ_MIN(b->end, seq) - b->start;
+	}
+	return sum;
+}

@@ -53,7 +53,8 @@
 enum {
 	TCP_T_RXT = 0,		/* retransmission, SYN retry, or persist */
 	TCP_T_DELACK,
-	TCP_T_2MSL,		/* TIME-WAIT, orphaned FIN-WAIT-2 */
+	TCP_T_2MSL,		/* TIME-WAIT, orphaned FIN-WAIT-2; keepalive
+				 * while synchronized */
 };
 
 /* Control block flags (tcp_cb.tf). */
@@ -168,6 +169,7 @@ struct tcp_cb {
 	uint32_t max_snd_wnd;
 	uint32_t recover;	/* RFC 6582 / 6675 RecoveryPoint */
 	uint32_t high_rxt;	/* RFC 6675 HighRxt */
+	uint32_t snd_sml;	/* end of the last small segment (Minshall) */
 	uint32_t rtt_seq;
 	uint64_t rtt_start_ns;
 	uint64_t rto_ns;		/* before backoff */
@@ -185,6 +187,9 @@ struct tcp_cb {
 	struct tcp_sack_blk sack[TCP_SACK_BLOCKS];	/* sorted, disjoint */
 	struct flow_timer t_rxt, t_delack, t_2msl;
 	TAILQ_ENTRY(tcp_cb) link;	/* pending or dead list */
+	uint64_t last_rcv_ns;		/* keepalive: peer last heard */
+	uint64_t keep_idle_ns, keep_intvl_ns;
+	uint32_t keep_probes, keep_sent;
 	uint64_t bytes_sent, bytes_acked, bytes_received;
 	uint32_t retransmits;
 	struct tcp_cubic cubic;
@@ -290,12 +295,14 @@ void tcp_timer_fire(struct flow_wheel *w, struct flow_timer *tm, void *ctx);
 void tcp_rtt_sample(struct tcp_cb *cb, uint64_t rtt_ns);
 void tcp_arm_rxt(struct tcp_cb *cb);
 void tcp_arm_persist(struct tcp_cb *cb);
+void tcp_arm_keepalive(struct tcp_cb *cb);
 uint64_t tcp_cur_rto(const struct tcp_cb *cb);
 
 /* sack.c */
 void tcp_sack_update(struct tcp_cb *cb, const struct tcp_seg *s);
 void tcp_sack_trim(struct tcp_cb *cb);
 uint32_t tcp_sack_bytes_above(const struct tcp_cb *cb, uint32_t seq);
+uint32_t tcp_sack_bytes_below(const struct tcp_cb *cb, uint32_t seq);
 uint32_t tcp_sack_pipe(const struct tcp_cb *cb);
 bool tcp_sack_is_lost(const struct tcp_cb *cb, uint32_t seq);
 bool tcp_sack_next_hole(const struct tcp_cb *cb, uint32_t *seq,

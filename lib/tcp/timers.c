@@ -136,6 +136,46 @@ rxt_timeout(struct tcp_cb *cb)
 }
 
 void
+tcp_arm_keepalive(struct tcp_cb *cb)
+{
+	if (cb->keep_idle_ns == 0)
+		return;
+	flow_timer_arm(&cb->t->wheel, &cb->t_2msl,
+		       cb->last_rcv_ns + cb->keep_idle_ns);
+}
+
+/* RFC 1122 4.2.3.6: a probe is an ACK one below SND.UNA, which the peer
+ * must answer with an ACK; traffic from the peer resets the count. */
+static void
+keepalive_timeout(struct tcp_cb *cb)
+{
+	struct shoal_tcp *t = cb->t;
+
+	if (cb->keep_idle_ns == 0)
+		return;
+	if (cb->keep_sent == 0 &&
+	    t->now - cb->last_rcv_ns < cb->keep_idle_ns) {
+		tcp_arm_keepalive(cb);	/* heard from the peer meanwhile */
+		return;
+	}
+	if (cb->snd_una != cb->snd_max) {
+		/* Data in flight: the retransmission timer watches. */
+		cb->keep_sent = 0;
+		flow_timer_arm(&t->wheel, &cb->t_2msl, t->now + cb->keep_idle_ns);
+		return;
+	}
+	if (cb->keep_sent >= cb->keep_probes) {
+		t->st.keepalive_drops++;
+		tcp_drop(cb, ETIMEDOUT);
+		return;
+	}
+	cb->keep_sent++;
+	t->st.keepalive_probes++;
+	tcp_send_range(cb, cb->snd_una - 1, 0, TH_ACK);
+	flow_timer_arm(&t->wheel, &cb->t_2msl, t->now + cb->keep_intvl_ns);
+}
+
+void
 tcp_timer_fire(struct flow_wheel *w, struct flow_timer *tm, void *ctx)
 {
 	struct tcp_cb *cb;
@@ -158,7 +198,12 @@ tcp_timer_fire(struct flow_wheel *w, struct flow_timer *tm, void *ctx)
 	case TCP_T_2MSL:
 		cb = container_of(tm, struct tcp_cb, t_2msl);
 		/* TIME-WAIT over, or an orphan gave up in FIN-WAIT-2. */
-		tcp_drop(cb, 0);
+		if (cb->state == SHOAL_TCP_TIME_WAIT ||
+		    (cb->state == SHOAL_TCP_FIN_WAIT_2 &&
+		     (cb->tf & TF_APP_CLOSED)))
+			tcp_drop(cb, 0);
+		else
+			keepalive_timeout(cb);
 		break;
 	}
 }

@@ -21,7 +21,7 @@ interop_cleanup() {
 		wait "$p" 2>/dev/null || true
 	done
 	ip netns del "$ns" 2>/dev/null || true
-	rm -rf "$work"
+	[ -n "${SHOAL_KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"
 }
 trap interop_cleanup EXIT
 

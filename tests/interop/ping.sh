@@ -20,7 +20,8 @@ else
 	vdev="net_tun0,iface=$ifc"
 fi
 
-nsx "$gen" -l 0,1 --no-pci --no-huge -m 256 --file-prefix "$ns" \
+# Not through nsx: $! must be shoal-gen itself, to signal it.
+ip netns exec "$ns" "$gen" -l 0,1 --no-pci --no-huge -m 256 --file-prefix "$ns" \
 	--vdev "$vdev" --log-level='*:warning' -- \
 	--ip "$shoal_ip/24" --capture "$cap" --quiet >"$work/shoal.log" 2>&1 &
 pids+=($!)

@@ -204,3 +204,53 @@ HTEST(arp, announce_on_tun_sends_nothing)
 	worker_tx_flush(H.w);
 	cr_assert_eq(H.tx_total, 0);
 }
+
+HTEST(arp, other_workers_learn_but_do_not_answer)
+{
+	const struct neigh_entry *e;
+
+	H.w->arp_learn_only = true;
+	send_arp(1, &h_peer_mac, H_PEER, H_LOCAL);
+	cr_assert_eq(H.tx_total, 0, "a copy was answered");
+	e = neigh_lookup(H.w->neigh, H_PEER);
+	cr_assert_not_null(e);
+	cr_assert(rte_is_same_ether_addr(&e->mac, &h_peer_mac));
+	cr_assert_eq(H.w->stats.arp_rx_requests, 0);
+	cr_assert_eq(H.w->stats.arp_rx_shared, 1);
+}
+
+HTEST(arp, other_workers_count_no_drops_for_copies)
+{
+	uint8_t f[64];
+	uint32_t n = h_frame_arp(f, &bcast, 1, &h_peer_mac, H_PEER, NULL,
+				 H_LOCAL);
+
+	H.w->arp_learn_only = true;
+	f[14 + 1] = 6;				/* bad format */
+	h_input(h_mbuf(0, f, n));
+	send_arp(1, &h_peer_mac, H_PEER, H_NEIGH);	/* not for us */
+	h_input(h_mbuf(0, f, 14 + 10));		/* truncated */
+	cr_assert_eq(h_total_drops(), 0);
+	cr_assert_eq(H.w->stats.arp_rx_shared, 3);
+}
+
+HTEST(arp, other_workers_resolve_their_own_queue)
+{
+	uint8_t payload[8] = { 0 };
+
+	/* This worker asked; the owner's copy of the reply reaches it. */
+	H.w->arp_learn_only = true;
+	cr_assert_eq(ipv4_output(H.w, h_l4(payload, 8), 0, H_NEIGH,
+				 IPPROTO_UDP), 0);
+	worker_tx_flush(H.w);
+	h_tx_clear();
+	{
+		uint8_t f[64];
+		uint32_t n = h_frame_arp(f, &h_mac, 2, &h_peer_mac, H_NEIGH,
+					 &h_mac, H_LOCAL);
+
+		h_input(h_mbuf(0, f, n));
+	}
+	cr_assert_eq(H.tx_n, 1);
+	cr_assert_eq(rte_pktmbuf_pkt_len(H.tx[0]), 14 + 20 + 8);
+}

@@ -57,6 +57,10 @@ struct shoal_conf {
 	uint32_t neigh_entries;	/**< neighbour table size per worker */
 	uint64_t neigh_reachable_ns; /**< how long a learnt MAC is trusted */
 	const char *capture;	/**< pcap file to write, NULL for none */
+	/** Link impairment on every port, e.g. "loss=1%,reorder=5%,seed=7"
+	 *  (keys: loss reorder dup corrupt delay jitter rate seed dir limit
+	 *  gap); NULL for none. Deterministic for a seed. */
+	const char *impair;
 	bool no_tcp;		/**< no TCP engine: TCP segments are dropped */
 	/** Embedded mode: the MAC of the caller's port (all zero: random)
 	 *  and whether it carries bare IP packets (TUN-like, no ARP). */

@@ -218,6 +218,15 @@ enum shoal_tcp_state shoal_conn_state(const struct shoal_conn *c);
 /** Switch Nagle off (true) or on (false) for this connection. */
 void shoal_conn_set_nodelay(struct shoal_conn *c, bool nodelay);
 
+/**
+ * Keepalive (RFC 9293 3.8.4, RFC 1122 4.2.3.6): after @p idle_ns without
+ * a segment from the peer, probe every @p intvl_ns; after @p probes
+ * unanswered probes the connection is reset with ETIMEDOUT. @p idle_ns 0
+ * switches keepalive off (the default).
+ */
+void shoal_conn_set_keepalive(struct shoal_conn *c, uint64_t idle_ns,
+			      uint64_t intvl_ns, uint32_t probes);
+
 /** Per-connection figures. */
 struct shoal_conn_info {
 	enum shoal_tcp_state state;
@@ -240,7 +249,8 @@ void shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info);
 	X(dup_acks_rx) X(ooo_segs) X(ooo_bytes_dropped) X(persist_probes) \
 	X(challenge_acks) X(paws_drops) X(delayed_acks) \
 	X(syn_backlog_drops) X(no_listener) X(bad_segs) X(out_of_window) \
-	X(timewait_reuse) X(no_cb) X(no_mbuf) X(hdr_predicted)
+	X(timewait_reuse) X(no_cb) X(no_mbuf) X(hdr_predicted) \
+	X(keepalive_probes) X(keepalive_drops)
 
 struct shoal_tcp_stats {
 #define SHOAL_TCP_STAT_FIELD(n) uint64_t n;
