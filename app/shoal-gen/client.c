@@ -165,6 +165,13 @@ response_done(struct gen_conn *gc, bool keep_alive)
 	gw->cnt.responses_rx++;
 	hist_record(&gw->h[GEN_H_RR], gen_since(gw, gc->t_sched));
 	gc->done++;
+	if (!keep_alive && !gc->peer_done && !gw->draining) {
+		/* The server closes first, as it said: the TIME-WAIT state
+		 * stays with it, not with us (at thousands of connections
+		 * per second our control blocks would run out). */
+		gc->state = CS_LINGER;
+		return;
+	}
 	if (gw->draining || !keep_alive || gc->peer_done ||
 	    (c->requests && gc->done >= c->requests)) {
 		gen_conn_close(gc);
@@ -359,6 +366,10 @@ client_peer_closed(struct shoal_conn *c, void *ctx)
 	gc->peer_done = true;
 	if (gc->state == CS_CLOSING || gc->state == CS_FREE)
 		return;
+	if (gc->state == CS_LINGER) {
+		gen_conn_close(gc);
+		return;
+	}
 	if (conf->profile == GEN_PROFILE_HTTP && gc->state == CS_ACTIVE) {
 		int rc = http_parse_eof(&gc->hp);
 
@@ -493,7 +504,7 @@ client_drain(struct gen_worker *gw)
 		if (!gc->client || gc->state == CS_FREE ||
 		    gc->state == CS_CONNECTING || gc->state == CS_CLOSING)
 			continue;
-		if (gc->state == CS_THINK ||
+		if (gc->state == CS_THINK || gc->state == CS_LINGER ||
 		    gw->conf->profile == GEN_PROFILE_BULK) {
 			gc->tx_goal = gc->tx_off;
 			gen_conn_close(gc);

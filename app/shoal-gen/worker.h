@@ -26,6 +26,7 @@ enum gen_state {
 	CS_CONNECTING,		/* client: SYN sent */
 	CS_ACTIVE,		/* exchanging data */
 	CS_THINK,		/* client: waiting to send the next request */
+	CS_LINGER,		/* client: the server said it closes; await its FIN */
 	CS_CLOSING,		/* we closed; waiting for closed() */
 };
 
