@@ -17,6 +17,7 @@ struct shoal_conn {
 	enum shoal_tcp_state st;
 	uint32_t inflight;
 	bool fin_sent, fin_rcvd, app_closed, dead;
+	bool active;		/* opened by shoal_tcp_connect */
 };
 
 struct shoal_tcp {
@@ -241,6 +242,7 @@ shoal_tcp_connect(struct shoal_tcp *t, const struct shoal_endpoints *ep,
 	c->ops = ops;
 	c->ctx = ctx;
 	c->st = SHOAL_TCP_SYN_SENT;
+	c->active = true;
 	push(EV_SYN, c, NULL, NULL, 0);
 	return c;
 }
@@ -320,6 +322,13 @@ shoal_shutdown(struct shoal_conn *c)
 		return -ENOTCONN;
 	if (!c->fin_sent) {
 		c->fin_sent = true;
+		/* who closes first keeps TIME-WAIT in a real engine */
+		if (c->peer != NULL && !c->peer->fin_sent) {
+			if (c->active)
+				fake_stats.first_fin_client++;
+			else
+				fake_stats.first_fin_server++;
+		}
 		if (c->peer != NULL)
 			push(EV_FIN, c->peer, c, NULL, 0);
 	}

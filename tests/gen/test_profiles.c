@@ -141,6 +141,10 @@ Test(gen_profiles, http_one_request_per_connection_big_body)
 	cr_expect_eq(gw->cnt.resp_2xx, 50);
 	cr_expect_gt(gw->cnt.send_stalls, 0);
 	cr_expect_eq(fake_stats.resets, 0);
+	/* "Connection: close": the server closes first and keeps the
+	 * TIME-WAIT; the client waits for its FIN */
+	cr_expect_eq(fake_stats.first_fin_server, 50);
+	cr_expect_eq(fake_stats.first_fin_client, 0);
 }
 
 Test(gen_profiles, rr_sizes_and_counts)
