@@ -322,8 +322,9 @@ shoal_shutdown(struct shoal_conn *c)
 		return -ENOTCONN;
 	if (!c->fin_sent) {
 		c->fin_sent = true;
-		/* who closes first keeps TIME-WAIT in a real engine */
-		if (c->peer != NULL && !c->peer->fin_sent) {
+		/* a FIN sent before the peer's arrived is an active close:
+		 * that end keeps TIME-WAIT in a real engine */
+		if (!c->fin_rcvd) {
 			if (c->active)
 				fake_stats.first_fin_client++;
 			else

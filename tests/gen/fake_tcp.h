@@ -21,8 +21,8 @@
 
 struct fake_stats {
 	uint64_t conns, resets, bytes;
-	uint64_t first_fin_client;	/* closes the active opener began */
-	uint64_t first_fin_server;	/* closes the passive side began */
+	uint64_t first_fin_client;	/* active closes by the opener */
+	uint64_t first_fin_server;	/* active closes by the acceptor */
 };
 
 /* Set up: mbuf pool (EAL must be up) and an empty engine. */
