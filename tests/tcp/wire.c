@@ -46,7 +46,7 @@ wire_pool(void)
 {
 	if (pool == NULL) {
 		/* No per-lcore cache: avail_count is exact for leak checks. */
-		pool = rte_pktmbuf_pool_create("wire_pool", 2047, 0, 0,
+		pool = rte_pktmbuf_pool_create("wire_pool", 1023, 0, 0,
 				RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 		cr_assert(pool != NULL, "pool: %s", rte_strerror(rte_errno));
 	}
