@@ -296,6 +296,9 @@ establish(struct tcp_cb *cb)
 	cb->rxt_shift = 0;
 	if ((cb->tf & TF_RTT_TIMING) && !(cb->tf & TF_SYN_RXT))
 		tcp_rtt_sample(cb, t->now - cb->rtt_start_ns);
+	else if ((cb->tf & TF_SYN_RXT) && cb->srtt_ns == 0 &&
+		 cb->rto_ns < 3000000000ULL)
+		cb->rto_ns = 3000000000ULL;	/* RFC 6298 5.7 */
 	cb->tf &= ~TF_RTT_TIMING;
 	cb->cc->init(cb);
 	if (cb->listener != NULL && cb->state == SHOAL_TCP_SYN_RECEIVED)
