@@ -20,18 +20,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_common.h>
 #include <rte_hash.h>
 #include <rte_mempool.h>
 
 #include <shoal/addr.h>
 
-/** The IPv4 4-tuple as on the wire (network order), seen from here. */
+/** The IPv4 4-tuple as on the wire (network order), seen from here.
+ *  16 bytes, 8-aligned: rte_hash_crc reads keys 8 bytes at a time. */
 struct flow_key4 {
 	rte_be32_t laddr;
 	rte_be32_t raddr;
 	rte_be16_t lport;
 	rte_be16_t rport;
-};
+	uint32_t zero;		/* hashed and compared: always 0 */
+} __rte_aligned(8);
 
 /** Fill @p k from @p ep; -EAFNOSUPPORT unless both ends are IPv4. */
 static inline int
@@ -44,6 +47,7 @@ flow_key4_from_ep(struct flow_key4 *k, const struct shoal_endpoints *ep)
 	k->raddr = ep->remote.v4;
 	k->lport = ep->lport;
 	k->rport = ep->rport;
+	k->zero = 0;
 	return 0;
 }
 
@@ -76,7 +80,7 @@ struct flow_listen_key {
 	rte_be32_t addr;
 	rte_be16_t port;
 	uint16_t zero;
-};
+} __rte_aligned(8);
 
 struct listen_table {
 	struct rte_hash *h;

@@ -17,7 +17,7 @@
 #include "tcp_impl.h"
 #include "flow/siphash.h"
 
-RTE_LOG_REGISTER_SUFFIX(tcp_logtype, tcp, NOTICE);
+RTE_LOG_REGISTER(tcp_logtype, shoal.tcp, NOTICE);
 
 static inline struct tcp_cb *
 C(const struct shoal_conn *c)
@@ -437,6 +437,9 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 		memcpy(t->ts_key + i, &v, 8);
 	}
 	flow_ports_init(&t->ports, conf->port_lo, conf->port_hi, t->isn_key);
+	rte_log(RTE_LOG_DEBUG, tcp_logtype, "tcp engine %s: %u conns, mss %u, "
+		"cc %s\n", t->tname, conf->max_conns, conf->mss,
+		conf->cc == SHOAL_TCP_CC_NEWRENO ? "newreno" : "cubic");
 	return t;
 fail:
 	shoal_tcp_free(t);

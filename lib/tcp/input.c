@@ -296,6 +296,9 @@ establish(struct tcp_cb *cb)
 	cb->rxt_shift = 0;
 	if ((cb->tf & TF_RTT_TIMING) && !(cb->tf & TF_SYN_RXT))
 		tcp_rtt_sample(cb, t->now - cb->rtt_start_ns);
+	else if ((cb->tf & TF_SYN_RXT) && cb->srtt_ns == 0 &&
+		 cb->rto_ns < 3000000000ULL)
+		cb->rto_ns = 3000000000ULL;	/* RFC 6298 5.7 */
 	cb->tf &= ~TF_RTT_TIMING;
 	cb->cc->init(cb);
 	if (cb->listener != NULL && cb->state == SHOAL_TCP_SYN_RECEIVED)
@@ -327,8 +330,10 @@ syn_sent_input(struct tcp_cb *cb, struct rte_mbuf *m, const struct tcp_seg *s)
 		}
 		return;
 	}
-	if (!(s->flags & TH_SYN))
+	if (!(s->flags & TH_SYN)) {
+		t->st.bad_segs++;
 		return;
+	}
 	cb->irs = s->seq;
 	cb->rcv_nxt = s->seq + 1;
 	cb->rcv_adv = cb->rcv_nxt;
@@ -764,8 +769,10 @@ segment_input(struct tcp_cb *cb, struct rte_mbuf *m, struct tcp_seg *s)
 		goto drop;
 	}
 	/* Fifth: ACK. */
-	if (!(s->flags & TH_ACK))
+	if (!(s->flags & TH_ACK)) {
+		t->st.no_ack_drops++;
 		goto drop;
+	}
 	if (cb->state == SHOAL_TCP_SYN_RECEIVED) {
 		if (!(SEQ_LT(cb->snd_una, s->ack) &&
 		      SEQ_LEQ(s->ack, cb->snd_max))) {
@@ -837,6 +844,7 @@ segment_input(struct tcp_cb *cb, struct rte_mbuf *m, struct tcp_seg *s)
 		    cb->state != SHOAL_TCP_FIN_WAIT_1 &&
 		    cb->state != SHOAL_TCP_FIN_WAIT_2) {
 			/* After the peer's FIN: nothing more can be data. */
+			t->st.data_after_fin++;
 			goto drop;
 		}
 		if (cb->tf & TF_APP_CLOSED) {

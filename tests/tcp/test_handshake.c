@@ -386,3 +386,60 @@ Test(handshake, data_offset_beyond_segment_is_dropped)
 	expect_none();
 	cr_assert_eq(stats().bad_segs, 1);
 }
+
+Test(handshake, listener_on_a_specific_address)
+{
+	struct shoal_addr other = shoal_addr_v4(rte_cpu_to_be_32(W_ADDR + 1));
+
+	cr_assert_eq(shoal_tcp_listen(W->eng, &other, W_PORT, &W->ops, W), 0);
+	send(.flags = SYN, .seq = P_ISS, .mss = 1460);
+	expect(.flags = RST | ACK, .seq = 0, .ack = P_ISS + 1);
+	cr_assert_eq(shoal_tcp_listen(W->eng, &W->ep.local, W_PORT, &W->ops,
+				      W), 0);
+	send(.flags = SYN, .seq = P_ISS, .mss = 1460);
+	expect(.flags = SYN | ACK, .seq = W_ISS, .ack = P_ISS + 1, .mss = 1460);
+}
+
+Test(handshake, ipv6_endpoints_are_refused)
+{
+	struct shoal_endpoints ep = W->ep;
+	struct seg s = SEG(.flags = SYN, .seq = P_ISS);
+	struct rte_mbuf *m = seg_build(&s, &W->peer);
+
+	ep.local.family = SHOAL_AF_INET6;
+	ep.remote.family = SHOAL_AF_INET6;
+	cr_assert_null(shoal_tcp_connect(W->eng, &ep, &W->ops, W));
+	shoal_tcp_input_burst(W->eng, &m, &ep, 1, W->now);
+	expect_none();
+	cr_assert_eq(stats().bad_segs, 1);
+}
+
+Test(handshake, rst_in_same_burst_as_syn)
+{
+	struct seg s[2] = {
+		SEG(.flags = SYN, .seq = P_ISS, .mss = 1460),
+		SEG(.flags = RST, .seq = P_ISS + 1),
+	};
+
+	fx_listen();
+	wire_send_burst(s, 2);
+	/* the SYN made a control block the RST then removed: no SYN-ACK */
+	expect_none();
+	cr_assert_eq(stats().conns_open, 0);
+	cr_assert_eq(stats().resets_rx, 1);
+}
+
+Test(handshake, syn_and_ack_in_same_burst_establish)
+{
+	struct seg s[2] = {
+		SEG(.flags = SYN, .seq = P_ISS, .mss = 1460),
+		SEG(.flags = ACK, .seq = P_ISS + 1, .ack = W_ISS + 1),
+	};
+
+	fx_listen();
+	wire_send_burst(s, 2);
+	/* the ACK arrives before the SYN-ACK left: SND.NXT is still ISS */
+	cr_assert_eq(W->app.accepted, 0);
+	expect(.flags = RST, .seq = W_ISS + 1);
+	expect(.flags = SYN | ACK, .seq = W_ISS, .ack = P_ISS + 1, .mss = 1460);
+}

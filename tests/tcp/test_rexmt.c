@@ -403,3 +403,20 @@ Test(rexmt, half_closed_fin_wait_2_survives_keepalive_answers)
 	cr_assert_eq(conn_state(), SHOAL_TCP_FIN_WAIT_2);
 	cr_assert_eq(W->app.closed, 0);
 }
+
+Test(rexmt, rto_is_three_seconds_after_a_lost_syn)
+{
+	fx_syn_sent();
+	advance(1000);
+	expect(.flags = SYN, .seq = W_ISS, .mss = 1460);
+	send(.flags = SYN | ACK, .seq = P_ISS, .ack = D0, .mss = 1460);
+	expect(.flags = ACK, .seq = D0, .ack = P0);
+	/* RFC 6298 5.7: no sample from the SYN, and it was lost once */
+	app_send(10);
+	flush();
+	expect(.flags = ACK | PSH, .seq = D0, .ack = P0, .len = 10);
+	advance(2999);
+	expect_none();
+	advance(1);
+	expect(.flags = ACK | PSH, .seq = D0, .ack = P0, .len = 10);
+}

@@ -114,3 +114,20 @@ Test(rst, engine_free_drops_everything_silently)
 	cr_assert_eq(W->app.closed, 0);
 	W->eng = shoal_tcp_create(&W->conf, W->now);
 }
+
+Test(rst, ack_too_old_gets_challenge_ack)
+{
+	fx_established();
+	/* RFC 5961 5.2: below SND.UNA - MAX.SND.WND */
+	send(.flags = ACK, .seq = P0, .ack = D0 - 70000, .len = 10);
+	expect(.flags = ACK, .seq = D0, .ack = P0);
+	cr_assert_eq(W->app.rxlen, 0);
+	cr_assert_eq(stats().challenge_acks, 1);
+}
+
+Test(rst, old_ack_within_max_window_is_accepted)
+{
+	fx_established();
+	send(.flags = ACK, .seq = P0, .ack = D0 - 1000, .len = 10);
+	cr_assert(rx_is(P0, 10));
+}

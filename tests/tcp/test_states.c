@@ -77,6 +77,7 @@ Test(S, segment_without_ack_is_dropped)				\
 	send(.flags = PSH, .seq = RA, .len = 5);			\
 	expect_none();							\
 	cr_assert_eq(conn_state(), ST);					\
+	cr_assert_eq(stats().no_ack_drops, 1);				\
 }
 
 COMMON_STATE_TESTS(established, fx_established, P_ISS + 1, W_ISS + 1,
@@ -273,6 +274,7 @@ Test(close_wait, data_after_fin_is_ignored)
 	send(.flags = ACK, .seq = P_ISS + 2, .ack = W_ISS + 1, .len = 10);
 	expect_none();
 	cr_assert_eq(W->app.rxlen, 0);
+	cr_assert_eq(stats().data_after_fin, 1);
 }
 
 Test(close_wait, retransmitted_fin_gets_ack)

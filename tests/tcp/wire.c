@@ -14,6 +14,14 @@ struct wire *W;
 static struct rte_mempool *pool;
 static bool eal_done;
 
+/* EAL leaves its (empty, with --no-shconf) runtime directory behind; one
+ * per test process adds up, so remove it when the process ends. */
+static void
+eal_rmdir(void)
+{
+	rmdir(rte_eal_get_runtime_dir());
+}
+
 void
 wire_eal_init(void)
 {
@@ -30,6 +38,7 @@ wire_eal_init(void)
 	cr_assert(rte_eal_init(RTE_DIM(argv) - 1, argv) >= 0,
 		  "EAL init failed: %s", rte_strerror(rte_errno));
 	eal_done = true;
+	atexit(eal_rmdir);
 }
 
 struct rte_mempool *
@@ -37,7 +46,7 @@ wire_pool(void)
 {
 	if (pool == NULL) {
 		/* No per-lcore cache: avail_count is exact for leak checks. */
-		pool = rte_pktmbuf_pool_create("wire_pool", 2047, 0, 0,
+		pool = rte_pktmbuf_pool_create("wire_pool", 1023, 0, 0,
 				RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 		cr_assert(pool != NULL, "pool: %s", rte_strerror(rte_errno));
 	}

@@ -250,7 +250,7 @@ void shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info);
 	X(challenge_acks) X(paws_drops) X(delayed_acks) \
 	X(syn_backlog_drops) X(no_listener) X(bad_segs) X(out_of_window) \
 	X(timewait_reuse) X(no_cb) X(no_mbuf) X(hdr_predicted) \
-	X(keepalive_probes) X(keepalive_drops)
+	X(keepalive_probes) X(keepalive_drops) X(no_ack_drops) X(data_after_fin)
 
 struct shoal_tcp_stats {
 #define SHOAL_TCP_STAT_FIELD(n) uint64_t n;
