@@ -38,9 +38,16 @@ tcp_cksum_ok(struct shoal_worker *w, const struct shoal_iface *ifc,
 	     const struct rte_mbuf *m, const struct rte_ipv4_hdr *ip,
 	     uint32_t hlen)
 {
-	if (ifc->rx_l4_cksum) {
-		uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
 
+	/* NONE: the sender left the checksum to offload on a virtual link
+	 * (virtio-user -> vhost-user): the field is partial, the data is
+	 * intact. Only a driver that knows sets it, offload on or not. */
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_NONE) {
+		w->stats.rx_cksum_offloaded++;
+		return true;
+	}
+	if (ifc->rx_l4_cksum) {
 		if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
 			w->stats.rx_cksum_offloaded++;
 			return true;
