@@ -61,6 +61,7 @@ port_setup(uint16_t port_id, const struct port_conf *conf,
 	struct rte_eth_conf ec = { 0 };
 	struct rte_eth_dev_info info;
 	uint16_t nb_rxd = conf->nb_rxd, nb_txd = conf->nb_txd;
+	uint16_t nb_queues;
 	bool rss = false;
 	int ret;
 
@@ -70,14 +71,17 @@ port_setup(uint16_t port_id, const struct port_conf *conf,
 			rte_strerror(-ret));
 		return ret;
 	}
-	if (conf->nb_queues > info.max_rx_queues ||
-	    conf->nb_queues > info.max_tx_queues) {
-		DEV_LOG(ERR, "port %u (%s): %u workers need %u queues, the port "
-			"has %u rx / %u tx\n", port_id, info.driver_name,
-			conf->nb_queues, conf->nb_queues, info.max_rx_queues,
-			info.max_tx_queues);
-		return -ENOTSUP;
-	}
+	/* Fewer queues than workers (virtio-user with queues=1, most vdevs):
+	 * the workers without one are fed by software steering and hand
+	 * their output to a queue owner (lib/stack). */
+	nb_queues = RTE_MIN(conf->nb_queues,
+			    RTE_MIN(info.max_rx_queues, info.max_tx_queues));
+	if (nb_queues == 0)
+		nb_queues = 1;
+	if (nb_queues < conf->nb_queues)
+		DEV_LOG(INFO, "port %u (%s): %u queues for %u workers; the "
+			"others are served through rings\n", port_id,
+			info.driver_name, nb_queues, conf->nb_queues);
 
 	memset(ifc, 0, sizeof(*ifc));
 	ifc->port_id = port_id;
@@ -92,7 +96,7 @@ port_setup(uint16_t port_id, const struct port_conf *conf,
 	/* TAP advertises RSS, but it lives in an eBPF program on a multiq
 	 * qdisc; without one (as here) the kernel's tun driver picks the
 	 * queue by its own flow hash. Software steering follows that. */
-	if (conf->nb_queues > 1 &&
+	if (nb_queues > 1 && nb_queues == conf->nb_queues &&
 	    (info.flow_type_rss_offloads & RTE_ETH_RSS_NONFRAG_IPV4_TCP) &&
 	    strcmp(info.driver_name, "net_tap") != 0) {
 		rss = true;
@@ -107,8 +111,7 @@ port_setup(uint16_t port_id, const struct port_conf *conf,
 		}
 	}
 
-	ret = rte_eth_dev_configure(port_id, conf->nb_queues, conf->nb_queues,
-				    &ec);
+	ret = rte_eth_dev_configure(port_id, nb_queues, nb_queues, &ec);
 	if (ret != 0) {
 		DEV_LOG(ERR, "port %u (%s): configure failed: %s\n", port_id,
 			info.driver_name, rte_strerror(-ret));
@@ -117,7 +120,7 @@ port_setup(uint16_t port_id, const struct port_conf *conf,
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &nb_rxd, &nb_txd);
 	if (ret != 0)
 		return ret;
-	for (uint16_t q = 0; q < conf->nb_queues; q++) {
+	for (uint16_t q = 0; q < nb_queues; q++) {
 		struct rte_eth_rxconf rxc = info.default_rxconf;
 		struct rte_eth_txconf txc = info.default_txconf;
 
@@ -149,8 +152,7 @@ port_setup(uint16_t port_id, const struct port_conf *conf,
 	}
 	/* A spread we did not program is one software cannot follow:
 	 * then every packet is checked and steered in software. */
-	if (rss && port_setup_reta(port_id, info.reta_size,
-				   conf->nb_queues) != 0) {
+	if (rss && port_setup_reta(port_id, info.reta_size, nb_queues) != 0) {
 		DEV_LOG(WARNING, "port %u: RETA update failed: steering "
 			"in software\n", port_id);
 		rss = false;
@@ -167,7 +169,7 @@ port_setup(uint16_t port_id, const struct port_conf *conf,
 	ifc->tx_ip_cksum = ec.txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
 	ifc->tx_tcp_cksum = ec.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 	ifc->rss = rss;
-	ifc->nb_queues = conf->nb_queues;
+	ifc->nb_queues = nb_queues;
 	return 0;
 }
 

@@ -245,6 +245,19 @@ stack_setup_sharding(struct shoal_stack *st)
 		STACK_LOG(ERR, "steering rings: %s\n", rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
+	for (unsigned int i = 0; i < st->nb_ifaces; i++) {
+		if (st->ifaces[i].nb_queues >= st->nb_workers)
+			continue;
+		strcat(prefix, "t");
+		st->steer_tx = steer_create(st->nb_workers, 2048,
+					    SOCKET_ID_ANY, prefix);
+		if (st->steer_tx == NULL) {
+			STACK_LOG(ERR, "TX rings: %s\n",
+				  rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		break;
+	}
 	for (unsigned int i = 0; i < st->nb_ifaces; i++)
 		STACK_LOG(INFO, "port %u: %s\n", st->ifaces[i].port_id,
 			  st->ifaces[i].rss ?
@@ -696,9 +709,13 @@ worker_rx(struct shoal_worker *w, struct shoal_iface *ifc,
 {
 	struct shoal_stack *st = w->stack;
 	struct rte_mbuf *kept[SHOAL_RX_BURST];
-	uint16_t n = rte_eth_rx_burst(ifc->port_id, w->queue, pkts,
-				      SHOAL_RX_BURST);
+	uint16_t n;
 	int k;
+
+	/* Fewer queues than workers: this worker is fed through rings. */
+	if (unlikely(w->queue >= ifc->nb_queues))
+		return 0;
+	n = rte_eth_rx_burst(ifc->port_id, w->queue, pkts, SHOAL_RX_BURST);
 
 	if (unlikely(w->imp_rx[ifc - w->ifaces] != NULL))
 		n = impair_burst(w->imp_rx[ifc - w->ifaces], pkts, n,
@@ -768,6 +785,8 @@ worker_main(void *arg)
 			total += worker_rx(w, &w->ifaces[i], pkts);
 		if (st->steer != NULL)
 			total += worker_rx_steered(w, pkts);
+		if (st->steer_tx != NULL)
+			total += worker_tx_steered(w);
 		total += worker_poll(w, w->now_ns);
 
 		if (total != 0) {
@@ -852,6 +871,7 @@ shoal_free(struct shoal_stack *st)
 		for (unsigned int i = 0; i < st->nb_ifaces; i++)
 			port_close(st->ifaces[i].port_id);
 	steer_free(st->steer);
+	steer_free(st->steer_tx);
 	rte_free(st->pub);
 	rte_free(st);
 }

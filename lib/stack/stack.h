@@ -35,6 +35,7 @@ struct shoal_stack {
 	 * port delivered it elsewhere. steer is NULL with one worker. */
 	struct rss_map rss;
 	struct steer *steer;
+	struct steer *steer_tx;		/* to queue owners, when queues < workers */
 	bool quit;			/* atomic: set by shoal_stop */
 	bool launched;
 	bool embedded;

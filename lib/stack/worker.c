@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <string.h>
+
 #include <rte_ethdev.h>
 
 #include "capture/capture.h"
 #include "dev/impair.h"
-#include "stack/worker.h"
+#include "rss/steer.h"
+#include "stack/stack.h"
 
 static void
 txq_flush(struct shoal_worker *w, struct shoal_iface *ifc, struct worker_txq *q)
@@ -17,11 +20,35 @@ txq_flush(struct shoal_worker *w, struct shoal_iface *ifc, struct worker_txq *q)
 		q->n = impair_burst(imp, q->pkts, q->n, SHOAL_TX_BURST, w->now_ns);
 	if (q->n == 0)
 		return;
+	/* No TX queue of our own on this port: the queue's owner sends
+	 * for us (worker_tx_steered). */
+	if (unlikely(w->queue >= ifc->nb_queues && w->tx_hook == NULL)) {
+		for (uint16_t i = 0; i < q->n; i++)
+			q->pkts[i]->port = ifc->port_id;
+		sent = steer_send_batch(w->stack->steer_tx, w->id,
+					w->id % ifc->nb_queues, q->pkts, q->n);
+		w->stats.tx_packets += sent;
+		w->stats.drops[SHOAL_DROP_TX_FULL] += q->n - sent;
+		q->n = 0;
+		return;
+	}
 	if (w->tx_hook != NULL)
 		sent = w->tx_hook(w->tx_ctx, w->id, q->pkts, q->n);
 	else
 		sent = rte_eth_tx_burst(ifc->port_id, w->queue, q->pkts, q->n);
 	w->stats.tx_packets += sent;
+	if (likely(sent == q->n)) {
+		q->n = 0;
+		return;
+	}
+	/* The ring is full: keep the rest for the next flush, in order,
+	 * rather than drop what TCP would then have to retransmit. (Not
+	 * on an impaired link: they would be impaired twice.) */
+	if (imp == NULL) {
+		memmove(q->pkts, q->pkts + sent, (q->n - sent) * sizeof(q->pkts[0]));
+		q->n -= sent;
+		return;
+	}
 	for (uint16_t i = sent; i < q->n; i++)
 		worker_drop(w, q->pkts[i], SHOAL_DROP_TX_FULL);
 	q->n = 0;
@@ -34,6 +61,13 @@ worker_tx(struct shoal_worker *w, struct shoal_iface *ifc, struct rte_mbuf *m)
 
 	if (unlikely(w->cap != NULL))
 		shoal_capture_packet(w->cap, m);
+	if (unlikely(q->n == SHOAL_TX_BURST)) {	/* held back: retry once */
+		txq_flush(w, ifc, q);
+		if (q->n == SHOAL_TX_BURST) {
+			worker_drop(w, m, SHOAL_DROP_TX_FULL);
+			return;
+		}
+	}
 	w->stats.tx_bytes += rte_pktmbuf_pkt_len(m);
 	q->pkts[q->n++] = m;
 	if (q->n == SHOAL_TX_BURST)
@@ -45,4 +79,32 @@ worker_tx_flush(struct shoal_worker *w)
 {
 	for (unsigned int i = 0; i < w->nb_ifaces; i++)
 		txq_flush(w, &w->ifaces[i], &w->txq[i]);
+}
+
+uint16_t
+worker_tx_steered(struct shoal_worker *w)
+{
+	struct rte_mbuf *pkts[SHOAL_TX_BURST];
+	uint16_t n = steer_recv(w->stack->steer_tx, w->id, pkts, SHOAL_TX_BURST);
+
+	/* Into this worker's own TX buffer (already captured and counted
+	 * by the sender), so a full ring holds them back, not drops them. */
+	for (uint16_t i = 0; i < n; i++) {
+		struct shoal_iface *ifc = worker_iface(w, pkts[i]->port);
+		struct worker_txq *q;
+
+		if (unlikely(ifc == NULL)) {
+			worker_drop(w, pkts[i], SHOAL_DROP_NO_ROUTE);
+			continue;
+		}
+		q = &w->txq[ifc - w->ifaces];
+		if (q->n == SHOAL_TX_BURST)
+			txq_flush(w, ifc, q);
+		if (q->n == SHOAL_TX_BURST) {
+			worker_drop(w, pkts[i], SHOAL_DROP_TX_FULL);
+			continue;
+		}
+		q->pkts[q->n++] = pkts[i];
+	}
+	return n;
 }

@@ -109,6 +109,9 @@ void worker_tx(struct shoal_worker *w, struct shoal_iface *ifc, struct rte_mbuf 
 /* Hand every buffered packet to the ports. */
 void worker_tx_flush(struct shoal_worker *w);
 
+/* Send what workers without a TX queue of their own handed to this one. */
+uint16_t worker_tx_steered(struct shoal_worker *w);
+
 /* Free @p m and count it under @p reason. */
 static inline void
 worker_drop(struct shoal_worker *w, struct rte_mbuf *m, enum shoal_drop reason)
