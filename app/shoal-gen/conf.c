@@ -32,6 +32,9 @@ const struct shoal_cfg_key gen_schema[] = {
 	  "port MTU, 0 keeps the port's" },
 	{ "stack", "capture", SHOAL_CFG_STRING, F(capture), "",
 	  "pcap file of every packet (worker N>0 writes FILE.wN)" },
+	{ "stack", "impair", SHOAL_CFG_STRING, F(impair), "",
+	  "make every port a bad link: loss=1%,reorder=5%,dup=1%,corrupt=0.1%,"
+	  "delay=200us,jitter=50us,rate=1G,seed=N,dir=rx|tx|both (empty: off)" },
 	{ "stack", "poll", SHOAL_CFG_ENUM, F(poll), "idle",
 	  "idle backs off when nothing arrives, busy spins", polls },
 	{ "stack", "no_offload", SHOAL_CFG_BOOL, F(no_offload), "false",

@@ -45,6 +45,7 @@ struct gen_conf {
 	struct shoal_addr gw;
 	uint16_t mtu;
 	char capture[GEN_STR];
+	char impair[GEN_STR];
 	int poll;
 	bool no_offload;
 	bool main_is_worker;

@@ -198,6 +198,7 @@ gen_conf_to_stack(const struct gen_conf *c, struct shoal_conf *sc)
 		sc->gw = c->gw.v4;
 	sc->mtu = c->mtu;
 	sc->capture = c->capture[0] ? c->capture : NULL;
+	sc->impair = c->impair[0] ? c->impair : NULL;
 	sc->poll = c->poll == GEN_POLL_BUSY ? SHOAL_POLL_BUSY : SHOAL_POLL_IDLE;
 	sc->no_offload = c->no_offload;
 	sc->main_is_worker = c->main_is_worker;

@@ -32,7 +32,7 @@ else
 	nsx ip addr add "$kernel_ip" peer "$shoal_ip" dev "$ifc"
 fi
 nsx ip link set "$ifc" up
-grep -q 'ready' <(timeout 10 tail -f "$work/shoal.log") || fail "shoal-gen did not start"
+grep -q 'ready' <(timeout 10 tail -F "$work/shoal.log") || fail "shoal-gen did not start"
 
 nsx ping -c "$count" -i 0.05 -W 2 "$shoal_ip" >"$work/ping.log" 2>&1 ||
 	fail "ping failed"

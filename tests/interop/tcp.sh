@@ -195,7 +195,7 @@ PY
 pipeline-echo)
 	start_shoal "$work/pipe.log" "$build/app/shoal-pipeline/shoal-pipeline" \
 		--ip "$shoal_ip/24" --port 7
-	grep -q 'ready' <(timeout 10 tail -f "$work/pipe.log") ||
+	grep -q 'ready' <(timeout 10 tail -F "$work/pipe.log") ||
 		fail "shoal-pipeline did not start"
 	nsx python3 - "$shoal_ip" <<'PY' >"$work/py.log" 2>&1 || fail "echo differs"
 import os, socket, sys, threading
