@@ -4,7 +4,7 @@
 BUILD ?= build
 MESON_OPTS ?=
 
-.PHONY: all deps build demo test test-fast bench bench-smoke clean
+.PHONY: all deps build demo demo-ping test test-fast bench bench-smoke clean
 
 all: build
 
@@ -19,6 +19,9 @@ build: deps $(BUILD)/build.ninja
 
 demo: build
 	@bash app/demo.sh $(BUILD)
+
+demo-ping: build
+	@bash app/demo-ping.sh $(BUILD)
 
 # The whole meson suite; the last line is a plain "N passed, N failed"
 # summary for tools that read it.

@@ -1,49 +1,53 @@
 #!/usr/bin/env bash
-# The main job (`make demo`): a shoal instance on a TAP port inside a
-# network namespace this script creates, pinged 5 times by the kernel,
-# then its counters. Everything it creates is removed on exit.
+# The main job (`make demo`): a shoal-gen HTTP server and a shoal-gen HTTP
+# client, two processes joined by a virtio-user / vhost-user pair (no
+# kernel interface is involved), one worker each. The client opens a new
+# connection per request for DEMO_SECONDS (10) and prints live figures
+# once a second, then both print their summaries. Nothing is left behind.
 set -euo pipefail
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
+conf=$(cd "$here/../conf" && pwd)
+gen=$build/app/shoal-gen/shoal-gen
+secs=${DEMO_SECONDS:-10}
 
-ns=shoal-demo-$$
-ifc=shoal0
-shoal_ip=198.18.0.2
-kernel_ip=198.18.0.1
-pid=
+run=/var/tmp/shoal
+mkdir -p "$run"
+sock=$run/demo-$$.sock
+log=$(mktemp /tmp/shoal-demo-server.XXXXXX)
+spid=
 
 cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	ip netns del "$ns" 2>/dev/null || true
+	[ -n "$spid" ] && kill -INT "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
+	rm -f "$sock" "$log"
 }
 trap cleanup EXIT
 
-ip netns add "$ns"
-ip netns exec "$ns" ip link set lo up
+# Core 1: the server (vhost-user side, it creates the socket).
+"$gen" -l 1 --no-pci $(shoal_eal_mem 1024) --file-prefix "demo-s-$$" \
+	--vdev "net_vhost0,iface=$sock" --log-level='*:warning' -- \
+	--config "$conf/http-cps-server.ini" --quiet >"$log" 2>&1 &
+spid=$!
+if ! grep -q 'ready' <(timeout 30 tail -F "$log" 2>/dev/null); then
+	cat "$log"
+	echo "demo: the server did not start" >&2
+	exit 1
+fi
 
-# The TAP device is created by the DPDK process, so it runs inside the
-# namespace and the interface appears there, never in the default one.
-ip netns exec "$ns" "$build/app/shoal-gen/shoal-gen" \
-	-l 0,1 --no-pci $(shoal_eal_mem 512) --file-prefix "$ns" \
-	--vdev "net_tap0,iface=$ifc" --log-level='*:warning' -- \
-	--ip "$shoal_ip/24" --quiet &
-pid=$!
-
-shoal_wait_iface "$ns" "$ifc"
-ip netns exec "$ns" ip addr add "$kernel_ip/24" dev "$ifc"
-ip netns exec "$ns" ip link set "$ifc" up
-sleep 0.5
-
-echo "== kernel ($kernel_ip) pings shoal ($shoal_ip) 5 times =="
+echo "== shoal-gen client -> shoal-gen server, http, one GET per connection, ${secs}s =="
+# Core 0: the client (virtio-user side).
 set +e
-ip netns exec "$ns" ping -c 5 -i 0.2 -W 2 "$shoal_ip"
-ping_rc=$?
+"$gen" -l 0 --no-pci $(shoal_eal_mem 1024) --file-prefix "demo-c-$$" \
+	--vdev "net_virtio_user0,path=$sock" --log-level='*:warning' -- \
+	--config "$conf/http-cps-client.ini" run.duration="${secs}s" \
+	client.cps=0 client.concurrency=256
+rc=$?
 set -e
-echo "== the kernel's neighbour entry for shoal =="
-ip netns exec "$ns" ip neigh show "$shoal_ip" dev "$ifc"
 
-kill -INT "$pid"
-wait "$pid"
-pid=
-exit $ping_rc
+kill -INT "$spid"
+wait "$spid" || rc=1
+spid=
+echo "== server summary =="
+sed -n '/^gen: role server/,$p' "$log"
+exit $rc
