@@ -75,6 +75,20 @@ static struct rte_mbuf *burst[BURST];
 static struct shoal_endpoints burst_ep[BURST];
 static unsigned int nburst;
 static uint8_t payload[4096];
+static bool trace;		/* FUZZ_TRACE=1: print the wire, to debug a find */
+
+#define TRACE(...) do { if (trace) fprintf(stderr, __VA_ARGS__); } while (0)
+
+static void
+trace_seg(const char *dir, const struct shoal_endpoints *ep,
+	  const struct tcp_seg *s)
+{
+	TRACE("%s %u>%u %s%s%s%s%s seq %u ack %u win %u len %u\n", dir,
+	      rte_be_to_cpu_16(ep->lport), rte_be_to_cpu_16(ep->rport),
+	      s->flags & TH_SYN ? "S" : "", s->flags & TH_FIN ? "F" : "",
+	      s->flags & TH_RST ? "R" : "", s->flags & TH_ACK ? "." : "",
+	      s->flags & TH_URG ? "U" : "", s->seq, s->ack, s->win, s->len);
+}
 
 static int
 flow_find(uint16_t lport, uint16_t rport)
@@ -98,6 +112,7 @@ out_hook(void *ctx, struct rte_mbuf *m, const struct shoal_endpoints *ep)
 		fprintf(stderr, "engine emitted a malformed segment\n");
 		abort();
 	}
+	trace_seg("out", ep, &s);
 	i = flow_find(rte_be_to_cpu_16(ep->lport), rte_be_to_cpu_16(ep->rport));
 	if (i >= 0 && !(s.flags & TH_RST)) {
 		f = &flows[i];
@@ -166,6 +181,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	fuzz_eal_init("fuzz_tcp_engine");
 	fuzz_pool();
+	trace = getenv("FUZZ_TRACE") != NULL;
 	for (size_t i = 0; i < sizeof(payload); i++)
 		payload[i] = (uint8_t)(i * 7 + 3);
 	return 0;
@@ -313,6 +329,14 @@ seg_queue(const struct flow *f, uint8_t flags, uint32_t seq, uint32_t ack,
 		off += k;
 	}
 	m->l4_len = hlen;
+	if (trace) {
+		struct tcp_seg ts;
+
+		if (tcp_parse(m, &ts) == 0)
+			trace_seg("in ", &(struct shoal_endpoints){
+				.lport = rte_cpu_to_be_16(f->lport),
+				.rport = rte_cpu_to_be_16(f->rport) }, &ts);
+	}
 	ep = &burst_ep[nburst];
 	ep->local = shoal_addr_v4(L_ADDR);
 	ep->remote = shoal_addr_v4(P_ADDR);
@@ -478,6 +502,7 @@ teardown(void)
 			shoal_abort(conns[i]);
 	shoal_tcp_unlisten(eng, NULL, L_PORT);
 	shoal_tcp_flush(eng);
+	TRACE("teardown\n");
 	/* Orphans (closed by the app) finish on their own: retries back
 	 * off to rto_max; 20 virtual minutes is far beyond the last one. */
 	for (int i = 0; i < 2400 && eng->wheel.armed > 0; i++) {
@@ -510,6 +535,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	shoal_tcp_listen(eng, NULL, L_PORT, &ops, NULL);
 	while (in.n > 0 && ops_done++ < 256) {
 		uint8_t op = fin_u8(&in) % OP_MAX;
+
+		TRACE("op %u at %" PRIu64 " ms\n", op, now / MS);
 
 		if (op != OP_SEG)
 			burst_flush();
