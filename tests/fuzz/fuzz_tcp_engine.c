@@ -75,6 +75,7 @@ static struct rte_mbuf *burst[BURST];
 static struct shoal_endpoints burst_ep[BURST];
 static unsigned int nburst;
 static uint8_t payload[4096];
+static uint32_t peer_ts;	/* the peer's timestamp clock (RFC 7323) */
 static bool trace;		/* FUZZ_TRACE=1: print the wire, to debug a find */
 
 #define TRACE(...) do { if (trace) fprintf(stderr, __VA_ARGS__); } while (0)
@@ -215,6 +216,7 @@ engine_up(void)
 		abort();
 	tcp_test_fix_iss(eng, 10000);
 	memset(flows, 0, sizeof(flows));
+	peer_ts = 1000;
 	memset(conns, 0, sizeof(conns));
 	nburst = 0;
 	/* Flows 0 and 1 are passive (the peer's SYN to port 80); 2 and 3
@@ -250,8 +252,8 @@ build_opts(uint8_t *o, uint8_t sel, struct fuzz_in *in, const struct flow *f)
 	if (sel & 4) {		/* SACK permitted */
 		o[n++] = 1; o[n++] = 1; o[n++] = 4; o[n++] = 2;
 	}
-	if (sel & 8) {		/* timestamps: tsval from the clock */
-		uint32_t tsval = (uint32_t)(now / MS) + fin_u8(in);
+	if (sel & 8) {		/* timestamps: the peer's clock, +-127 */
+		uint32_t tsval = peer_ts += (int8_t)fin_u8(in);
 		uint32_t tsecr = fin_u8(in) ? fin_u32(in) : 0;
 
 		o[n++] = 1; o[n++] = 1; o[n++] = 8; o[n++] = 10;
@@ -368,8 +370,8 @@ op_seg(struct fuzz_in *in)
 	/* Small payloads mostly; 0xf0.. ask for full and jumbo ones. */
 	plen = lsel < 0xf0 ? lsel : (lsel - 0xef) * 256u;
 	seq = f->peer_nxt + dseq;
-	if ((flags & TH_SYN) && !(flags & TH_ACK) && dseq == 0)
-		seq = f->peer_nxt - 1;	/* a SYN at the flow's ISS */
+	if ((flags & TH_SYN) && dseq == 0)
+		seq = f->peer_nxt - 1;	/* a SYN (or SYN-ACK) at the peer's ISS */
 	ack = f->eng_max + dack;
 	flags &= 0x7f;
 	seg_queue(f, flags, seq, ack, win, opts, olen, plen);
@@ -391,7 +393,7 @@ op_ack_all(struct fuzz_in *in)
 	if (f->lport == 0 || !f->seen)
 		return;
 	if (eng->conf.timestamps) {
-		uint32_t tsval = rte_cpu_to_be_32((uint32_t)(now / MS));
+		uint32_t tsval = rte_cpu_to_be_32(++peer_ts);
 
 		opts[0] = 1; opts[1] = 1; opts[2] = 8; opts[3] = 10;
 		memcpy(opts + 4, &tsval, 4);
