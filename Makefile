@@ -44,3 +44,10 @@ bench-smoke: deps
 
 clean:
 	rm -rf $(BUILD)
+
+# Every libFuzzer target (tests/fuzz) for FUZZ_SECONDS each (default 300),
+# built with clang, ASan and UBSan in build-fuzz; prints executions,
+# coverage (cov:/ft:) and any crash file. Exits non-zero on a finding.
+.PHONY: fuzz
+fuzz: deps
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash tests/fuzz/run.sh

@@ -415,7 +415,11 @@ new_ack(struct tcp_cb *cb, const struct tcp_seg *s)
 	if (data > 0)
 		tcp_sb_drop(cb, data);
 	cb->bytes_acked += data;
-	if ((cb->tf & TF_FIN_SENT) && SEQ_GT(ack, end))
+	/* Our FIN holds sequence number end, and an acceptable ACK never
+	 * passes snd_max: an ACK beyond end acknowledges a FIN that went
+	 * out, even when an RTO's go-back-N has cleared TF_FIN_SENT since
+	 * (else the connection waited in FIN-WAIT-1 forever). */
+	if ((cb->tf & (TF_FIN_SENT | TF_FIN_QUEUED)) && SEQ_GT(ack, end))
 		cb->tf |= TF_FIN_ACKED;
 	if ((cb->tf & TF_RTT_TIMING) && SEQ_GT(ack, cb->rtt_seq)) {
 		tcp_rtt_sample(cb, t->now - cb->rtt_start_ns);

@@ -188,6 +188,7 @@ struct tcp_cb {
 	struct flow_timer t_rxt, t_delack, t_2msl;
 	TAILQ_ENTRY(tcp_cb) link;	/* pending or dead list */
 	uint64_t last_rcv_ns;		/* keepalive: peer last heard */
+	uint64_t probe_ns;		/* last zero-window probe sent */
 	uint64_t keep_idle_ns, keep_intvl_ns;
 	uint32_t keep_probes, keep_sent;
 	uint64_t bytes_sent, bytes_acked, bytes_received;

@@ -67,6 +67,19 @@ persist_timeout(struct tcp_cb *cb)
 		tcp_output(cb);
 		return;
 	}
+	/* RFC 1122 4.2.2.17: probe for as long as the peer answers. A peer
+	 * that went silent behind a zero window must not hold the
+	 * connection and its send buffer forever (an orphan never timed
+	 * out at all): unanswered probes count like retransmissions, as
+	 * Linux counts them against tcp_retries2. */
+	if (cb->last_rcv_ns >= cb->probe_ns) {
+		cb->retries = 0;	/* it answered the last probe */
+	} else if (cb->retries >= t->conf.max_retries) {
+		tcp_drop(cb, ETIMEDOUT);
+		return;
+	}
+	cb->retries++;
+	cb->probe_ns = t->now;
 	/* The probe: one byte beyond the closed window. If the window
 	 * opened, the peer takes it; if not, its ACK tells us again. */
 	if (tcp_send_range(cb, cb->snd_una, 1, TH_ACK) == 0) {

@@ -258,6 +258,50 @@ Test(rexmt, persist_probes_back_off_and_never_give_up)
 	cr_assert_eq(stats().dup_acks_rx, 0, "zero-window ACKs are not dups");
 }
 
+/* Found by fuzz_tcp_engine: data and FIN out, an RTO goes back to
+ * SND.UNA (clearing TF_FIN_SENT), then one ACK covers data and FIN: the
+ * FIN counts as acknowledged, FIN-WAIT-1 moves on. */
+Test(rexmt, ack_of_fin_after_go_back_n_ends_fin_wait_1)
+{
+	fx_established();
+	app_send(3000);		/* several segments: the RTO resends one */
+	flush();
+	cr_assert_eq(shoal_shutdown(W->conn), 0);
+	flush();
+	wire_drain();
+	cr_assert_eq(conn_state(), SHOAL_TCP_FIN_WAIT_1);
+	advance(1000);
+	wire_drain();
+	send(.flags = ACK, .seq = P0, .ack = D0 + 3001);
+	cr_assert_eq(conn_state(), SHOAL_TCP_FIN_WAIT_2);
+}
+
+/* Found by fuzz_tcp_engine: a peer that closes its window and then goes
+ * silent held the connection (an orphan too) forever. Unanswered probes
+ * now count against max_retries. */
+Test(rexmt, persist_gives_up_when_the_peer_goes_silent)
+{
+	unsigned int i;
+
+	wire_fini();
+	wire_init();
+	W->conf.max_retries = 2;
+	wire_start();
+	fx_syn_received();
+	send(.flags = ACK, .seq = P0, .ack = D0, .win = 0);
+	app_send(100);
+	flush();
+	for (i = 0; i < 2; i++) {
+		advance(200 << i);
+		expect(.flags = ACK, .seq = D0, .ack = P0, .len = 1);
+	}
+	cr_assert_eq(W->app.resets, 0);
+	advance(800);
+	cr_assert_eq(W->app.resets, 1);
+	cr_assert_eq(W->app.reset_err, ETIMEDOUT);
+	cr_assert_eq(stats().conns_open, 0);
+}
+
 Test(rexmt, window_update_ends_persist)
 {
 	fx_syn_received();
