@@ -76,6 +76,9 @@ shoal_tcp_conf_init(struct shoal_tcp_conf *conf)
 	conf->timestamps = true;
 	conf->port_lo = 49152;
 	conf->port_hi = 65535;
+	conf->syncookies = SHOAL_TCP_SYNCOOKIES_AUTO;
+	conf->rst_rate = 1000;
+	conf->reass_max_segs = 64;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -384,6 +387,8 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 	}
 	t->conf = *conf;
 	t->now = now_ns;
+	t->rst_credit_ns = 1000000000ULL;	/* a full second's burst */
+	t->rst_last_ns = now_ns;
 	snprintf(t->tname, 13, "%.12s", conf->name ? conf->name :
 		 "tcp");
 	TAILQ_INIT(&t->pending);
@@ -687,8 +692,10 @@ shoal_send(struct shoal_conn *c, const void *buf, uint32_t len)
 	if (rc < 0)
 		return rc;
 	space = shoal_send_space(c);
-	if (len > space)
+	if (len > space) {
 		len = space;
+		cb->t->st.sndbuf_full++;
+	}
 	while (done < len) {
 		m = cb->sb_tail;
 		if (m == NULL || !cb->sb_tail_ours ||
@@ -728,8 +735,10 @@ shoal_send_mbuf(struct shoal_conn *c, struct rte_mbuf *m)
 	rc = send_check(cb);
 	if (rc < 0)
 		return rc;
-	if (cb->sb_len + len > cb->t->conf.sndbuf)
+	if (cb->sb_len + len > cb->t->conf.sndbuf) {
+		cb->t->st.sndbuf_full++;
 		return -ENOBUFS;
+	}
 	for (s = m; s != NULL; s = next) {
 		next = s->next;
 		s->next = NULL;
@@ -888,6 +897,51 @@ shoal_conn_set_keepalive(struct shoal_conn *c, uint64_t idle_ns,
 	}
 	cb->last_rcv_ns = cb->t->now;
 	tcp_arm_keepalive(cb);
+}
+
+void
+shoal_conn_hold(struct shoal_conn *c, uint32_t bytes)
+{
+	struct tcp_cb *cb = C(c);
+
+	cb->rcv_held = bytes > UINT32_MAX - cb->rcv_held ? UINT32_MAX :
+		       cb->rcv_held + bytes;
+}
+
+void
+shoal_conn_consumed(struct shoal_conn *c, uint32_t bytes)
+{
+	struct tcp_cb *cb = C(c);
+	uint32_t adv, now, thresh;
+
+	cb->rcv_held = bytes > cb->rcv_held ? 0 : cb->rcv_held - bytes;
+	if (cb->tf & TF_DEAD)
+		return;
+	switch (cb->state) {
+	case SHOAL_TCP_ESTABLISHED:
+	case SHOAL_TCP_FIN_WAIT_1:
+	case SHOAL_TCP_FIN_WAIT_2:
+		break;
+	default:
+		return;		/* no more data will come: nothing to open */
+	}
+	/* RFC 1122 4.2.3.3 / RFC 9293 3.8.6.2.2: tell the peer only when
+	 * the window opened by a worthwhile amount (2 MSS, or half the
+	 * buffer when that is smaller), not byte by byte. */
+	adv = SEQ_GT(cb->rcv_adv, cb->rcv_nxt) ? cb->rcv_adv - cb->rcv_nxt : 0;
+	now = tcp_rcv_window(cb);
+	thresh = RTE_MIN(2u * cb->rcv_mss, cb->t->conf.rcvbuf / 2);
+	if (now > adv && now - adv >= thresh) {
+		cb->t->st.rcv_window_updates++;
+		cb->tf |= TF_ACKNOW;
+		tcp_set_pending(cb);
+	}
+}
+
+uint32_t
+shoal_conn_held(const struct shoal_conn *c)
+{
+	return C(c)->rcv_held;
 }
 
 void

@@ -71,6 +71,29 @@ q_next(const struct tcp_cb *cb, struct rte_mbuf *m)
 	return tcp_reass_meta(cb->t, m)->next;
 }
 
+/* Append @p m's bytes to @p prev's last mbuf when they fit its tailroom
+ * (and that mbuf is ours alone): a run of small out-of-order segments then
+ * pins one mbuf, not one each (Linux's tcp_try_coalesce). */
+static bool
+reass_coalesce(struct rte_mbuf *prev, struct rte_mbuf *m)
+{
+	struct rte_mbuf *last = rte_pktmbuf_lastseg(prev), *s;
+	uint8_t *dst;
+
+	if (m->pkt_len > rte_pktmbuf_tailroom(last) || !RTE_MBUF_DIRECT(last) ||
+	    rte_mbuf_refcnt_read(last) != 1 || RTE_MBUF_HAS_EXTBUF(last))
+		return false;
+	dst = rte_pktmbuf_mtod_offset(last, uint8_t *, last->data_len);
+	for (s = m; s != NULL; s = s->next) {
+		memcpy(dst, rte_pktmbuf_mtod(s, const uint8_t *), s->data_len);
+		dst += s->data_len;
+	}
+	last->data_len += m->pkt_len;
+	prev->pkt_len += m->pkt_len;
+	rte_pktmbuf_free(m);
+	return true;
+}
+
 void
 tcp_reass_insert(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq,
 		 bool fin)
@@ -79,6 +102,9 @@ tcp_reass_insert(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq,
 	struct rte_mbuf *prev = NULL, *cur, *next;
 	uint32_t len = m->pkt_len, pend;
 
+	/* Hard bounds (bytes and mbufs held): what does not fit is dropped
+	 * and comes again; the peer's retransmission will find room once the
+	 * hole fills. */
 	if (cb->reass_bytes + len > t->conf.reass_max) {
 		t->st.ooo_bytes_dropped += len;
 		rte_pktmbuf_free(m);
@@ -120,9 +146,22 @@ tcp_reass_insert(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq,
 		}
 		next = q_next(cb, cur);
 		cb->reass_bytes -= cur->pkt_len;
+		cb->reass_segs -= cur->nb_segs;
 		rte_pktmbuf_free(cur);
 		cur = next;
 	}
+	if (prev != NULL && q_seq(cb, prev) + prev->pkt_len == seq &&
+	    reass_coalesce(prev, m)) {
+		cb->reass_bytes += len;
+		cb->last_ooo_seq = seq;
+		return;
+	}
+	if (cb->reass_segs + m->nb_segs > t->conf.reass_max_segs) {
+		t->st.ooo_segs_dropped++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	cb->reass_segs += m->nb_segs;
 	tcp_reass_meta(t, m)->seq = seq;
 	tcp_reass_meta(t, m)->next = cur;
 	if (prev != NULL)
@@ -147,6 +186,7 @@ tcp_reass_pull(struct tcp_cb *cb, bool *fin)
 		len = m->pkt_len;
 		cb->reass = q_next(cb, m);
 		cb->reass_bytes -= len;
+		cb->reass_segs -= m->nb_segs;
 		if (SEQ_LEQ(seq + len, cb->rcv_nxt)) {
 			rte_pktmbuf_free(m);
 			continue;
@@ -171,6 +211,7 @@ tcp_reass_pull(struct tcp_cb *cb, bool *fin)
 		tcp_reass_meta(cb->t, tail)->next = cb->reass;
 		cb->reass = tail;
 		cb->reass_bytes += tail->pkt_len;
+		cb->reass_segs += tail->nb_segs;
 		cb->rcv_nxt -= tail->pkt_len;
 	}
 	if ((cb->tf & TF_RCV_FIN_OOO) && cb->rcv_nxt == cb->rcv_fin_seq) {
@@ -191,6 +232,7 @@ tcp_reass_free(struct tcp_cb *cb)
 	}
 	cb->reass = NULL;
 	cb->reass_bytes = 0;
+	cb->reass_segs = 0;
 }
 
 /* SACK blocks for the peer (RFC 2018 section 4): the block holding the

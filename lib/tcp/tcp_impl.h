@@ -122,6 +122,7 @@ struct tcp_listener {
 	rte_be16_t port;
 	bool in_use;		/* listening */
 	uint32_t half_open;	/* SYN-RECEIVED children */
+	uint64_t cookie_until_ns;	/* cookie ACKs are checked until then */
 	uint32_t refs;		/* children that point here */
 };
 
@@ -177,6 +178,8 @@ struct tcp_cb {
 	uint32_t ts_off;
 	uint32_t rcv_fin_seq;
 	uint32_t reass_bytes;
+	uint32_t reass_segs;	/* mbufs held in the reassembly queue */
+	uint32_t rcv_held;	/* bytes the application holds */
 	uint32_t last_ooo_seq;	/* start of the latest out-of-order arrival */
 
 	/* --- colder --- */
@@ -214,6 +217,8 @@ struct shoal_tcp {
 	uint8_t ts_key[16];
 	uint64_t chal_start_ns;
 	uint32_t chal_count;
+	uint64_t rst_credit_ns;		/* RST token bucket (conf.rst_rate) */
+	uint64_t rst_last_ns;
 	bool fixed_iss;			/* tests: next ISS is iss_value */
 	uint32_t iss_value;
 	int reass_off;			/* mbuf dynfield offset */
@@ -278,6 +283,7 @@ tcp_sb_end(const struct tcp_cb *cb)
 /* input.c */
 int tcp_parse(struct rte_mbuf *m, struct tcp_seg *s);
 bool tcp_challenge_ack_ok(struct shoal_tcp *t);
+bool tcp_rst_ok(struct shoal_tcp *t);
 
 /* output.c */
 void tcp_output(struct tcp_cb *cb);
@@ -289,6 +295,20 @@ void tcp_send_rst(struct tcp_cb *cb);
 void tcp_respond(struct shoal_tcp *t, const struct shoal_endpoints *ep,
 		 uint32_t seq, uint32_t ack, uint8_t flags);
 uint32_t tcp_rcv_window(const struct tcp_cb *cb);
+unsigned int tcp_build_syn_opts(uint8_t *o, uint16_t mss, bool sack, bool ts,
+				uint32_t tsval, uint32_t tsecr, int wscale);
+void tcp_respond_synack(struct shoal_tcp *t, const struct shoal_endpoints *ep,
+			uint32_t iss, uint32_t ack, bool sack, bool ts,
+			uint32_t tsval, uint32_t tsecr, int wscale);
+
+/* syncookie.c */
+uint32_t tcp_cookie_make(struct shoal_tcp *t, const struct shoal_endpoints *ep,
+			 uint32_t peer_isn, uint16_t mss);
+bool tcp_cookie_check(struct shoal_tcp *t, const struct shoal_endpoints *ep,
+		      uint32_t peer_isn, uint32_t cookie, uint16_t *mss);
+uint32_t tcp_cookie_tsval(struct shoal_tcp *t, const struct shoal_endpoints *ep,
+			  int wscale, bool sack);
+bool tcp_cookie_ts_decode(uint32_t tsecr, int *wscale, bool *sack);
 
 /* timers.c */
 void tcp_timer_fire(struct flow_wheel *w, struct flow_timer *tm, void *ctx);
