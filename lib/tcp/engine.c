@@ -156,6 +156,42 @@ tcp_cb_release_bufs(struct tcp_cb *cb)
 	cb->sb_len = 0;
 	cb->sb_cur_off = 0;
 	tcp_reass_free(cb);
+	/* Nothing out of order or SACKed matters any more. */
+	cb->tf &= ~TF_RCV_FIN_OOO;
+	if (cb->x != NULL) {
+		rte_mempool_put(cb->t->extpool, cb->x);
+		cb->x = NULL;
+	}
+}
+
+/* The cold extension, attached on first use. */
+struct tcp_cb_ext *
+tcp_ext_get(struct tcp_cb *cb)
+{
+	void *p;
+
+	if (cb->x != NULL)
+		return cb->x;
+	if (rte_mempool_get(cb->t->extpool, &p) != 0) {
+		cb->t->st.no_ext++;
+		return NULL;
+	}
+	cb->x = p;
+	memset(cb->x, 0, sizeof(*cb->x));
+	return cb->x;
+}
+
+/* Give the extension back once it holds nothing. */
+void
+tcp_ext_put_if_empty(struct tcp_cb *cb)
+{
+	struct tcp_cb_ext *x = cb->x;
+
+	if (x == NULL || x->nsack != 0 || x->reass != NULL ||
+	    (cb->tf & TF_RCV_FIN_OOO))
+		return;
+	rte_mempool_put(cb->t->extpool, x);
+	cb->x = NULL;
 }
 
 /* Release the control block: out of the table, timers off, buffers freed,
@@ -164,6 +200,7 @@ void
 tcp_drop(struct tcp_cb *cb, int err)
 {
 	struct shoal_tcp *t = cb->t;
+	struct flow_key4 key;
 
 	if (cb->tf & TF_DEAD)
 		return;
@@ -175,7 +212,8 @@ tcp_drop(struct tcp_cb *cb, int err)
 	flow_timer_cancel(&t->wheel, &cb->t_rxt);
 	flow_timer_cancel(&t->wheel, &cb->t_delack);
 	flow_timer_cancel(&t->wheel, &cb->t_2msl);
-	flow_table_del(&t->ft, &cb->key);
+	tcp_cb_key(cb, &key);
+	flow_table_del(&t->ft, &key);
 	if (cb->listener != NULL) {
 		if (cb->state == SHOAL_TCP_SYN_RECEIVED)
 			cb->listener->half_open--;
@@ -249,6 +287,7 @@ tcp_ts_offset(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 struct tcp_cb *
 tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 {
+	struct flow_key4 key;
 	struct tcp_cb *cb;
 	void *p;
 
@@ -260,8 +299,8 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 	memset(cb, 0, sizeof(*cb));
 	cb->t = t;
 	cb->ep = *ep;
-	flow_key4_from_ep(&cb->key, ep);
-	if (flow_table_add(&t->ft, &cb->key, cb) != 0) {
+	flow_key4_from_ep(&key, ep);
+	if (flow_table_add(&t->ft, &key, cb) != 0) {
 		rte_mempool_put(t->cbpool, cb);
 		t->st.no_cb++;
 		return NULL;
@@ -414,6 +453,16 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 		rc = -rte_errno;
 		goto fail;
 	}
+	/* Extensions are for connections in trouble (loss, reordering):
+	 * a quarter of the control blocks, and never fewer than 64. */
+	snprintf(name, sizeof(name), "tx%u_%.12s", id, t->tname);
+	t->extpool = flow_cb_pool_create(name, tcp_ext_pool_size(conf),
+					 sizeof(struct tcp_cb_ext),
+					 conf->socket_id);
+	if (t->extpool == NULL) {
+		rc = -rte_errno;
+		goto fail;
+	}
 	t->listeners = rte_zmalloc_socket("shoal_tcp_lst",
 			conf->max_listeners * sizeof(t->listeners[0]), 0,
 			conf->socket_id);
@@ -477,6 +526,7 @@ shoal_tcp_free(struct shoal_tcp *t)
 	if (t->lt.h != NULL)
 		listen_table_free(&t->lt);
 	rte_mempool_free(t->cbpool);
+	rte_mempool_free(t->extpool);
 	flow_wheel_free(&t->wheel);
 	rte_free(t->listeners);
 	rte_free(t);

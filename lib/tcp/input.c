@@ -536,8 +536,8 @@ retransmit_first(struct tcp_cb *cb)
 
 	if (SEQ_GT(end, cb->snd_una))
 		len = RTE_MIN(end - cb->snd_una, (uint32_t)cb->smss);
-	if (cb->nsack > 0 && SEQ_LT(cb->sack[0].start, cb->snd_una + len))
-		len = cb->sack[0].start - cb->snd_una;
+	if (tcp_nsack(cb) > 0 && SEQ_LT(cb->x->sack[0].start, cb->snd_una + len))
+		len = cb->x->sack[0].start - cb->snd_una;
 	if ((cb->tf & TF_FIN_SENT) && cb->snd_una + len == end)
 		flags |= TH_FIN;
 	if (len == 0 && !(flags & TH_FIN))
@@ -675,7 +675,7 @@ ack_input(struct tcp_cb *cb, const struct tcp_seg *s)
 		if (cb_gone(cb))
 			return false;
 	} else if (s->ack == cb->snd_una) {
-		uint32_t before = cb->nsack ? tcp_sack_bytes_above(cb,
+		uint32_t before = tcp_nsack(cb) ? tcp_sack_bytes_above(cb,
 							cb->snd_una) : 0;
 
 		if (cb->tf & TF_SACK)
@@ -695,7 +695,7 @@ ack_input(struct tcp_cb *cb, const struct tcp_seg *s)
 				cb->cwnd += cb->smss;	/* inflate */
 			}
 			tcp_set_pending(cb);
-		} else if (cb->nsack && tcp_sack_bytes_above(cb, cb->snd_una) !=
+		} else if (tcp_nsack(cb) && tcp_sack_bytes_above(cb, cb->snd_una) !=
 			   before) {
 			tcp_set_pending(cb);
 		}
@@ -780,7 +780,7 @@ data_input(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq, uint32_t len,
 	cb->rcv_nxt += len;
 	if (len > cb->rcv_mss)
 		cb->rcv_mss = (uint16_t)RTE_MIN(len, 65535u);
-	if (cb->reass != NULL || (cb->tf & TF_RCV_FIN_OOO)) {
+	if (tcp_reass_head(cb) != NULL || (cb->tf & TF_RCV_FIN_OOO)) {
 		more = tcp_reass_pull(cb, &rfin);
 		if (more != NULL && rte_pktmbuf_chain(m, more) != 0) {
 			deliver(cb, m);
@@ -839,7 +839,7 @@ fast_path(struct tcp_cb *cb, struct rte_mbuf *m, const struct tcp_seg *s)
 	if (s->len == 0) {
 		if (!SEQ_GT(s->ack, cb->snd_una) || SEQ_GT(s->ack, cb->snd_max))
 			return false;
-	} else if (s->ack != cb->snd_una || cb->reass != NULL ||
+	} else if (s->ack != cb->snd_una || tcp_reass_head(cb) != NULL ||
 		   (cb->tf & TF_RCV_FIN_OOO) ||
 		   SEQ_GT(s->seq + s->len, cb->rcv_adv)) {
 		return false;

@@ -127,7 +127,7 @@ build_opts(struct tcp_cb *cb, uint8_t *o, bool syn)
 		p = put32(p, tcp_ts_now(cb));
 		p = put32(p, cb->ts_recent);
 	}
-	if ((tf & TF_SACK) && cb->reass != NULL) {
+	if ((tf & TF_SACK) && tcp_reass_head(cb) != NULL) {
 		struct tcp_sack_blk b[4];
 		unsigned int n, i;
 
@@ -488,7 +488,7 @@ tcp_output(struct tcp_cb *cb)
 		    SEQ_LT(cb->snd_nxt, end))
 			break;	/* new data goes out through sack_output */
 		nxt_blk = 0;
-		if (SEQ_LT(cb->snd_nxt, cb->snd_max) && cb->nsack > 0) {
+		if (SEQ_LT(cb->snd_nxt, cb->snd_max) && tcp_nsack(cb) > 0) {
 			/* Resending after a timeout: skip what the peer
 			 * holds already (RFC 6675 section 5.1). */
 			b = tcp_sack_find(cb, cb->snd_nxt);
@@ -496,9 +496,9 @@ tcp_output(struct tcp_cb *cb)
 				cb->snd_nxt = SEQ_MIN(b->end, end);
 				continue;
 			}
-			for (unsigned int i = 0; i < cb->nsack; i++) {
-				if (SEQ_GT(cb->sack[i].start, cb->snd_nxt)) {
-					nxt_blk = cb->sack[i].start -
+			for (unsigned int i = 0; i < tcp_nsack(cb); i++) {
+				if (SEQ_GT(cb->x->sack[i].start, cb->snd_nxt)) {
+					nxt_blk = cb->x->sack[i].start -
 						  cb->snd_nxt;
 					break;
 				}
@@ -507,7 +507,7 @@ tcp_output(struct tcp_cb *cb)
 		avail = SEQ_GT(end, cb->snd_nxt) ? end - cb->snd_nxt : 0;
 		wnd = RTE_MIN(cb->snd_wnd, cb->cwnd);
 		flight = cb->snd_nxt - cb->snd_una;
-		if (cb->nsack > 0)
+		if (tcp_nsack(cb) > 0)
 			flight -= tcp_sack_bytes_below(cb, cb->snd_nxt);
 		usable = wnd > flight ? wnd - flight : 0;
 		len = RTE_MIN(RTE_MIN(avail, usable), (uint32_t)cb->smss);

@@ -419,10 +419,10 @@ Test(limits, tiny_out_of_order_flood_pins_bounded_mbufs)
 		     .data = &b);
 		wire_drain();
 	}
-	cr_assert_eq(cb->reass_segs, 64);
+	cr_assert_eq(tcp_reass_segs(cb), 64);
 	cr_assert_leq(avail - rte_mempool_avail_count(wire_pool()), 64u);
 	cr_assert_eq(stats().ooo_segs_dropped, 10000 - 64);
-	cr_assert_eq(cb->reass_bytes, 64);
+	cr_assert_eq(tcp_reass_bytes(cb), 64);
 	/* Filling the first hole delivers what is contiguous. */
 	send(.flags = ACK, .seq = P0, .ack = D0, .len = 1, .data = &b);
 	cr_assert_eq(W->app.rxlen, 1, "the next hole still waits");
@@ -442,12 +442,12 @@ Test(limits, adjacent_tiny_segments_share_an_mbuf)
 		send(.flags = ACK, .seq = P0 + 10 + i, .ack = D0, .len = 1);
 		wire_drain();
 	}
-	cr_assert_eq(cb->reass_bytes, 1000);
-	cr_assert_eq(cb->reass_segs, 1);
+	cr_assert_eq(tcp_reass_bytes(cb), 1000);
+	cr_assert_eq(tcp_reass_segs(cb), 1);
 	cr_assert_eq(stats().ooo_segs_dropped, 0);
 	send(.flags = ACK, .seq = P0, .ack = D0, .len = 10);
 	cr_assert(rx_is(P0, 1010));
-	cr_assert_eq(cb->reass_segs, 0);
+	cr_assert_eq(tcp_reass_segs(cb), 0);
 }
 
 Test(limits, send_buffer_is_bounded)

@@ -300,6 +300,9 @@ void shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info);
  *   conf.reass_max / conf.reass_max_segs;
  * - sndbuf_full: shoal_send / shoal_send_mbuf calls cut short or refused
  *   by conf.sndbuf;
+ * - no_ext: a SACK scoreboard or reassembly queue was needed but the
+ *   control blocks' extension pool (max_conns / 4) was empty: the SACK
+ *   blocks were ignored, the out-of-order data dropped;
  * - rcv_window_updates: window updates sent because the application
  *   consumed held data (shoal_conn_consumed); zero_windows_sent: segments
  *   that advertised a zero window.
@@ -316,7 +319,7 @@ void shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info);
 	X(keepalive_probes) X(keepalive_drops) X(no_ack_drops) X(data_after_fin) \
 	X(syncookies_sent) X(syncookies_ok) X(syncookies_failed) \
 	X(rst_ratelimited) X(conn_limit_drops) X(ooo_segs_dropped) \
-	X(sndbuf_full) X(rcv_window_updates) X(zero_windows_sent)
+	X(sndbuf_full) X(rcv_window_updates) X(zero_windows_sent) X(no_ext)
 
 struct shoal_tcp_stats {
 #define SHOAL_TCP_STAT_FIELD(n) uint64_t n;
