@@ -76,6 +76,9 @@ shoal_tcp_conf_init(struct shoal_tcp_conf *conf)
 	conf->timestamps = true;
 	conf->port_lo = 49152;
 	conf->port_hi = 65535;
+	conf->syncookies = SHOAL_TCP_SYNCOOKIES_AUTO;
+	conf->rst_rate = 1000;
+	conf->reass_max_segs = 64;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -153,6 +156,42 @@ tcp_cb_release_bufs(struct tcp_cb *cb)
 	cb->sb_len = 0;
 	cb->sb_cur_off = 0;
 	tcp_reass_free(cb);
+	/* Nothing out of order or SACKed matters any more. */
+	cb->tf &= ~TF_RCV_FIN_OOO;
+	if (cb->x != NULL) {
+		rte_mempool_put(cb->t->extpool, cb->x);
+		cb->x = NULL;
+	}
+}
+
+/* The cold extension, attached on first use. */
+struct tcp_cb_ext *
+tcp_ext_get(struct tcp_cb *cb)
+{
+	void *p;
+
+	if (cb->x != NULL)
+		return cb->x;
+	if (rte_mempool_get(cb->t->extpool, &p) != 0) {
+		cb->t->st.no_ext++;
+		return NULL;
+	}
+	cb->x = p;
+	memset(cb->x, 0, sizeof(*cb->x));
+	return cb->x;
+}
+
+/* Give the extension back once it holds nothing. */
+void
+tcp_ext_put_if_empty(struct tcp_cb *cb)
+{
+	struct tcp_cb_ext *x = cb->x;
+
+	if (x == NULL || x->nsack != 0 || x->reass != NULL ||
+	    (cb->tf & TF_RCV_FIN_OOO))
+		return;
+	rte_mempool_put(cb->t->extpool, x);
+	cb->x = NULL;
 }
 
 /* Release the control block: out of the table, timers off, buffers freed,
@@ -161,6 +200,7 @@ void
 tcp_drop(struct tcp_cb *cb, int err)
 {
 	struct shoal_tcp *t = cb->t;
+	struct flow_key4 key;
 
 	if (cb->tf & TF_DEAD)
 		return;
@@ -172,7 +212,8 @@ tcp_drop(struct tcp_cb *cb, int err)
 	flow_timer_cancel(&t->wheel, &cb->t_rxt);
 	flow_timer_cancel(&t->wheel, &cb->t_delack);
 	flow_timer_cancel(&t->wheel, &cb->t_2msl);
-	flow_table_del(&t->ft, &cb->key);
+	tcp_cb_key(cb, &key);
+	flow_table_del(&t->ft, &key);
 	if (cb->listener != NULL) {
 		if (cb->state == SHOAL_TCP_SYN_RECEIVED)
 			cb->listener->half_open--;
@@ -246,6 +287,7 @@ tcp_ts_offset(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 struct tcp_cb *
 tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 {
+	struct flow_key4 key;
 	struct tcp_cb *cb;
 	void *p;
 
@@ -257,8 +299,8 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 	memset(cb, 0, sizeof(*cb));
 	cb->t = t;
 	cb->ep = *ep;
-	flow_key4_from_ep(&cb->key, ep);
-	if (flow_table_add(&t->ft, &cb->key, cb) != 0) {
+	flow_key4_from_ep(&key, ep);
+	if (flow_table_add(&t->ft, &key, cb) != 0) {
 		rte_mempool_put(t->cbpool, cb);
 		t->st.no_cb++;
 		return NULL;
@@ -384,6 +426,8 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 	}
 	t->conf = *conf;
 	t->now = now_ns;
+	t->rst_credit_ns = 1000000000ULL;	/* a full second's burst */
+	t->rst_last_ns = now_ns;
 	snprintf(t->tname, 13, "%.12s", conf->name ? conf->name :
 		 "tcp");
 	TAILQ_INIT(&t->pending);
@@ -406,6 +450,16 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 	t->cbpool = flow_cb_pool_create(name, conf->max_conns,
 					sizeof(struct tcp_cb), conf->socket_id);
 	if (t->cbpool == NULL) {
+		rc = -rte_errno;
+		goto fail;
+	}
+	/* Extensions are for connections in trouble (loss, reordering):
+	 * a quarter of the control blocks, and never fewer than 64. */
+	snprintf(name, sizeof(name), "tx%u_%.12s", id, t->tname);
+	t->extpool = flow_cb_pool_create(name, tcp_ext_pool_size(conf),
+					 sizeof(struct tcp_cb_ext),
+					 conf->socket_id);
+	if (t->extpool == NULL) {
 		rc = -rte_errno;
 		goto fail;
 	}
@@ -472,6 +526,7 @@ shoal_tcp_free(struct shoal_tcp *t)
 	if (t->lt.h != NULL)
 		listen_table_free(&t->lt);
 	rte_mempool_free(t->cbpool);
+	rte_mempool_free(t->extpool);
 	flow_wheel_free(&t->wheel);
 	rte_free(t->listeners);
 	rte_free(t);
@@ -687,8 +742,10 @@ shoal_send(struct shoal_conn *c, const void *buf, uint32_t len)
 	if (rc < 0)
 		return rc;
 	space = shoal_send_space(c);
-	if (len > space)
+	if (len > space) {
 		len = space;
+		cb->t->st.sndbuf_full++;
+	}
 	while (done < len) {
 		m = cb->sb_tail;
 		if (m == NULL || !cb->sb_tail_ours ||
@@ -728,8 +785,10 @@ shoal_send_mbuf(struct shoal_conn *c, struct rte_mbuf *m)
 	rc = send_check(cb);
 	if (rc < 0)
 		return rc;
-	if (cb->sb_len + len > cb->t->conf.sndbuf)
+	if (cb->sb_len + len > cb->t->conf.sndbuf) {
+		cb->t->st.sndbuf_full++;
 		return -ENOBUFS;
+	}
 	for (s = m; s != NULL; s = next) {
 		next = s->next;
 		s->next = NULL;
@@ -888,6 +947,51 @@ shoal_conn_set_keepalive(struct shoal_conn *c, uint64_t idle_ns,
 	}
 	cb->last_rcv_ns = cb->t->now;
 	tcp_arm_keepalive(cb);
+}
+
+void
+shoal_conn_hold(struct shoal_conn *c, uint32_t bytes)
+{
+	struct tcp_cb *cb = C(c);
+
+	cb->rcv_held = bytes > UINT32_MAX - cb->rcv_held ? UINT32_MAX :
+		       cb->rcv_held + bytes;
+}
+
+void
+shoal_conn_consumed(struct shoal_conn *c, uint32_t bytes)
+{
+	struct tcp_cb *cb = C(c);
+	uint32_t adv, now, thresh;
+
+	cb->rcv_held = bytes > cb->rcv_held ? 0 : cb->rcv_held - bytes;
+	if (cb->tf & TF_DEAD)
+		return;
+	switch (cb->state) {
+	case SHOAL_TCP_ESTABLISHED:
+	case SHOAL_TCP_FIN_WAIT_1:
+	case SHOAL_TCP_FIN_WAIT_2:
+		break;
+	default:
+		return;		/* no more data will come: nothing to open */
+	}
+	/* RFC 1122 4.2.3.3 / RFC 9293 3.8.6.2.2: tell the peer only when
+	 * the window opened by a worthwhile amount (2 MSS, or half the
+	 * buffer when that is smaller), not byte by byte. */
+	adv = SEQ_GT(cb->rcv_adv, cb->rcv_nxt) ? cb->rcv_adv - cb->rcv_nxt : 0;
+	now = tcp_rcv_window(cb);
+	thresh = RTE_MIN(2u * cb->rcv_mss, cb->t->conf.rcvbuf / 2);
+	if (now > adv && now - adv >= thresh) {
+		cb->t->st.rcv_window_updates++;
+		cb->tf |= TF_ACKNOW;
+		tcp_set_pending(cb);
+	}
+}
+
+uint32_t
+shoal_conn_held(const struct shoal_conn *c)
+{
+	return C(c)->rcv_held;
 }
 
 void

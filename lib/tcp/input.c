@@ -130,6 +130,30 @@ tcp_challenge_ack_ok(struct shoal_tcp *t)
 	return true;
 }
 
+/* RSTs for segments of no connection: a token bucket per engine, one
+ * second's worth of burst, so a flood of strays (or of forged cookie ACKs)
+ * cannot turn the engine into a reflector. Credit is kept in nanoseconds:
+ * each RST costs 1 s / rst_rate. */
+bool
+tcp_rst_ok(struct shoal_tcp *t)
+{
+	uint64_t cost;
+
+	if (t->conf.rst_rate == 0)
+		return true;
+	cost = 1000000000ULL / t->conf.rst_rate;
+	t->rst_credit_ns += t->now - t->rst_last_ns;
+	t->rst_last_ns = t->now;
+	if (t->rst_credit_ns > 1000000000ULL)
+		t->rst_credit_ns = 1000000000ULL;
+	if (t->rst_credit_ns < cost) {
+		t->st.rst_ratelimited++;
+		return false;
+	}
+	t->rst_credit_ns -= cost;
+	return true;
+}
+
 static void
 challenge_ack(struct tcp_cb *cb)
 {
@@ -160,6 +184,8 @@ reply_rst(struct shoal_tcp *t, const struct shoal_endpoints *ep,
 	  const struct tcp_seg *s)
 {
 	if (s->flags & TH_RST)
+		return;
+	if (!tcp_rst_ok(t))
 		return;
 	if (s->flags & TH_ACK)
 		tcp_respond(t, ep, s->ack, 0, TH_RST);
@@ -199,30 +225,171 @@ negotiate(struct tcp_cb *cb, const struct tcp_seg *s)
 	cb->rcv_mss = cb->smss;
 }
 
+/* The SYN-ACK's window and our shift as tcp_cb_new computes them. */
+static uint8_t
+our_wscale(const struct shoal_tcp *t)
+{
+	uint8_t ws = 0;
+
+	while (ws < TCP_MAX_WSCALE && (t->conf.rcvbuf >> ws) > 65535)
+		ws++;
+	return ws;
+}
+
+/* Answer a SYN with a cookie instead of a control block (RFC 4987). */
+static void
+cookie_synack(struct shoal_tcp *t, struct tcp_listener *l,
+	      const struct shoal_endpoints *ep, const struct tcp_seg *s)
+{
+	uint16_t mss = s->has_mss ? s->mss : TCP_DEFAULT_MSS;
+	bool ts = t->conf.timestamps && s->has_ts;
+	bool sack = ts && t->conf.sack && s->sack_ok;
+	int peer_ws = (ts && t->conf.wscale && s->has_ws) ? s->ws : -1;
+	uint32_t iss, tsval = 0;
+
+	mss = RTE_MIN(mss, t->conf.mss);
+	iss = tcp_cookie_make(t, ep, s->seq, mss);
+	if (ts)
+		tsval = tcp_cookie_tsval(t, ep, peer_ws, sack);
+	/* Without timestamps nothing can carry SACK-permitted or the
+	 * peer's shift back to us: offer neither. */
+	tcp_respond_synack(t, ep, iss, s->seq + 1, sack, ts, tsval, s->tsval,
+			   peer_ws >= 0 ? our_wscale(t) : -1);
+	t->st.syncookies_sent++;
+	/* Cookie ACKs are only looked at while cookies may be out. */
+	l->cookie_until_ns = t->now + (2ULL << 36);
+}
+
+static void segment_input(struct tcp_cb *cb, struct rte_mbuf *m,
+			  struct tcp_seg *s);
+
+/*
+ * An ACK in LISTEN: a returning SYN cookie, or, if not, RFC 9293 3.10.7.2's
+ * <SEQ=SEG.ACK><CTL=RST> (rate limited). A valid cookie makes the
+ * connection directly in ESTABLISHED with what the cookie encoded; the
+ * segment then goes through the normal path for any data it carries.
+ * Returns true when it consumed @p m.
+ */
+static bool
+cookie_ack(struct shoal_tcp *t, struct tcp_listener *l, struct rte_mbuf *m,
+	   const struct shoal_endpoints *ep, struct tcp_seg *s)
+{
+	uint32_t iss = s->ack - 1, irs = s->seq - 1;
+	bool ts = t->conf.timestamps && s->has_ts, sack = false;
+	int peer_ws = -1;
+	struct tcp_cb *cb;
+	uint16_t mss;
+
+	if (t->conf.syncookies == SHOAL_TCP_SYNCOOKIES_NEVER ||
+	    (t->conf.syncookies == SHOAL_TCP_SYNCOOKIES_AUTO &&
+	     t->now >= l->cookie_until_ns))
+		return false;
+	if (!tcp_cookie_check(t, ep, irs, iss, &mss) ||
+	    (ts && !tcp_cookie_ts_decode(s->tsecr, &peer_ws, &sack))) {
+		t->st.syncookies_failed++;
+		return false;
+	}
+	cb = tcp_cb_new(t, ep);
+	if (cb == NULL) {
+		t->st.conn_limit_drops++;
+		rte_pktmbuf_free(m);
+		return true;
+	}
+	t->st.syncookies_ok++;
+	cb->listener = l;
+	l->refs++;
+	cb->ops = &l->ops;
+	cb->ctx = l->ctx;
+	cb->tf |= TF_PASSIVE | TF_APP_SEEN;
+	if (ts) {
+		cb->tf |= TF_TS | TF_TS_RECENT;
+		cb->ts_recent = s->tsval;
+		if (sack && t->conf.sack)
+			cb->tf |= TF_SACK;
+		if (peer_ws >= 0 && t->conf.wscale) {
+			cb->tf |= TF_WSCALE;
+			cb->snd_wscale = (uint8_t)peer_ws;
+		}
+	}
+	if (!(cb->tf & TF_WSCALE))
+		cb->rcv_wscale = 0;
+	if (cb->tf & TF_TS)
+		mss -= TCP_TS_OPT_LEN;
+	cb->smss = (uint16_t)RTE_MAX(RTE_MIN(mss, t->conf.mss), 64);
+	cb->rcv_mss = cb->smss;
+	cb->iss = iss;
+	cb->irs = irs;
+	cb->snd_una = cb->snd_nxt = cb->snd_max = s->ack;
+	cb->sb_seq = s->ack;
+	cb->recover = cb->snd_sml = s->ack;
+	cb->rcv_nxt = s->seq;
+	/* What the SYN-ACK offered, unscaled. */
+	cb->rcv_adv = s->seq + RTE_MIN(t->conf.rcvbuf, 65535u);
+	cb->last_ack_sent = s->seq;
+	cb->snd_wnd = (uint32_t)s->win << cb->snd_wscale;
+	cb->max_snd_wnd = cb->snd_wnd;
+	cb->snd_wl1 = s->seq;
+	cb->snd_wl2 = s->ack;
+	cb->cc->init(cb);
+	tcp_set_state(cb, SHOAL_TCP_ESTABLISHED);
+	t->st.passive_opens++;
+	cb->last_rcv_ns = t->now;
+	if (cb->ops->accepted != NULL)
+		cb->ops->accepted((struct shoal_conn *)cb, cb->ctx);
+	if (cb->tf & TF_DEAD)
+		rte_pktmbuf_free(m);
+	else
+		segment_input(cb, m, s);
+	return true;
+}
+
 static void
 listen_input(struct shoal_tcp *t, struct tcp_listener *l, struct rte_mbuf *m,
-	     const struct shoal_endpoints *ep, const struct tcp_seg *s)
+	     const struct shoal_endpoints *ep, struct tcp_seg *s)
 {
+	enum shoal_tcp_syncookies mode = t->conf.syncookies;
 	struct tcp_cb *cb;
+	bool full;
 
-	rte_pktmbuf_free(m);
-	if (s->flags & TH_RST)
-		return;
-	if (s->flags & TH_ACK) {
-		tcp_respond(t, ep, s->ack, 0, TH_RST);
+	if (s->flags & TH_RST) {
+		rte_pktmbuf_free(m);
 		return;
 	}
+	if (s->flags & TH_ACK) {
+		if ((s->flags & TH_SYN) || !cookie_ack(t, l, m, ep, s)) {
+			rte_pktmbuf_free(m);
+			if (tcp_rst_ok(t))
+				tcp_respond(t, ep, s->ack, 0, TH_RST);
+		}
+		return;
+	}
+	rte_pktmbuf_free(m);
 	if (!(s->flags & TH_SYN)) {
 		t->st.bad_segs++;
+		return;
+	}
+	/* RFC 4987 3.6: no state for a SYN while the backlog is full or
+	 * every control block is taken; a cookie stands in. */
+	full = t->ft.count >= t->conf.max_conns;
+	if (mode == SHOAL_TCP_SYNCOOKIES_ALWAYS ||
+	    (mode == SHOAL_TCP_SYNCOOKIES_AUTO &&
+	     (l->half_open >= t->conf.backlog || full))) {
+		cookie_synack(t, l, ep, s);
 		return;
 	}
 	if (l->half_open >= t->conf.backlog) {
 		t->st.syn_backlog_drops++;
 		return;
 	}
-	cb = tcp_cb_new(t, ep);
-	if (cb == NULL)
+	if (full) {
+		t->st.conn_limit_drops++;
 		return;
+	}
+	cb = tcp_cb_new(t, ep);
+	if (cb == NULL) {
+		t->st.conn_limit_drops++;
+		return;
+	}
 	cb->listener = l;
 	l->refs++;
 	l->half_open++;
@@ -254,7 +421,7 @@ listen_input(struct shoal_tcp *t, struct tcp_listener *l, struct rte_mbuf *m,
 
 static void
 no_conn_input(struct shoal_tcp *t, struct rte_mbuf *m,
-	      const struct shoal_endpoints *ep, const struct tcp_seg *s)
+	      const struct shoal_endpoints *ep, struct tcp_seg *s)
 {
 	struct tcp_listener *l = NULL;
 
@@ -369,8 +536,8 @@ retransmit_first(struct tcp_cb *cb)
 
 	if (SEQ_GT(end, cb->snd_una))
 		len = RTE_MIN(end - cb->snd_una, (uint32_t)cb->smss);
-	if (cb->nsack > 0 && SEQ_LT(cb->sack[0].start, cb->snd_una + len))
-		len = cb->sack[0].start - cb->snd_una;
+	if (tcp_nsack(cb) > 0 && SEQ_LT(cb->x->sack[0].start, cb->snd_una + len))
+		len = cb->x->sack[0].start - cb->snd_una;
 	if ((cb->tf & TF_FIN_SENT) && cb->snd_una + len == end)
 		flags |= TH_FIN;
 	if (len == 0 && !(flags & TH_FIN))
@@ -512,7 +679,7 @@ ack_input(struct tcp_cb *cb, const struct tcp_seg *s)
 		if (cb_gone(cb))
 			return false;
 	} else if (s->ack == cb->snd_una) {
-		uint32_t before = cb->nsack ? tcp_sack_bytes_above(cb,
+		uint32_t before = tcp_nsack(cb) ? tcp_sack_bytes_above(cb,
 							cb->snd_una) : 0;
 
 		if (cb->tf & TF_SACK)
@@ -532,7 +699,7 @@ ack_input(struct tcp_cb *cb, const struct tcp_seg *s)
 				cb->cwnd += cb->smss;	/* inflate */
 			}
 			tcp_set_pending(cb);
-		} else if (cb->nsack && tcp_sack_bytes_above(cb, cb->snd_una) !=
+		} else if (tcp_nsack(cb) && tcp_sack_bytes_above(cb, cb->snd_una) !=
 			   before) {
 			tcp_set_pending(cb);
 		}
@@ -617,7 +784,7 @@ data_input(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq, uint32_t len,
 	cb->rcv_nxt += len;
 	if (len > cb->rcv_mss)
 		cb->rcv_mss = (uint16_t)RTE_MIN(len, 65535u);
-	if (cb->reass != NULL || (cb->tf & TF_RCV_FIN_OOO)) {
+	if (tcp_reass_head(cb) != NULL || (cb->tf & TF_RCV_FIN_OOO)) {
 		more = tcp_reass_pull(cb, &rfin);
 		if (more != NULL && rte_pktmbuf_chain(m, more) != 0) {
 			deliver(cb, m);
@@ -676,7 +843,7 @@ fast_path(struct tcp_cb *cb, struct rte_mbuf *m, const struct tcp_seg *s)
 	if (s->len == 0) {
 		if (!SEQ_GT(s->ack, cb->snd_una) || SEQ_GT(s->ack, cb->snd_max))
 			return false;
-	} else if (s->ack != cb->snd_una || cb->reass != NULL ||
+	} else if (s->ack != cb->snd_una || tcp_reass_head(cb) != NULL ||
 		   (cb->tf & TF_RCV_FIN_OOO) ||
 		   SEQ_GT(s->seq + s->len, cb->rcv_adv)) {
 		return false;
@@ -696,6 +863,25 @@ fast_path(struct tcp_cb *cb, struct rte_mbuf *m, const struct tcp_seg *s)
 	rte_pktmbuf_adj(m, s->hlen);
 	data_input(cb, m, s->seq, s->len, &fin);
 	return true;
+}
+
+/* RFC 9293 3.10.7.4, first check, the four cases of the acceptability
+ * table. With a zero window only a segment at RCV.NXT without data is
+ * acceptable (an ACK, or, like Linux, a bare FIN); a persist probe is not,
+ * and gets the ACK that repeats the zero window. */
+static bool
+seq_acceptable(const struct tcp_cb *cb, uint32_t seq, uint32_t seglen,
+	       uint32_t len, uint32_t rwnd)
+{
+	uint32_t nxt = cb->rcv_nxt;
+
+	if (rwnd == 0)
+		return seq == nxt && len == 0;
+	if (seglen == 0)
+		return SEQ_LEQ(nxt, seq) && SEQ_LT(seq, nxt + rwnd);
+	return (SEQ_LEQ(nxt, seq) && SEQ_LT(seq, nxt + rwnd)) ||
+	       (SEQ_LEQ(nxt, seq + seglen - 1) &&
+		SEQ_LT(seq + seglen - 1, nxt + rwnd));
 }
 
 static void
@@ -728,11 +914,7 @@ segment_input(struct tcp_cb *cb, struct rte_mbuf *m, struct tcp_seg *s)
 	rwnd = SEQ_GT(cb->rcv_adv, cb->rcv_nxt) ? cb->rcv_adv - cb->rcv_nxt : 0;
 	if (rwnd == 0)
 		rwnd = tcp_rcv_window(cb);
-	if (!(seglen == 0 ?
-	      (SEQ_LEQ(cb->rcv_nxt, seq) && SEQ_LT(seq, cb->rcv_nxt + rwnd)) :
-	      ((SEQ_LEQ(cb->rcv_nxt, seq) && SEQ_LT(seq, cb->rcv_nxt + rwnd)) ||
-	       (SEQ_LEQ(cb->rcv_nxt, seq + seglen - 1) &&
-		SEQ_LT(seq + seglen - 1, cb->rcv_nxt + rwnd))))) {
+	if (!seq_acceptable(cb, seq, seglen, len, rwnd)) {
 		t->st.out_of_window++;
 		if (!rst) {
 			ack_now(cb);

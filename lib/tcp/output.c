@@ -16,10 +16,13 @@
 uint32_t
 tcp_rcv_window(const struct tcp_cb *cb)
 {
-	/* Data is handed to the application as it arrives (zero copy), so
-	 * the offered window is the configured one; out-of-order bytes are
-	 * bounded separately by reass_max. */
-	return cb->t->conf.rcvbuf;
+	/* Data is handed to the application as it arrives (zero copy): the
+	 * buffer is whatever the application still holds of it
+	 * (shoal_conn_hold). Out-of-order bytes are bounded separately by
+	 * reass_max. */
+	uint32_t buf = cb->t->conf.rcvbuf;
+
+	return cb->rcv_held >= buf ? 0 : buf - cb->rcv_held;
 }
 
 /* The window field for a segment now, and the right edge it advertises.
@@ -28,7 +31,7 @@ tcp_rcv_window(const struct tcp_cb *cb)
 static uint16_t
 win_field(struct tcp_cb *cb, bool syn)
 {
-	uint32_t w = tcp_rcv_window(cb), f;
+	uint32_t w = tcp_rcv_window(cb), f, adv;
 	uint8_t shift = (cb->tf & TF_WSCALE) ? cb->rcv_wscale : 0;
 
 	if (syn) {
@@ -37,8 +40,17 @@ win_field(struct tcp_cb *cb, bool syn)
 			cb->rcv_adv = cb->rcv_nxt + f;
 		return (uint16_t)f;
 	}
-	if (SEQ_GT(cb->rcv_adv, cb->rcv_nxt + w))
-		w = cb->rcv_adv - cb->rcv_nxt;
+	adv = SEQ_GT(cb->rcv_adv, cb->rcv_nxt) ? cb->rcv_adv - cb->rcv_nxt : 0;
+	if (adv > w) {
+		w = adv;	/* never shrink the window */
+	} else if (w < cb->t->conf.rcvbuf &&
+		   w - adv < RTE_MIN(cb->t->conf.rcvbuf / 2,
+				     (uint32_t)cb->rcv_mss)) {
+		/* Receiver SWS avoidance (RFC 1122 4.2.3.3): while the
+		 * application holds data, move the right edge only by a
+		 * worthwhile amount. */
+		w = adv;
+	}
 	f = w >> shift;
 	if (f > 65535)
 		f = 65535;
@@ -55,47 +67,58 @@ put32(uint8_t *p, uint32_t v)
 	return p + 4;
 }
 
-/* Options, laid out like Linux so middleboxes see a familiar shape. */
+/* SYN options, laid out like Linux so middleboxes see a familiar shape:
+ * MSS, SACK-permitted + timestamps (or NOPs), window scale. @p wscale < 0:
+ * none. */
+unsigned int
+tcp_build_syn_opts(uint8_t *o, uint16_t mss, bool sack, bool ts,
+		   uint32_t tsval, uint32_t tsecr, int wscale)
+{
+	uint8_t *p = o;
+
+	*p++ = 2;
+	*p++ = 4;
+	*p++ = mss >> 8;
+	*p++ = mss & 0xff;
+	if (sack && ts) {
+		*p++ = 4;
+		*p++ = 2;
+	} else {
+		*p++ = 1;
+		*p++ = 1;
+		if (sack) {
+			*p++ = 4;
+			*p++ = 2;
+		}
+	}
+	if (ts) {
+		*p++ = 8;
+		*p++ = 10;
+		p = put32(p, tsval);
+		p = put32(p, tsecr);
+	} else if (!sack) {
+		p -= 2;		/* no NOP pair needed */
+	}
+	if (wscale >= 0) {
+		*p++ = 1;
+		*p++ = 3;
+		*p++ = 3;
+		*p++ = (uint8_t)wscale;
+	}
+	return p - o;
+}
+
 static unsigned int
 build_opts(struct tcp_cb *cb, uint8_t *o, bool syn)
 {
 	uint8_t *p = o;
 	uint32_t tf = cb->tf;
 
-	if (syn) {
-		uint16_t mss = cb->t->conf.mss;
-
-		*p++ = 2;
-		*p++ = 4;
-		*p++ = mss >> 8;
-		*p++ = mss & 0xff;
-		if ((tf & TF_SACK) && (tf & TF_TS)) {
-			*p++ = 4;
-			*p++ = 2;
-		} else {
-			*p++ = 1;
-			*p++ = 1;
-			if (tf & TF_SACK) {
-				*p++ = 4;
-				*p++ = 2;
-			}
-		}
-		if (tf & TF_TS) {
-			*p++ = 8;
-			*p++ = 10;
-			p = put32(p, tcp_ts_now(cb));
-			p = put32(p, (tf & TF_TS_RECENT) ? cb->ts_recent : 0);
-		} else if (!(tf & TF_SACK)) {
-			p -= 2;		/* no NOP pair needed */
-		}
-		if (tf & TF_WSCALE) {
-			*p++ = 1;
-			*p++ = 3;
-			*p++ = 3;
-			*p++ = cb->rcv_wscale;
-		}
-		return p - o;
-	}
+	if (syn)
+		return tcp_build_syn_opts(o, cb->t->conf.mss, tf & TF_SACK,
+				tf & TF_TS, (tf & TF_TS) ? tcp_ts_now(cb) : 0,
+				(tf & TF_TS_RECENT) ? cb->ts_recent : 0,
+				(tf & TF_WSCALE) ? cb->rcv_wscale : -1);
 	if (tf & TF_TS) {
 		*p++ = 1;
 		*p++ = 1;
@@ -104,7 +127,7 @@ build_opts(struct tcp_cb *cb, uint8_t *o, bool syn)
 		p = put32(p, tcp_ts_now(cb));
 		p = put32(p, cb->ts_recent);
 	}
-	if ((tf & TF_SACK) && cb->reass != NULL) {
+	if ((tf & TF_SACK) && tcp_reass_head(cb) != NULL) {
 		struct tcp_sack_blk b[4];
 		unsigned int n, i;
 
@@ -235,6 +258,7 @@ tcp_send_range(struct tcp_cb *cb, uint32_t seq, uint32_t len, uint8_t flags)
 	struct rte_mbuf *m;
 	unsigned int olen, hlen;
 	bool syn = flags & TH_SYN;
+	uint16_t win;
 
 	m = seg_alloc(t);
 	if (m == NULL)
@@ -242,8 +266,10 @@ tcp_send_range(struct tcp_cb *cb, uint32_t seq, uint32_t len, uint8_t flags)
 	olen = build_opts(cb, opts, syn);
 	hlen = TCP_HDR_LEN + olen;
 	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(m, hlen);
-	fill_hdr(th, &cb->ep, seq, cb->rcv_nxt, flags, win_field(cb, syn),
-		 hlen);
+	win = win_field(cb, syn);
+	if (win == 0 && !(flags & TH_RST))
+		t->st.zero_windows_sent++;
+	fill_hdr(th, &cb->ep, seq, cb->rcv_nxt, flags, win, hlen);
 	memcpy(th + 1, opts, olen);
 	m->l4_len = hlen;
 	if (len > 0 && attach_payload(cb, m, seq - cb->sb_seq, len) != 0) {
@@ -296,6 +322,34 @@ tcp_respond(struct shoal_tcp *t, const struct shoal_endpoints *ep,
 	m->l4_len = TCP_HDR_LEN;
 	if (flags & TH_RST)
 		t->st.resets_tx++;
+	t->st.segs_tx++;
+	t->conf.output(t->conf.output_ctx, m, ep);
+}
+
+/* A SYN-ACK that carries a SYN cookie (RFC 4987): built from the
+ * listener's view alone, no control block behind it. */
+void
+tcp_respond_synack(struct shoal_tcp *t, const struct shoal_endpoints *ep,
+		   uint32_t iss, uint32_t ack, bool sack, bool ts,
+		   uint32_t tsval, uint32_t tsecr, int wscale)
+{
+	struct rte_tcp_hdr *th;
+	struct rte_mbuf *m;
+	uint8_t opts[40];
+	unsigned int olen, hlen;
+
+	m = seg_alloc(t);
+	if (m == NULL)
+		return;
+	olen = tcp_build_syn_opts(opts, t->conf.mss, sack, ts, tsval, tsecr,
+				  wscale);
+	hlen = TCP_HDR_LEN + olen;
+	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(m, hlen);
+	/* RFC 7323 2.2: the window of a SYN is never scaled. */
+	fill_hdr(th, ep, iss, ack, TH_SYN | TH_ACK,
+		 (uint16_t)RTE_MIN(t->conf.rcvbuf, 65535u), hlen);
+	memcpy(th + 1, opts, olen);
+	m->l4_len = hlen;
 	t->st.segs_tx++;
 	t->conf.output(t->conf.output_ctx, m, ep);
 }
@@ -434,7 +488,7 @@ tcp_output(struct tcp_cb *cb)
 		    SEQ_LT(cb->snd_nxt, end))
 			break;	/* new data goes out through sack_output */
 		nxt_blk = 0;
-		if (SEQ_LT(cb->snd_nxt, cb->snd_max) && cb->nsack > 0) {
+		if (SEQ_LT(cb->snd_nxt, cb->snd_max) && tcp_nsack(cb) > 0) {
 			/* Resending after a timeout: skip what the peer
 			 * holds already (RFC 6675 section 5.1). */
 			b = tcp_sack_find(cb, cb->snd_nxt);
@@ -442,9 +496,9 @@ tcp_output(struct tcp_cb *cb)
 				cb->snd_nxt = SEQ_MIN(b->end, end);
 				continue;
 			}
-			for (unsigned int i = 0; i < cb->nsack; i++) {
-				if (SEQ_GT(cb->sack[i].start, cb->snd_nxt)) {
-					nxt_blk = cb->sack[i].start -
+			for (unsigned int i = 0; i < tcp_nsack(cb); i++) {
+				if (SEQ_GT(cb->x->sack[i].start, cb->snd_nxt)) {
+					nxt_blk = cb->x->sack[i].start -
 						  cb->snd_nxt;
 					break;
 				}
@@ -453,7 +507,7 @@ tcp_output(struct tcp_cb *cb)
 		avail = SEQ_GT(end, cb->snd_nxt) ? end - cb->snd_nxt : 0;
 		wnd = RTE_MIN(cb->snd_wnd, cb->cwnd);
 		flight = cb->snd_nxt - cb->snd_una;
-		if (cb->nsack > 0)
+		if (tcp_nsack(cb) > 0)
 			flight -= tcp_sack_bytes_below(cb, cb->snd_nxt);
 		usable = wnd > flight ? wnd - flight : 0;
 		len = RTE_MIN(RTE_MIN(avail, usable), (uint32_t)cb->smss);

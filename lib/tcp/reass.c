@@ -71,6 +71,29 @@ q_next(const struct tcp_cb *cb, struct rte_mbuf *m)
 	return tcp_reass_meta(cb->t, m)->next;
 }
 
+/* Append @p m's bytes to @p prev's last mbuf when they fit its tailroom
+ * (and that mbuf is ours alone): a run of small out-of-order segments then
+ * pins one mbuf, not one each (Linux's tcp_try_coalesce). */
+static bool
+reass_coalesce(struct rte_mbuf *prev, struct rte_mbuf *m)
+{
+	struct rte_mbuf *last = rte_pktmbuf_lastseg(prev), *s;
+	uint8_t *dst;
+
+	if (m->pkt_len > rte_pktmbuf_tailroom(last) || !RTE_MBUF_DIRECT(last) ||
+	    rte_mbuf_refcnt_read(last) != 1 || RTE_MBUF_HAS_EXTBUF(last))
+		return false;
+	dst = rte_pktmbuf_mtod_offset(last, uint8_t *, last->data_len);
+	for (s = m; s != NULL; s = s->next) {
+		memcpy(dst, rte_pktmbuf_mtod(s, const uint8_t *), s->data_len);
+		dst += s->data_len;
+	}
+	last->data_len += m->pkt_len;
+	prev->pkt_len += m->pkt_len;
+	rte_pktmbuf_free(m);
+	return true;
+}
+
 void
 tcp_reass_insert(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq,
 		 bool fin)
@@ -78,23 +101,33 @@ tcp_reass_insert(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq,
 	struct shoal_tcp *t = cb->t;
 	struct rte_mbuf *prev = NULL, *cur, *next;
 	uint32_t len = m->pkt_len, pend;
+	struct tcp_cb_ext *x;
 
-	if (cb->reass_bytes + len > t->conf.reass_max) {
+	/* Hard bounds (bytes and mbufs held): what does not fit is dropped
+	 * and comes again; the peer's retransmission will find room once the
+	 * hole fills. */
+	if (tcp_reass_bytes(cb) + len > t->conf.reass_max) {
+		t->st.ooo_bytes_dropped += len;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	x = tcp_ext_get(cb);
+	if (x == NULL) {
 		t->st.ooo_bytes_dropped += len;
 		rte_pktmbuf_free(m);
 		return;
 	}
 	if (fin) {
 		cb->tf |= TF_RCV_FIN_OOO;
-		cb->rcv_fin_seq = seq + len;
+		x->rcv_fin_seq = seq + len;
 	}
 	t->st.ooo_segs++;
-	cb->last_ooo_seq = seq;
+	x->last_ooo_seq = seq;
 	if (len == 0) {
 		rte_pktmbuf_free(m);
 		return;
 	}
-	for (cur = cb->reass; cur != NULL && SEQ_LEQ(q_seq(cb, cur), seq);
+	for (cur = x->reass; cur != NULL && SEQ_LEQ(q_seq(cb, cur), seq);
 	     cur = q_next(cb, cur))
 		prev = cur;
 	if (prev != NULL) {
@@ -119,18 +152,31 @@ tcp_reass_insert(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq,
 			break;
 		}
 		next = q_next(cb, cur);
-		cb->reass_bytes -= cur->pkt_len;
+		x->reass_bytes -= cur->pkt_len;
+		x->reass_segs -= cur->nb_segs;
 		rte_pktmbuf_free(cur);
 		cur = next;
 	}
+	if (prev != NULL && q_seq(cb, prev) + prev->pkt_len == seq &&
+	    reass_coalesce(prev, m)) {
+		x->reass_bytes += len;
+		x->last_ooo_seq = seq;
+		return;
+	}
+	if (x->reass_segs + m->nb_segs > t->conf.reass_max_segs) {
+		t->st.ooo_segs_dropped++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	x->reass_segs += m->nb_segs;
 	tcp_reass_meta(t, m)->seq = seq;
 	tcp_reass_meta(t, m)->next = cur;
 	if (prev != NULL)
 		tcp_reass_meta(t, prev)->next = m;
 	else
-		cb->reass = m;
-	cb->reass_bytes += len;
-	cb->last_ooo_seq = seq;
+		x->reass = m;
+	x->reass_bytes += len;
+	x->last_ooo_seq = seq;
 }
 
 /* Take what the hole's filling made contiguous: the chain of data from
@@ -139,14 +185,18 @@ struct rte_mbuf *
 tcp_reass_pull(struct tcp_cb *cb, bool *fin)
 {
 	struct rte_mbuf *m, *head = NULL, *tail = NULL;
+	struct tcp_cb_ext *x = cb->x;
 	uint32_t seq, len;
 
 	*fin = false;
-	while ((m = cb->reass) != NULL && SEQ_LEQ(q_seq(cb, m), cb->rcv_nxt)) {
+	if (x == NULL)
+		return NULL;
+	while ((m = x->reass) != NULL && SEQ_LEQ(q_seq(cb, m), cb->rcv_nxt)) {
 		seq = q_seq(cb, m);
 		len = m->pkt_len;
-		cb->reass = q_next(cb, m);
-		cb->reass_bytes -= len;
+		x->reass = q_next(cb, m);
+		x->reass_bytes -= len;
+		x->reass_segs -= m->nb_segs;
 		if (SEQ_LEQ(seq + len, cb->rcv_nxt)) {
 			rte_pktmbuf_free(m);
 			continue;
@@ -168,15 +218,17 @@ tcp_reass_pull(struct tcp_cb *cb, bool *fin)
 	if (tail != NULL) {
 		/* Put it back at the front; the next pull takes it. */
 		tcp_reass_meta(cb->t, tail)->seq = cb->rcv_nxt - tail->pkt_len;
-		tcp_reass_meta(cb->t, tail)->next = cb->reass;
-		cb->reass = tail;
-		cb->reass_bytes += tail->pkt_len;
+		tcp_reass_meta(cb->t, tail)->next = x->reass;
+		x->reass = tail;
+		x->reass_bytes += tail->pkt_len;
+		x->reass_segs += tail->nb_segs;
 		cb->rcv_nxt -= tail->pkt_len;
 	}
-	if ((cb->tf & TF_RCV_FIN_OOO) && cb->rcv_nxt == cb->rcv_fin_seq) {
+	if ((cb->tf & TF_RCV_FIN_OOO) && cb->rcv_nxt == x->rcv_fin_seq) {
 		cb->tf &= ~TF_RCV_FIN_OOO;
 		*fin = true;
 	}
+	tcp_ext_put_if_empty(cb);
 	return head;
 }
 
@@ -185,12 +237,16 @@ tcp_reass_free(struct tcp_cb *cb)
 {
 	struct rte_mbuf *m, *next;
 
-	for (m = cb->reass; m != NULL; m = next) {
+	if (cb->x == NULL)
+		return;
+	for (m = cb->x->reass; m != NULL; m = next) {
 		next = q_next(cb, m);
 		rte_pktmbuf_free(m);
 	}
-	cb->reass = NULL;
-	cb->reass_bytes = 0;
+	cb->x->reass = NULL;
+	cb->x->reass_bytes = 0;
+	cb->x->reass_segs = 0;
+	tcp_ext_put_if_empty(cb);
 }
 
 /* SACK blocks for the peer (RFC 2018 section 4): the block holding the
@@ -203,7 +259,7 @@ tcp_reass_sack_blocks(const struct tcp_cb *cb, struct tcp_sack_blk *b,
 	unsigned int n = 0, i, k = 0, first = 0;
 	struct rte_mbuf *m;
 
-	for (m = cb->reass; m != NULL; m = q_next(cb, m)) {
+	for (m = tcp_reass_head(cb); m != NULL; m = q_next(cb, m)) {
 		uint32_t s = q_seq(cb, m), e = s + m->pkt_len;
 
 		if (n > 0 && all[n - 1].end == s) {
@@ -217,8 +273,8 @@ tcp_reass_sack_blocks(const struct tcp_cb *cb, struct tcp_sack_blk *b,
 		n++;
 	}
 	for (i = 0; i < n; i++)
-		if (SEQ_LEQ(all[i].start, cb->last_ooo_seq) &&
-		    SEQ_LT(cb->last_ooo_seq, all[i].end))
+		if (SEQ_LEQ(all[i].start, cb->x->last_ooo_seq) &&
+		    SEQ_LT(cb->x->last_ooo_seq, all[i].end))
 			first = i;
 	if (n == 0 || max == 0)
 		return 0;

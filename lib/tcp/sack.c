@@ -14,9 +14,13 @@ sack_insert(struct tcp_cb *cb, uint32_t start, uint32_t end)
 	struct tcp_sack_blk out[TCP_SACK_BLOCKS + 1];
 	unsigned int i, n = 0;
 	bool placed = false;
+	struct tcp_cb_ext *x = tcp_ext_get(cb);
 
-	for (i = 0; i < cb->nsack; i++) {
-		struct tcp_sack_blk b = cb->sack[i];
+	if (x == NULL)
+		return;		/* no room: go on as if not told */
+
+	for (i = 0; i < tcp_nsack(cb); i++) {
+		struct tcp_sack_blk b = cb->x->sack[i];
 
 		if (SEQ_LT(b.end, start)) {
 			out[n++] = b;
@@ -38,8 +42,8 @@ sack_insert(struct tcp_cb *cb, uint32_t start, uint32_t end)
 		out[n++] = (struct tcp_sack_blk){ start, end };
 	if (n > TCP_SACK_BLOCKS)
 		n = TCP_SACK_BLOCKS;
-	memcpy(cb->sack, out, n * sizeof(out[0]));
-	cb->nsack = n;
+	memcpy(x->sack, out, n * sizeof(out[0]));
+	x->nsack = n;
 }
 
 /* Take the SACK blocks of an arriving ACK (RFC 2018 section 4); blocks
@@ -67,16 +71,20 @@ tcp_sack_trim(struct tcp_cb *cb)
 {
 	unsigned int i, n = 0;
 
-	for (i = 0; i < cb->nsack; i++) {
-		struct tcp_sack_blk b = cb->sack[i];
+	if (cb->x == NULL)
+		return;
+
+	for (i = 0; i < tcp_nsack(cb); i++) {
+		struct tcp_sack_blk b = cb->x->sack[i];
 
 		if (SEQ_LEQ(b.end, cb->snd_una))
 			continue;
 		if (SEQ_LT(b.start, cb->snd_una))
 			b.start = cb->snd_una;
-		cb->sack[n++] = b;
+		cb->x->sack[n++] = b;
 	}
-	cb->nsack = n;
+	cb->x->nsack = n;
+	tcp_ext_put_if_empty(cb);
 }
 
 uint32_t
@@ -85,8 +93,8 @@ tcp_sack_bytes_above(const struct tcp_cb *cb, uint32_t seq)
 	uint32_t sum = 0;
 	unsigned int i;
 
-	for (i = 0; i < cb->nsack; i++) {
-		const struct tcp_sack_blk *b = &cb->sack[i];
+	for (i = 0; i < tcp_nsack(cb); i++) {
+		const struct tcp_sack_blk *b = &cb->x->sack[i];
 
 		if (SEQ_LEQ(b->end, seq))
 			continue;
@@ -102,8 +110,8 @@ tcp_sack_is_lost(const struct tcp_cb *cb, uint32_t seq)
 {
 	unsigned int i, ranges = 0;
 
-	for (i = 0; i < cb->nsack; i++)
-		if (SEQ_GT(cb->sack[i].start, seq))
+	for (i = 0; i < tcp_nsack(cb); i++)
+		if (SEQ_GT(cb->x->sack[i].start, seq))
 			ranges++;
 	if (ranges >= TCP_DUPTHRESH)
 		return true;
@@ -119,17 +127,17 @@ tcp_sack_pipe(const struct tcp_cb *cb)
 	uint32_t pipe = 0, cur = cb->snd_una, a, b;
 	unsigned int i;
 
-	for (i = 0; i <= cb->nsack; i++) {
+	for (i = 0; i <= tcp_nsack(cb); i++) {
 		a = cur;
-		b = i < cb->nsack ? cb->sack[i].start : cb->snd_max;
+		b = i < tcp_nsack(cb) ? cb->x->sack[i].start : cb->snd_max;
 		if (SEQ_LT(a, b)) {
-			if (i == cb->nsack || !tcp_sack_is_lost(cb, a))
+			if (i == tcp_nsack(cb) || !tcp_sack_is_lost(cb, a))
 				pipe += b - a;
 			if (SEQ_GT(cb->high_rxt, a))
 				pipe += SEQ_MIN(cb->high_rxt, b) - a;
 		}
-		if (i < cb->nsack)
-			cur = cb->sack[i].end;
+		if (i < tcp_nsack(cb))
+			cur = cb->x->sack[i].end;
 	}
 	return pipe;
 }
@@ -142,15 +150,15 @@ tcp_sack_next_hole(const struct tcp_cb *cb, uint32_t *seq, uint32_t *len)
 	uint32_t cur = cb->snd_una, start;
 	unsigned int i;
 
-	for (i = 0; i < cb->nsack; i++) {
+	for (i = 0; i < tcp_nsack(cb); i++) {
 		start = SEQ_MAX(cur, cb->high_rxt);
-		if (SEQ_LT(start, cb->sack[i].start) &&
+		if (SEQ_LT(start, cb->x->sack[i].start) &&
 		    tcp_sack_is_lost(cb, start)) {
 			*seq = start;
-			*len = cb->sack[i].start - start;
+			*len = cb->x->sack[i].start - start;
 			return true;
 		}
-		cur = cb->sack[i].end;
+		cur = cb->x->sack[i].end;
 	}
 	return false;
 }
@@ -160,10 +168,10 @@ tcp_sack_find(const struct tcp_cb *cb, uint32_t seq)
 {
 	unsigned int i;
 
-	for (i = 0; i < cb->nsack; i++)
-		if (SEQ_LEQ(cb->sack[i].start, seq) &&
-		    SEQ_LT(seq, cb->sack[i].end))
-			return &cb->sack[i];
+	for (i = 0; i < tcp_nsack(cb); i++)
+		if (SEQ_LEQ(cb->x->sack[i].start, seq) &&
+		    SEQ_LT(seq, cb->x->sack[i].end))
+			return &cb->x->sack[i];
 	return NULL;
 }
 
@@ -175,8 +183,8 @@ tcp_sack_bytes_below(const struct tcp_cb *cb, uint32_t seq)
 	uint32_t sum = 0;
 	unsigned int i;
 
-	for (i = 0; i < cb->nsack; i++) {
-		const struct tcp_sack_blk *b = &cb->sack[i];
+	for (i = 0; i < tcp_nsack(cb); i++) {
+		const struct tcp_sack_blk *b = &cb->x->sack[i];
 
 		if (SEQ_GEQ(b->start, seq))
 			break;

@@ -48,6 +48,11 @@
 #define TCP_DUPTHRESH		3
 #define TCP_SACK_BLOCKS		8	/* scoreboard entries */
 #define TCP_CHALLENGE_ACK_LIMIT	1000	/* per engine per second (RFC 5961 7) */
+/* What an idle ESTABLISHED connection may cost per side, in bytes: control
+ * block with its pool overhead plus its share of the 4-tuple table
+ * (tests/tcp/test_memory.c). A ratchet: issue 7 targets 320; lower it as
+ * the control block shrinks, never raise it. */
+#define TCP_CONN_BYTES_MAX	656
 
 /* Timer kinds (flow_timer.kind). */
 enum {
@@ -122,6 +127,7 @@ struct tcp_listener {
 	rte_be16_t port;
 	bool in_use;		/* listening */
 	uint32_t half_open;	/* SYN-RECEIVED children */
+	uint64_t cookie_until_ns;	/* cookie ACKs are checked until then */
 	uint32_t refs;		/* children that point here */
 };
 
@@ -160,7 +166,7 @@ struct tcp_cb {
 	/* --- cache line 1: buffers, callbacks, output --- */
 	struct rte_mbuf *sb_cur;	/* cursor into the send buffer */
 	struct rte_mbuf *sb_head, *sb_tail;
-	struct rte_mbuf *reass;		/* by sequence, linked via dynfield */
+	struct tcp_cb_ext *x;		/* cold state, only while needed */
 	const struct tcp_cc_ops *cc;
 	const struct shoal_tcp_ops *ops;
 	void *ctx;
@@ -175,16 +181,11 @@ struct tcp_cb {
 	uint64_t rto_ns;		/* before backoff */
 	uint32_t srtt_ns, rttvar_ns;	/* 0: no sample yet */
 	uint32_t ts_off;
-	uint32_t rcv_fin_seq;
-	uint32_t reass_bytes;
-	uint32_t last_ooo_seq;	/* start of the latest out-of-order arrival */
+	uint32_t rcv_held;	/* bytes the application holds */
 
 	/* --- colder --- */
 	struct shoal_endpoints ep;
-	struct flow_key4 key;
 	bool sb_tail_ours;	/* tail mbuf is ours: shoal_send may fill it */
-	uint8_t nsack;
-	struct tcp_sack_blk sack[TCP_SACK_BLOCKS];	/* sorted, disjoint */
 	struct flow_timer t_rxt, t_delack, t_2msl;
 	TAILQ_ENTRY(tcp_cb) link;	/* pending or dead list */
 	uint64_t last_rcv_ns;		/* keepalive: peer last heard */
@@ -198,6 +199,63 @@ struct tcp_cb {
 
 TAILQ_HEAD(tcp_cb_list, tcp_cb);
 
+/**
+ * The control block's cold extension, from a second pool, attached only
+ * while there is something in it: the SACK scoreboard (while the peer
+ * reports blocks above SND.UNA) and the reassembly queue (while
+ * out-of-order data or a FIN beyond a hole is held). An idle connection
+ * has none. When the pool is empty the connection goes on without: SACK
+ * blocks are not recorded, out-of-order data is dropped (no_ext).
+ */
+struct tcp_cb_ext {
+	struct rte_mbuf *reass;		/* by sequence, linked via dynfield */
+	uint32_t reass_bytes;
+	uint32_t reass_segs;		/* mbufs held */
+	uint32_t rcv_fin_seq;		/* with TF_RCV_FIN_OOO */
+	uint32_t last_ooo_seq;		/* start of the latest ooo arrival */
+	uint8_t nsack;
+	struct tcp_sack_blk sack[TCP_SACK_BLOCKS];	/* sorted, disjoint */
+};
+
+struct tcp_cb_ext *tcp_ext_get(struct tcp_cb *cb);
+
+static inline uint32_t
+tcp_ext_pool_size(const struct shoal_tcp_conf *c)
+{
+	return RTE_MAX(c->max_conns / 4, 64u);
+}
+
+static inline void
+tcp_cb_key(const struct tcp_cb *cb, struct flow_key4 *k)
+{
+	flow_key4_from_ep(k, &cb->ep);
+}
+void tcp_ext_put_if_empty(struct tcp_cb *cb);
+
+static inline unsigned int
+tcp_nsack(const struct tcp_cb *cb)
+{
+	return cb->x != NULL ? cb->x->nsack : 0;
+}
+
+static inline struct rte_mbuf *
+tcp_reass_head(const struct tcp_cb *cb)
+{
+	return cb->x != NULL ? cb->x->reass : NULL;
+}
+
+static inline uint32_t
+tcp_reass_bytes(const struct tcp_cb *cb)
+{
+	return cb->x != NULL ? cb->x->reass_bytes : 0;
+}
+
+static inline uint32_t
+tcp_reass_segs(const struct tcp_cb *cb)
+{
+	return cb->x != NULL ? cb->x->reass_segs : 0;
+}
+
 /** Engine. */
 struct shoal_tcp {
 	struct shoal_tcp_conf conf;
@@ -205,6 +263,7 @@ struct shoal_tcp {
 	struct flow_table ft;
 	struct listen_table lt;
 	struct rte_mempool *cbpool;
+	struct rte_mempool *extpool;	/* struct tcp_cb_ext */
 	struct flow_wheel wheel;
 	struct flow_ports ports;
 	struct tcp_listener *listeners;
@@ -215,6 +274,8 @@ struct shoal_tcp {
 	uint8_t ts_key[16];
 	uint64_t chal_start_ns;
 	uint32_t chal_count;
+	uint64_t rst_credit_ns;		/* RST token bucket (conf.rst_rate) */
+	uint64_t rst_last_ns;
 	bool fixed_iss;			/* tests: next ISS is iss_value */
 	uint32_t iss_value;
 	int reass_off;			/* mbuf dynfield offset */
@@ -279,6 +340,7 @@ tcp_sb_end(const struct tcp_cb *cb)
 /* input.c */
 int tcp_parse(struct rte_mbuf *m, struct tcp_seg *s);
 bool tcp_challenge_ack_ok(struct shoal_tcp *t);
+bool tcp_rst_ok(struct shoal_tcp *t);
 
 /* output.c */
 void tcp_output(struct tcp_cb *cb);
@@ -290,6 +352,20 @@ void tcp_send_rst(struct tcp_cb *cb);
 void tcp_respond(struct shoal_tcp *t, const struct shoal_endpoints *ep,
 		 uint32_t seq, uint32_t ack, uint8_t flags);
 uint32_t tcp_rcv_window(const struct tcp_cb *cb);
+unsigned int tcp_build_syn_opts(uint8_t *o, uint16_t mss, bool sack, bool ts,
+				uint32_t tsval, uint32_t tsecr, int wscale);
+void tcp_respond_synack(struct shoal_tcp *t, const struct shoal_endpoints *ep,
+			uint32_t iss, uint32_t ack, bool sack, bool ts,
+			uint32_t tsval, uint32_t tsecr, int wscale);
+
+/* syncookie.c */
+uint32_t tcp_cookie_make(struct shoal_tcp *t, const struct shoal_endpoints *ep,
+			 uint32_t peer_isn, uint16_t mss);
+bool tcp_cookie_check(struct shoal_tcp *t, const struct shoal_endpoints *ep,
+		      uint32_t peer_isn, uint32_t cookie, uint16_t *mss);
+uint32_t tcp_cookie_tsval(struct shoal_tcp *t, const struct shoal_endpoints *ep,
+			  int wscale, bool sack);
+bool tcp_cookie_ts_decode(uint32_t tsecr, int *wscale, bool *sack);
 
 /* timers.c */
 void tcp_timer_fire(struct flow_wheel *w, struct flow_timer *tm, void *ctx);

@@ -107,6 +107,7 @@ Test(handshake, backlog_bounds_half_open)
 	wire_fini();
 	wire_init();
 	W->conf.backlog = 3;
+	W->conf.syncookies = SHOAL_TCP_SYNCOOKIES_NEVER;
 	wire_start();
 	fx_listen();
 	for (i = 0; i < 4; i++) {

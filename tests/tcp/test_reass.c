@@ -40,7 +40,7 @@ Test(reass, overlapping_segments_are_trimmed)
 	send(.flags = ACK, .seq = P0 + 50, .ack = D0, .len = 400);
 	send(.flags = ACK, .seq = P0, .ack = D0, .len = 60);
 	cr_assert(rx_is(P0, 450));
-	cr_assert_eq(tcp_test_cb(W->conn)->reass_bytes, 0);
+	cr_assert_eq(tcp_reass_bytes(tcp_test_cb(W->conn)), 0);
 }
 
 Test(reass, segment_covering_held_ones_replaces_them)
@@ -49,7 +49,7 @@ Test(reass, segment_covering_held_ones_replaces_them)
 	send(.flags = ACK, .seq = P0 + 200, .ack = D0, .len = 50);
 	send(.flags = ACK, .seq = P0 + 300, .ack = D0, .len = 50);
 	send(.flags = ACK, .seq = P0 + 100, .ack = D0, .len = 400);
-	cr_assert_eq(tcp_test_cb(W->conn)->reass_bytes, 400);
+	cr_assert_eq(tcp_reass_bytes(tcp_test_cb(W->conn)), 400);
 	send(.flags = ACK, .seq = P0, .ack = D0, .len = 100);
 	cr_assert(rx_is(P0, 500));
 }
@@ -60,7 +60,7 @@ Test(reass, duplicate_out_of_order_segment_is_dropped)
 	send(.flags = ACK, .seq = P0 + 100, .ack = D0, .len = 100);
 	send(.flags = ACK, .seq = P0 + 100, .ack = D0, .len = 100);
 	send(.flags = ACK, .seq = P0 + 120, .ack = D0, .len = 50);
-	cr_assert_eq(tcp_test_cb(W->conn)->reass_bytes, 100);
+	cr_assert_eq(tcp_reass_bytes(tcp_test_cb(W->conn)), 100);
 	send(.flags = ACK, .seq = P0, .ack = D0, .len = 100);
 	cr_assert(rx_is(P0, 200));
 }
@@ -91,7 +91,7 @@ Test(reass, bound_drops_beyond_reass_max)
 	send(.flags = ACK, .seq = P0 + 1000, .ack = D0, .len = 1460);
 	send(.flags = ACK, .seq = P0 + 2460, .ack = D0, .len = 1460);
 	send(.flags = ACK, .seq = P0 + 3920, .ack = D0, .len = 1460);
-	cr_assert_eq(tcp_test_cb(W->conn)->reass_bytes, 2920);
+	cr_assert_eq(tcp_reass_bytes(tcp_test_cb(W->conn)), 2920);
 	cr_assert_eq(stats().ooo_bytes_dropped, 1460);
 	send(.flags = ACK, .seq = P0, .ack = D0, .len = 1000);
 	cr_assert(rx_is(P0, 3920));
@@ -101,7 +101,7 @@ Test(reass, beyond_window_tail_is_trimmed)
 {
 	fx_established();
 	send(.flags = ACK, .seq = P0 + 65000, .ack = D0, .len = 1000);
-	cr_assert_eq(tcp_test_cb(W->conn)->reass_bytes, 535);
+	cr_assert_eq(tcp_reass_bytes(tcp_test_cb(W->conn)), 535);
 }
 
 Test(reass, fin_after_hole_waits_for_the_data)

@@ -249,17 +249,17 @@ Test(sackrec, bogus_sack_blocks_are_ignored)
 	DUP(.nsack = 1, .sack = { { S(20), S(30) } });
 	DUP(.nsack = 1, .sack = { { D0 - 5000, D0 - 10 } });
 	expect_none();
-	cr_assert_eq(tcp_test_cb(W->conn)->nsack, 0);
+	cr_assert_eq(tcp_nsack(tcp_test_cb(W->conn)), 0);
 }
 
 Test(sackrec, scoreboard_trims_on_cumulative_ack)
 {
 	sack_ten_in_flight(0);
 	DUP(.nsack = 2, .sack = { { S(1), S(2) }, { S(5), S(6) } });
-	cr_assert_eq(tcp_test_cb(W->conn)->nsack, 2);
+	cr_assert_eq(tcp_nsack(tcp_test_cb(W->conn)), 2);
 	send(.flags = ACK, .seq = P0, .ack = S(3));
-	cr_assert_eq(tcp_test_cb(W->conn)->nsack, 1);
-	cr_assert_eq(tcp_test_cb(W->conn)->sack[0].start, S(5));
+	cr_assert_eq(tcp_nsack(tcp_test_cb(W->conn)), 1);
+	cr_assert_eq(tcp_test_cb(W->conn)->x->sack[0].start, S(5));
 	wire_drain();
 }
 

@@ -107,6 +107,17 @@ typedef void (*shoal_tcp_output_fn)(void *ctx, struct rte_mbuf *seg,
 typedef bool (*shoal_tcp_port_ok_fn)(void *ctx,
 				     const struct shoal_endpoints *ep);
 
+/** When the engine answers SYNs with SYN cookies (RFC 4987). */
+enum shoal_tcp_syncookies {
+	/** Only while a listener's SYN backlog (conf.backlog) is full or no
+	 *  control block is free; the default. */
+	SHOAL_TCP_SYNCOOKIES_AUTO = 0,
+	/** Every SYN on a listener: no state before the handshake ends. */
+	SHOAL_TCP_SYNCOOKIES_ALWAYS,
+	/** Never: SYNs beyond the backlog are dropped (syn_backlog_drops). */
+	SHOAL_TCP_SYNCOOKIES_NEVER,
+};
+
 /** Engine configuration; shoal_tcp_conf_init() fills the defaults. */
 struct shoal_tcp_conf {
 	const char *name;		/**< unique per process (tables are named) */
@@ -139,6 +150,18 @@ struct shoal_tcp_conf {
 	void *output_ctx;
 	shoal_tcp_port_ok_fn port_ok;	/**< NULL: every port is fine */
 	void *port_ok_ctx;
+	/** SYN cookies (RFC 4987): a SYN that would find the listener's
+	 *  backlog full, or no free control block, is answered with a SYN-ACK
+	 *  whose ISS encodes the MSS (and, with timestamps, window scale and
+	 *  SACK in the TSval), keyed by the engine's secret; the ACK that
+	 *  returns it creates the connection directly in ESTABLISHED. */
+	enum shoal_tcp_syncookies syncookies;
+	/** RSTs sent per second in reply to segments for no connection (token
+	 *  bucket, burst = one second's worth); 0: no limit. Default 1000. */
+	uint32_t rst_rate;
+	/** Out-of-order mbufs held per connection besides reass_max bytes, so
+	 *  a flood of tiny segments cannot pin thousands of mbufs. Default 64. */
+	uint32_t reass_max_segs;
 };
 
 /** Fill @p conf with defaults; the caller sets name, pool and output. */
@@ -227,6 +250,30 @@ void shoal_conn_set_nodelay(struct shoal_conn *c, bool nodelay);
 void shoal_conn_set_keepalive(struct shoal_conn *c, uint64_t idle_ns,
 			      uint64_t intvl_ns, uint32_t probes);
 
+/**
+ * Receive-window backpressure. Data is handed to recv() as it arrives (zero
+ * copy); an application that cannot pass it on at once (a slow stdout, a
+ * full downstream queue) reports the bytes it still holds with
+ * shoal_conn_hold() and, as it lets them go, shoal_conn_consumed(). The
+ * window the engine advertises is conf.rcvbuf minus the bytes held, so a
+ * peer that outruns the application sees the window close (a zero window
+ * once rcvbuf bytes are held) instead of the application buffering without
+ * bound. The window's right edge never moves left (RFC 9293 3.8.6): what
+ * was offered is still accepted. While data is held, the right edge only
+ * moves right by at least min(rcvbuf / 2, MSS) (receiver SWS avoidance,
+ * RFC 1122 4.2.3.3), and shoal_conn_consumed() sends a window update once
+ * the window opened by at least 2 MSS or half of rcvbuf, whichever is less.
+ * Calls are cheap (a counter); call them from any callback or between
+ * polls on the connection's worker.
+ */
+void shoal_conn_hold(struct shoal_conn *c, uint32_t bytes);
+/** The application let go of @p bytes it had reported with
+ *  shoal_conn_hold(); may schedule a window update (sent at the next
+ *  flush). */
+void shoal_conn_consumed(struct shoal_conn *c, uint32_t bytes);
+/** Bytes the application holds (shoal_conn_hold minus consumed). */
+uint32_t shoal_conn_held(const struct shoal_conn *c);
+
 /** Per-connection figures. */
 struct shoal_conn_info {
 	enum shoal_tcp_state state;
@@ -240,7 +287,26 @@ struct shoal_conn_info {
 };
 void shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info);
 
-/** Engine counters, one X-macro list. */
+/**
+ * Engine counters, one X-macro list. Besides the obvious ones:
+ * - syncookies_sent / _ok / _failed: SYN-ACKs carrying a cookie, ACKs whose
+ *   cookie validated (a connection was made), ACKs in LISTEN whose cookie
+ *   did not (answered with a rate-limited RST, RFC 9293 3.10.7.2);
+ * - rst_ratelimited: RSTs for unknown segments suppressed by conf.rst_rate;
+ * - conn_limit_drops: SYNs or cookie ACKs that found every control block
+ *   (conf.max_conns) in use and no cookie could stand in;
+ * - syn_backlog_drops: SYNs beyond conf.backlog with cookies off;
+ * - ooo_bytes_dropped / ooo_segs_dropped: out-of-order data refused by
+ *   conf.reass_max / conf.reass_max_segs;
+ * - sndbuf_full: shoal_send / shoal_send_mbuf calls cut short or refused
+ *   by conf.sndbuf;
+ * - no_ext: a SACK scoreboard or reassembly queue was needed but the
+ *   control blocks' extension pool (max_conns / 4) was empty: the SACK
+ *   blocks were ignored, the out-of-order data dropped;
+ * - rcv_window_updates: window updates sent because the application
+ *   consumed held data (shoal_conn_consumed); zero_windows_sent: segments
+ *   that advertised a zero window.
+ */
 #define SHOAL_TCP_COUNTERS(X) \
 	X(active_opens) X(passive_opens) X(established) X(closed) \
 	X(attempt_fails) X(resets_rx) X(resets_tx) X(conn_timeouts) \
@@ -250,7 +316,10 @@ void shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info);
 	X(challenge_acks) X(paws_drops) X(delayed_acks) \
 	X(syn_backlog_drops) X(no_listener) X(bad_segs) X(out_of_window) \
 	X(timewait_reuse) X(no_cb) X(no_mbuf) X(hdr_predicted) \
-	X(keepalive_probes) X(keepalive_drops) X(no_ack_drops) X(data_after_fin)
+	X(keepalive_probes) X(keepalive_drops) X(no_ack_drops) X(data_after_fin) \
+	X(syncookies_sent) X(syncookies_ok) X(syncookies_failed) \
+	X(rst_ratelimited) X(conn_limit_drops) X(ooo_segs_dropped) \
+	X(sndbuf_full) X(rcv_window_updates) X(zero_windows_sent) X(no_ext)
 
 struct shoal_tcp_stats {
 #define SHOAL_TCP_STAT_FIELD(n) uint64_t n;

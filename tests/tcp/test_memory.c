@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* What an idle ESTABLISHED connection costs on one side: its control
+ * block as the pool stores it (element + header + trailer + its slot in
+ * the pool's ring) plus its share of the 4-tuple table (key slot, bucket
+ * entries, free-slot ring) at the engine's default size. Computed from
+ * sizes, not timed. */
+#include <stdio.h>
+
+#include <rte_malloc.h>
+#include <rte_ring.h>
+
+#include "wire.h"
+
+TestSuite(memory, .init = setup_plain, .fini = teardown);
+
+static size_t
+heap_used(void)
+{
+	struct rte_malloc_socket_stats st;
+	size_t sum = 0;
+	int s;
+
+	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (rte_malloc_get_socket_stats(s, &st) == 0)
+			sum += st.heap_allocsz_bytes;
+	return sum;
+}
+
+struct conn_cost {
+	double cb, pool_hdr, pool_ring, table, ext, total;
+};
+
+static struct conn_cost
+measure(uint32_t max_conns)
+{
+	struct conn_cost k = { 0 };
+	struct flow_table ft;
+	struct rte_mempool *mp;
+	size_t before;
+
+	/* The table, as the engine makes it, measured on the heap. */
+	before = heap_used();
+	cr_assert_eq(flow_table_init(&ft, "memft", max_conns, SOCKET_ID_ANY), 0);
+	k.table = (double)(heap_used() - before) / max_conns;
+	flow_table_free(&ft);
+	/* The pool, as the engine makes it. */
+	mp = flow_cb_pool_create("memcb", max_conns, sizeof(struct tcp_cb),
+				 SOCKET_ID_ANY);
+	cr_assert(mp != NULL);
+	k.cb = mp->elt_size;
+	k.pool_hdr = mp->header_size + mp->trailer_size;
+	k.pool_ring = (double)rte_ring_get_memsize(
+		rte_align32pow2(max_conns + 1)) / max_conns;
+	rte_mempool_free(mp);
+	k.total = k.cb + k.pool_hdr + k.pool_ring + k.table;
+	printf("max_conns %u: sizeof(tcp_cb) %zu, pool element %.0f + "
+	       "header/trailer %.0f + ring %.1f, table %.1f: %.1f B/conn\n",
+	       max_conns, sizeof(struct tcp_cb), k.cb, k.pool_hdr,
+	       k.pool_ring, k.table, k.total);
+	return k;
+}
+
+Test(memory, idle_established_connection_cost)
+{
+	struct conn_cost k = measure(16384);
+
+	cr_assert_geq(k.cb, sizeof(struct tcp_cb));
+	/* The cold parts are not in the control block. */
+	cr_assert_leq(sizeof(struct tcp_cb) + sizeof(struct tcp_cb_ext) / 2,
+		      584u, "the extension must carry real weight");
+	cr_assert_leq(k.total, TCP_CONN_BYTES_MAX, "%.1f B per connection",
+		      k.total);
+}
+
+Test(memory, extension_only_while_out_of_order_data_is_held)
+{
+	struct tcp_cb *cb;
+	unsigned int avail;
+
+	avail = rte_mempool_avail_count(W->eng->extpool);
+	fx_established();
+	cb = tcp_test_cb(W->conn);
+	cr_assert_null(cb->x, "an idle connection has no extension");
+	send(.flags = ACK, .seq = P_ISS + 1 + 100, .ack = W_ISS + 1, .len = 100);
+	cr_assert_not_null(cb->x);
+	cr_assert_eq(rte_mempool_avail_count(W->eng->extpool), avail - 1);
+	send(.flags = ACK, .seq = P_ISS + 1, .ack = W_ISS + 1, .len = 100);
+	cr_assert(rx_is(P_ISS + 1, 200));
+	cr_assert_null(cb->x, "given back once the hole filled");
+	cr_assert_eq(rte_mempool_avail_count(W->eng->extpool), avail);
+}
+
+Test(memory, ooo_data_dropped_and_counted_when_no_extension_is_free)
+{
+	struct tcp_cb *cb;
+	void *objs[1024];
+	unsigned int n;
+
+	fx_established();
+	cb = tcp_test_cb(W->conn);
+	n = rte_mempool_avail_count(W->eng->extpool);
+	cr_assert_leq(n, RTE_DIM(objs));
+	cr_assert_eq(rte_mempool_get_bulk(W->eng->extpool, objs, n), 0);
+	send(.flags = ACK, .seq = P_ISS + 1 + 100, .ack = W_ISS + 1, .len = 100);
+	cr_assert_null(cb->x);
+	cr_assert_eq(stats().no_ext, 1);
+	cr_assert_eq(stats().ooo_bytes_dropped, 100);
+	rte_mempool_put_bulk(W->eng->extpool, objs, n);
+}
