@@ -108,8 +108,11 @@ tcp_build_syn_opts(uint8_t *o, uint16_t mss, bool sack, bool ts,
 	return p - o;
 }
 
+/* Options for a segment; @p room is how many option bytes fit next to
+ * its payload without exceeding the path MTU (SACK blocks are what give
+ * way: a full-sized data segment carries none, RFC 2018 permits it). */
 static unsigned int
-build_opts(struct tcp_cb *cb, uint8_t *o, bool syn)
+build_opts(struct tcp_cb *cb, uint8_t *o, bool syn, unsigned int room)
 {
 	uint8_t *p = o;
 	uint32_t tf = cb->tf;
@@ -131,7 +134,11 @@ build_opts(struct tcp_cb *cb, uint8_t *o, bool syn)
 		struct tcp_sack_blk b[4];
 		unsigned int n, i;
 
-		n = tcp_reass_sack_blocks(cb, b, (tf & TF_TS) ? 3 : 4);
+		unsigned int used = p - o, fit;
+
+		fit = room >= used + 4 + 8 ? (room - used - 4) / 8 : 0;
+		n = fit == 0 ? 0 : tcp_reass_sack_blocks(cb, b,
+				RTE_MIN(fit, (tf & TF_TS) ? 3u : 4u));
 		if (n > 0) {
 			*p++ = 1;
 			*p++ = 1;
@@ -256,14 +263,25 @@ tcp_send_range(struct tcp_cb *cb, uint32_t seq, uint32_t len, uint8_t flags)
 	uint8_t opts[40];
 	struct rte_tcp_hdr *th;
 	struct rte_mbuf *m;
-	unsigned int olen, hlen;
+	unsigned int olen, hlen, room;
 	bool syn = flags & TH_SYN;
 	uint16_t win;
 
 	m = seg_alloc(t);
 	if (m == NULL)
 		return -ENOBUFS;
-	olen = build_opts(cb, opts, syn);
+	/* smss already left room for timestamps: what the payload does not
+	 * use of smss + that is all the options may take. */
+	room = 40;
+	if (len > 0 && !syn) {
+		unsigned int full = cb->smss +
+			((cb->tf & TF_TS) ? TCP_TS_OPT_LEN : 0);
+
+		room = len >= full ? 0 : RTE_MIN(40u, full - len);
+		if (room < ((cb->tf & TF_TS) ? TCP_TS_OPT_LEN : 0))
+			room = (cb->tf & TF_TS) ? TCP_TS_OPT_LEN : 0;
+	}
+	olen = build_opts(cb, opts, syn, room);
 	hlen = TCP_HDR_LEN + olen;
 	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(m, hlen);
 	win = win_field(cb, syn);

@@ -8,7 +8,8 @@
 # tap:    shoal-gen echo client against a kernel echo server over TAP,
 #         GRID_CONNS connections each echoing GRID_MB MiB (so GRID_MB each
 #         way), every byte verified.
-# Every cell must complete with no failure and no mbuf left in use; the
+# The impairment sits on the client's port, both directions (so each
+# packet crosses one bad link). Every cell must complete with no failure and no mbuf left in use; the
 # completion time of each cell goes to perf/results/lossgrid-<kind>.json.
 kind=$1
 build=$2
@@ -44,7 +45,7 @@ run_virtio_cell() {
 	"$gen" -l 1 --no-pci $(shoal_eal_mem 1024) --file-prefix "$ns-s" \
 		--vdev "net_vhost0,iface=$sock" --log-level='*:warning' -- \
 		--config "$conf/bulk-server.ini" bulk.direction=both --quiet \
-		stack.impair="$spec" >"$work/server.log" 2>&1 &
+		>"$work/server.log" 2>&1 &
 	pids+=($!)
 	grep -q 'ready' <(timeout 30 tail -F "$work/server.log" 2>/dev/null) ||
 		fail "server did not start"

@@ -473,3 +473,40 @@ Test(sack, no_blocks_once_the_hole_is_filled)
 	send(.flags = ACK, .seq = P0, .ack = D0, .len = 100);
 	expect(.flags = ACK, .seq = D0, .ack = P0 + 200);
 }
+
+/*
+ * SACK blocks share the option space with the payload: a full-sized data
+ * segment sent while we hold out-of-order data must still fit the MSS
+ * (it once carried 1448 bytes + timestamps + SACK, 1500 + 20 > MTU, and
+ * the IP layer dropped every retransmission of it).
+ */
+Test(ts, sack_blocks_never_push_a_segment_past_the_mss)
+{
+	struct tcp_seg s;
+	struct rte_mbuf *m;
+	unsigned int full = 0;
+
+	fx_listen();
+	send(.flags = SYN, .seq = P_ISS, .mss = 1460, .sackok = true,
+	     .ts = true, .tsval = 1, .win = 65535);
+	wire_drain();
+	send(.flags = ACK, .seq = P0, .ack = D0, .ts = true, .tsval = 2,
+	     .win = 65535);
+	/* A hole at P0: we hold 100 bytes beyond it and SACK them. */
+	send(.flags = ACK, .seq = P0 + 1000, .ack = D0, .len = 100,
+	     .ts = true, .tsval = 3, .win = 65535);
+	wire_drain();
+	app_send(8 * 1448);
+	flush();
+	while (wire_next(&s, &m)) {
+		uint32_t tcp_len = rte_pktmbuf_pkt_len(m);
+
+		cr_assert_leq(tcp_len, 20u + 1460u,
+			      "a %u-byte TCP segment does not fit a 1500 MTU",
+			      tcp_len);
+		if (tcp_len - m->l4_len == 1448)
+			full++;
+		rte_pktmbuf_free(m);
+	}
+	cr_assert_gt(full, 0, "no full-sized segment was sent");
+}
