@@ -4,7 +4,7 @@
 BUILD ?= build
 MESON_OPTS ?=
 
-.PHONY: all deps build demo demo-ping test test-fast bench bench-smoke clean
+.PHONY: all deps build demo demo-ping grid test test-fast bench bench-smoke clean
 
 all: build
 
@@ -19,6 +19,11 @@ build: deps $(BUILD)/build.ninja
 
 demo: build
 	@bash app/demo.sh $(BUILD)
+
+# The issue's full loss grid, shoal to shoal and shoal to Linux (long).
+grid: build
+	@bash tests/interop/lossgrid.sh virtio $(BUILD)
+	@bash tests/interop/lossgrid.sh tap $(BUILD)
 
 demo-ping: build
 	@bash app/demo-ping.sh $(BUILD)

@@ -18,7 +18,7 @@ name=lossgrid-$kind
 
 gen=$build/app/shoal-gen/shoal-gen
 conf=$(cd "$here/../../conf" && pwd)
-results=$(cd "$here/../.." && pwd)/perf/results
+results=${GRID_RESULTS:-$(cd "$here/../.." && pwd)/perf/results}
 CONNS=${GRID_CONNS:-100}
 MB=${GRID_MB:-4}
 LOSSES=${GRID_LOSSES:-0 1 5 10 20}
