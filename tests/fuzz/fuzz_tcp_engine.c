@@ -457,9 +457,9 @@ check_cb(const struct tcp_cb *cb)
 		why = "unacknowledged data missing from the send buffer";
 	else if (cb->sb_len > c->sndbuf + 65536)
 		why = "send buffer beyond sndbuf";
-	else if (cb->reass_bytes > c->reass_max)
+	else if (tcp_reass_bytes(cb) > c->reass_max)
 		why = "reassembly queue beyond reass_max";
-	else if (cb->nsack > TCP_SACK_BLOCKS)
+	else if (tcp_nsack(cb) > TCP_SACK_BLOCKS)
 		why = "scoreboard overflow";
 	else if (cb->cwnd == 0 && cb->state == SHOAL_TCP_ESTABLISHED)
 		why = "cwnd is zero";
