@@ -68,6 +68,7 @@ work=$(mktemp -d /tmp/shoal-bench.XXXXXX)
 cleanup() {
 	ceiling_cleanup
 	linux_cleanup
+	shoal_cleanup
 	[ "${SHOAL_BENCH_KEEP:-0}" = 1 ] && perf_log "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT

@@ -2,8 +2,9 @@
 # The benchmark suite's smoke test (meson suite perf-smoke): runs
 # perf/run.sh with one-second measurements into OUTDIR and checks that its
 # JSON is valid, that every benchmark that ran produced figures > 0, that
-# none failed, and that the ones that cannot run yet say so instead of
-# carrying a number.
+# none failed, that shoal's own runs and the callgrind counts all ran and
+# carry their ratios, and that anything that cannot run yet says so
+# instead of carrying a number.
 #   perf/smoke.sh [OUTDIR]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -60,6 +61,17 @@ check "the I/O ceiling ran at 64 and 1514 B, and the Linux baseline ran" \
 	       "linux/http_close", "linux/http_keepalive",
 	       "linux/iperf3_1", "linux/iperf3_100"; IN($ok[]))' \
 	'[.benchmarks[] | "\(.group)/\(.name): \(.status)"][]'
+check "shoal's own runs and the fast-path counts ran, with every figure > 0" \
+	'[.benchmarks[] | select(.status == "ok") | "\(.group)/\(.name)"] as $ok
+	 | all("shoal/http_close", "shoal/http_keepalive", "shoal/rr_1conn",
+	       "shoal/rr_100conn", "shoal/bulk_1_c2s", "shoal/bulk_1_s2c",
+	       "shoal/bulk_100", "shoal/concurrency",
+	       "fast-path/callgrind_segment", "fast-path/callgrind_lifecycle"; IN($ok[]))' \
+	'.benchmarks[] | select(.group == "shoal" or .group == "fast-path") | "\(.group)/\(.name): \(.status) \(.note)"'
+check "shoal's ratios against the baselines of the same run were computed" \
+	'[.benchmarks[] | select(.group == "shoal" and (.name == "http_close" or .name == "http_keepalive" or (.name | startswith("bulk_"))))
+	  | (.ratios | length > 0) and all(.ratios[]; .value > 0)] | length == 5 and all' \
+	'.benchmarks[] | select(.group == "shoal") | "\(.name): \(.ratios)"'
 stem=${json%.json}
 [ -s "$stem.md" ] || { echo "bench-smoke: FAILED: no markdown table"; exit 1; }
 ls "$stem"-*.png >/dev/null 2>&1 || { echo "bench-smoke: FAILED: no plots"; exit 1; }

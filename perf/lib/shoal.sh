@@ -1,82 +1,435 @@
 # Sourced by perf/run.sh: shoal's own benchmarks (issue 7, items 2-6).
 #
-# ======================================================================
-#  PLUG-IN POINT FOR THE SHOAL WORKLOADS
+# Two shoal-gen processes, one worker each, joined by virtio-user <->
+# vhost-user like the I/O ceiling and `make demo`: the server owns the
+# vhost socket on $cpu_a, the client connects on $cpu_b. Both busy-poll
+# (stack.poll=busy) so that each costs exactly one core, as testpmd does.
+# Only vdevs, always --no-pci. Each benchmark keeps the perf_compare list
+# that turns its figure into a ratio against the Linux baseline or the
+# I/O ceiling of the same run (lib/ratios.jq).
 #
-#  Each function below is one benchmark of shoal. Until shoal-gen has its
-#  client and server roles and the TCP engine can be driven by a scripted
-#  workload, each one records itself as {"status": "pending"} with the
-#  reason: no number is ever made up. To add a run, replace the
-#  perf_pending call in its function with the run and a perf_record call
-#  (see lib/ceiling.sh for the shape), keeping the perf_compare line
-#  above it: the comparison list is what turns the figure into a ratio
-#  against the Linux baseline or the I/O ceiling measured in the same run
-#  (lib/ratios.jq), and the report prints those ratios next to the target.
-#
-#  Conventions for the runs: client on $cpu_b, server on $cpu_a, one
-#  worker each; virtio-user <-> vhost-user under $sockdir like the I/O
-#  ceiling; EAL memory from ceiling_mem_args; --no-pci always; $secs
-#  measured seconds; shoal-gen from $build/app/shoal-gen/shoal-gen, built
-#  here first (`ninja -C "$build" app/shoal-gen/shoal-gen`): make bench
-#  does not build the whole tree, so the baselines run even when some
-#  other part of it does not build.
-# ======================================================================
+# Figures come from the client: its live lines (one a second) give the
+# rates, of which the first 2 s are dropped as warm-up; its --json
+# summary gives latency percentiles, byte counts and failures. The
+# fast-path group counts instructions with callgrind on engine_bench
+# (perf/callgrind/engine_bench.c), the TCP engine alone.
 
-shoal_gen_why="shoal-gen has no TCP client/server roles with the http, rr and bulk profiles yet"
+sg_pids=()
+sg_sock=
+# Seconds dropped from the start of every client run: 2 in a measurement
+# (handshakes ramp, pools and caches warm up), 1 in a smoke run, which
+# checks the harness within the meson test's time limit.
+sg_warm=2
+[ "${SHOAL_BENCH_KIND:-full}" = smoke ] && sg_warm=1
+
+shoal_cleanup() {
+	local p
+	for p in "${sg_pids[@]}"; do
+		kill -INT "$p" 2>/dev/null && wait "$p" 2>/dev/null || true
+	done
+	sg_pids=()
+	[ -n "$sg_sock" ] && rm -f "$sg_sock"
+	return 0
+}
+
+# Builds the two targets the shoal group runs; the baselines never need
+# them, so a tree that does not build still gets its baselines.
+shoal_build() {
+	[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
+	ninja -C "$build" app/shoal-gen/shoal-gen perf/engine_bench >/dev/null
+}
+
+# sg_server TAG MEM_MB ARGS... : starts the server on $cpu_a and waits for
+# "ready". Its exact command goes to sg_cmd_server.
+sg_server() {
+	local tag=$1 mb=$2
+	shift 2
+	sg_sock=$sockdir/bench-sg-$$.sock
+	rm -f "$sg_sock"
+	local cmd=("$build/app/shoal-gen/shoal-gen" -l "$cpu_a" --no-pci
+		$(sg_mem "$mb") --file-prefix "shoal-bench-$$-s$tag"
+		--vdev "net_vhost0,iface=$sg_sock,queues=1" --log-level='*:warning'
+		-- stack.poll=busy "$@")
+	sg_cmd_server=$(perf_json_cmd "${cmd[@]}")
+	"${cmd[@]}" > "$work/sg-$tag-server.log" 2>&1 &
+	sg_server_pid=$!
+	sg_pids+=($!)
+	perf_wait_for 60 grep -qs 'ready' "$work/sg-$tag-server.log"
+}
+
+# sg_client TAG MEM_MB ARGS... : starts the client on $cpu_b (background);
+# its JSON summary goes to $work/sg-TAG-client.json.
+sg_client() {
+	local tag=$1 mb=$2
+	shift 2
+	local cmd=("$build/app/shoal-gen/shoal-gen" -l "$cpu_b" --no-pci
+		$(sg_mem "$mb") --file-prefix "shoal-bench-$$-c$tag"
+		--vdev "net_virtio_user0,path=$sg_sock,queues=1,queue_size=1024"
+		--log-level='*:warning' -- stack.poll=busy run.drain=1s
+		report.json="$work/sg-$tag-client.json" "$@")
+	sg_cmd_client=$(perf_json_cmd "${cmd[@]}")
+	"${cmd[@]}" > "$work/sg-$tag-client.log" 2>&1 &
+	sg_client_pid=$!
+	sg_pids+=($!)
+}
+
+# The EAL memory of one shoal-gen: hugepages when enough are free,
+# otherwise --no-huge (vhost-user then shares memfd-backed memory).
+sg_mem() {
+	case "$(shoal_eal_mem "$1")" in
+	--no-huge*) echo "--no-huge -m $1" ;;
+	*) echo "-m $1 --single-file-segments" ;;
+	esac
+}
+
+sg_stop() {
+	kill -INT "$sg_server_pid" 2>/dev/null || true
+	wait "$sg_server_pid" 2>/dev/null || true
+	shoal_cleanup
+}
+
+# sg_pair TAG MEM_MB "SERVER ARGS" "CLIENT ARGS" : one measured run: the
+# server, then the client for its run.duration, then both gone. Returns
+# non-zero (with sg_why set) when either side failed.
+sg_pair() {
+	local tag=$1 mb=$2 sargs=$3 cargs=$4
+	sg_why=
+	# shellcheck disable=SC2086
+	if ! sg_server "$tag" "$mb" $sargs; then
+		sg_why="server did not start: $(tail -3 "$work/sg-$tag-server.log" | tr '\n' ' ')"
+		sg_stop
+		return 1
+	fi
+	# shellcheck disable=SC2086
+	sg_client "$tag" "$mb" $cargs
+	local rc=0
+	wait "$sg_client_pid" || rc=$?
+	sg_stop
+	if [ ! -s "$work/sg-$tag-client.json" ]; then
+		sg_why="client exited $rc without a summary: $(grep -v '^\[\| ' "$work/sg-$tag-client.log" | tail -3 | tr '\n' ' ')"
+		return 1
+	fi
+	return 0
+}
+
+# sg_series TAG : the client's live lines as one row per second of the
+# $secs measured after the warm-up: t new/s resp/s rx_mpps tx_mpps rx_gbps tx_gbps.
+sg_series() {
+	awk -v warm="$sg_warm" -v secs="$secs" '
+		/^\[ *[0-9.]+s\] new / {
+			t = substr($1, 2) + 0; if (t == 0) t = $2 + 0
+			match($0, /new [0-9.]+\/s/); nw = substr($0, RSTART + 4, RLENGTH - 6)
+			resp = 0; next
+		}
+		/^ +req .* resp / { match($0, /resp [0-9.]+\/s/); resp = substr($0, RSTART + 5, RLENGTH - 7); next }
+		/^ +rx .* Gbit\/s .* Mpps +tx / {
+			if (t > warm && t <= warm + secs + 0.5) printf "%g %s %s %s %s %s %s\n", t, nw, resp, $4, $9, $2, $7
+		}' "$work/sg-$1-client.log"
+}
+
+# sg_mean FILE COL : mean, min, max and coefficient of variation of a column.
+sg_stats() {
+	awk -v c="$2" '{ n++; v = $c; s += v; ss += v * v
+			if (n == 1 || v < lo) lo = v; if (v > hi) hi = v }
+		END { if (n == 0) { print "{\"n\": 0, \"mean\": 0}"; exit }
+			m = s / n; d = ss / n - m * m; if (d < 0) d = 0
+			printf "{\"n\": %d, \"mean\": %.6g, \"min\": %.6g, \"max\": %.6g, \"cv\": %.4f}",
+				n, m, lo, hi, (m > 0 ? sqrt(d) / m : 0) }' "$1"
+}
+
+# A client run: the warm-up, the measured seconds, and one more so that
+# the last measured second's live line is printed before the run ends.
+sg_secs() {
+	echo "$((secs + sg_warm + 1))s"
+}
+
+# The HTTP server used by the CPS and keep-alive runs: a 64-byte body,
+# like nginx's index.html in the Linux baseline.
+sg_http_server="--config $root/conf/http-cps-server.ini http.body=64"
 
 # Item 2: connections per second, http profile, one GET per connection.
 bench_shoal_cps() {
+	local tag=cps target=">= 1.5M CPS over 60 s; >= 50x Linux; packets/s >= 70% of the I/O ceiling"
 	perf_compare='[
 	  {"figure": "cps", "against": "linux/http_close", "against_figure": "requests_per_s"},
 	  {"figure": "mpps_per_core", "against": "io-ceiling/bothways_64", "against_figure": "mpps_per_core"}]'
-	perf_pending http_close shoal "$shoal_gen_why" \
-		">= 1.5M CPS over 60 s; >= 50x Linux; packets/s >= 70% of the I/O ceiling"
+	if ! sg_pair $tag 1024 "$sg_http_server" \
+		"--config $root/conf/http-cps-client.ini run.duration=$(sg_secs) client.cps=0 client.ramp=0 client.concurrency=${SHOAL_BENCH_CPS_CONC:-512}"; then
+		perf_failed http_close shoal "$sg_why" "$sg_cmd_server" "$sg_cmd_client"
+		return
+	fi
+	local ser=$work/series/shoal-cps.dat
+	sg_series $tag > "$ser"
+	local cps mpps json=$work/sg-$tag-client.json
+	cps=$(sg_stats "$ser" 2)
+	# Packets per core: what the client core receives and sends, per
+	# direction, the same count as the bothways ceiling's per-core rate
+	# (each core there sends one way and receives the other).
+	mpps=$(awk '{ print ($4 + $5) / 2 }' "$ser" | sg_stats /dev/stdin 1)
+	sg_record_rates http_close "$cps" "$mpps" "$json" "$target" \
+		"one GET per connection, 64 B body, client.concurrency ${SHOAL_BENCH_CPS_CONC:-512}, unpaced; mean of the per-second rates after ${sg_warm} s"
+}
+
+# sg_record_rates NAME RATE_STATS MPPS_STATS JSON TARGET NOTE
+sg_record_rates() {
+	local name=$1 rate=$2 mpps=$3 json=$4 target=$5 note=$6
+	local fig unit
+	case "$name" in
+	http_close) fig=cps; unit=connections/s ;;
+	*) fig=requests_per_s; unit=requests/s ;;
+	esac
+	if [ "$(jq -r .n <<<"$rate")" = 0 ] || ! jq -e '.mean > 0' <<<"$rate" >/dev/null; then
+		perf_failed "$name" shoal "no rate measured after the warm-up" "$sg_cmd_server" "$sg_cmd_client"
+		return
+	fi
+	perf_record "$name" shoal ok \
+		"$(jq -n --arg f "$fig" --arg u "$unit" --argjson r "$rate" --argjson p "$mpps" \
+			'{($f): {value: $r.mean, unit: $u}, mpps_per_core: {value: $p.mean, unit: "Mpps"}}')" \
+		"$(jq -n --argjson r "$rate" --argjson p "$mpps" --arg t "$target" \
+			--slurpfile j "$json" --argjson per_s "$(awk '{print ($1 == "" ? 0 : $0)}' /dev/null | jq -s -c .)" '
+			{target: $t, samples: $r.n, rate_min: $r.min, rate_max: $r.max,
+			 rate_cv: $r.cv, mpps_cv: $p.cv,
+			 failures: $j[0].counters.failures, retransmits: $j[0].tcp.retransmits,
+			 tx_full_drops: $j[0].stack.drops.tx_full,
+			 latency_request_ns: $j[0].latency.request,
+			 summary_rates: $j[0].rates}')" \
+		"$note; target: $target" "$sg_cmd_server" "$sg_cmd_client"
+	printf 'shoal/%s: %.0f %s, %.3f Mpps per core (cv %s)\n' "$name" \
+		"$(jq -r .mean <<<"$rate")" "$unit" "$(jq -r .mean <<<"$mpps")" "$(jq -r .cv <<<"$rate")"
 }
 
 # Item 3: keep-alive requests per second, 100 requests per connection.
 bench_shoal_keepalive() {
+	local tag=ka target=">= 3M requests/s per core pair; >= 20x Linux"
 	perf_compare='[
 	  {"figure": "requests_per_s", "against": "linux/http_keepalive", "against_figure": "requests_per_s"}]'
-	perf_pending http_keepalive shoal "$shoal_gen_why" \
-		">= 3M requests/s per core pair; >= 20x Linux"
+	if ! sg_pair $tag 1024 "$sg_http_server" \
+		"--config $root/conf/http-cps-client.ini run.duration=$(sg_secs) client.cps=0 client.ramp=0 client.concurrency=${SHOAL_BENCH_KA_CONC:-256} client.requests=100 client.think=0"; then
+		perf_failed http_keepalive shoal "$sg_why" "$sg_cmd_server" "$sg_cmd_client"
+		return
+	fi
+	local ser=$work/series/shoal-ka.dat
+	sg_series $tag > "$ser"
+	sg_record_rates http_keepalive "$(sg_stats "$ser" 3)" \
+		"$(awk '{ print ($4 + $5) / 2 }' "$ser" | sg_stats /dev/stdin 1)" \
+		"$work/sg-$tag-client.json" "$target" \
+		"100 GETs per connection, 64 B body, client.concurrency ${SHOAL_BENCH_KA_CONC:-256}; mean of the per-second response rates after ${sg_warm} s"
 }
 
-# Item 3: request/response latency, 64 B each way.
+# Item 3: request/response latency, 64 B each way, back to back.
 bench_shoal_rr() {
-	perf_pending rr_1conn shoal "$shoal_gen_why" "p99 < 10 us (p50, p99, p99.9 reported)"
-	perf_pending rr_100conn shoal "$shoal_gen_why" "p50, p99, p99.9 reported"
+	local n tag name target
+	for n in 1 100; do
+		tag=rr$n name=rr_${n}conn
+		target="p50, p99, p99.9 reported"
+		[ "$n" = 1 ] && target="p99 < 10 us (p50, p99, p99.9 reported)"
+		if ! sg_pair $tag 1024 "--config $root/conf/rr-server.ini rr.request=64 rr.response=64" \
+			"--config $root/conf/rr-client.ini run.duration=$(sg_secs) client.concurrency=$n client.requests=0 rr.request=64 rr.response=64"; then
+			perf_failed "$name" shoal "$sg_why" "$sg_cmd_server" "$sg_cmd_client"
+			continue
+		fi
+		local json=$work/sg-$tag-client.json
+		if ! jq -e '.latency.request.count > 0 and .counters.failures == 0' "$json" >/dev/null; then
+			perf_failed "$name" shoal "no transactions measured, or failures: $(jq -c .counters "$json")" "$sg_cmd_server" "$sg_cmd_client"
+			continue
+		fi
+		perf_record "$name" shoal ok \
+			"$(jq '.latency.request as $l | {
+				p50_us: {value: ($l.p50_ns / 1000), unit: "us"},
+				p99_us: {value: ($l.p99_ns / 1000), unit: "us"},
+				p99_9_us: {value: ($l["p99.9_ns"] / 1000), unit: "us"},
+				transactions_per_s: {value: .rates.responses_per_sec, unit: "transactions/s"}}' "$json")" \
+			"$(jq --arg t "$target" '{target: $t, latency_request_ns: .latency.request,
+				failures: .counters.failures, retransmits: .tcp.retransmits}' "$json")" \
+			"$n connection(s), 64 B request and response back to back (no think time); latency from the client's request send to the last response byte, over the whole run; target: $target" \
+			"$sg_cmd_server" "$sg_cmd_client"
+		jq -r --arg n "$name" '"shoal/\($n): p50 \(.latency.request.p50_ns / 1000) us, p99 \(.latency.request.p99_ns / 1000) us, p99.9 \(.latency.request["p99.9_ns"] / 1000) us, \(.rates.responses_per_sec | round) transactions/s"' "$json"
+	done
 }
 
 # Item 4: bulk throughput, MSS 1460, each way; one and 100 connections.
 bench_shoal_bulk() {
-	local dir
-	for dir in c2s s2c; do
-		perf_compare='[
-		  {"figure": "gbps", "against": "linux/iperf3_1", "against_figure": "gbps"}]'
-		perf_pending "bulk_1_$dir" shoal "$shoal_gen_why" \
-			">= 40 Gbit/s on one connection; >= 2x iperf3 on Linux"
+	local spec name n dir tag
+	for spec in 1:upload:bulk_1_c2s 1:download:bulk_1_s2c 100:upload:bulk_100; do
+		IFS=: read -r n dir name <<<"$spec"
+		tag=$name
+		if [ "$n" = 1 ]; then
+			perf_compare='[{"figure": "gbps", "against": "linux/iperf3_1", "against_figure": "gbps"}]'
+		else
+			perf_compare='[{"figure": "gbps", "against": "linux/iperf3_100", "against_figure": "gbps"}]'
+		fi
+		if ! sg_pair "$tag" 1024 "--config $root/conf/bulk-server.ini bulk.direction=$dir bulk.verify=false tcp.mss=1460" \
+			"--config $root/conf/bulk-client.ini run.duration=$(sg_secs) client.concurrency=$n client.connections=$n bulk.direction=$dir bulk.verify=false tcp.mss=1460"; then
+			perf_failed "$name" shoal "$sg_why" "$sg_cmd_server" "$sg_cmd_client"
+			continue
+		fi
+		local ser=$work/series/shoal-$name.dat json=$work/sg-$tag-client.json col
+		sg_series "$tag" > "$ser"
+		# Wire Gbit/s in the data direction, seen by the client: what
+		# it sends when uploading, what it receives when downloading.
+		col=7
+		[ "$dir" = download ] && col=6
+		local wire goodput
+		wire=$(sg_stats "$ser" $col)
+		# Goodput (application bytes, as iperf3 counts) over the whole
+		# client run, warm-up included.
+		goodput=$(jq --arg d "$dir" '(if $d == "upload" then .counters.app_bytes_tx else .counters.app_bytes_rx end) * 8 / .duration_s / 1e9' "$json")
+		if ! jq -e -n --argjson g "$goodput" '$g > 0' >/dev/null; then
+			perf_failed "$name" shoal "no data moved: $(jq -c .counters "$json")" "$sg_cmd_server" "$sg_cmd_client"
+			continue
+		fi
+		local target=">= 40 Gbit/s on one connection; >= 2x iperf3 on Linux"
+		[ "$n" = 100 ] && target="reported beside iperf3 -P 100"
+		perf_record "$name" shoal ok \
+			"$(jq -n --argjson g "$goodput" --argjson w "$wire" '{gbps: {value: $g, unit: "Gbit/s"}, wire_gbps: {value: $w.mean, unit: "Gbit/s"}}')" \
+			"$(jq --arg t "$target" --argjson w "$wire" --argjson per_s "$(awk -v c=$col '{print $c}' "$ser" | jq -s -c .)" '
+				{target: $t, direction: .config.bulk.direction, wire_gbps_cv: $w.cv,
+				 retransmits: .tcp.retransmits, failures: .counters.failures,
+				 app_bytes_tx: .counters.app_bytes_tx, app_bytes_rx: .counters.app_bytes_rx,
+				 duration_s: .duration_s,
+				 series: {unit: "Gbit/s", per_second: $per_s}}' "$json")" \
+			"$n connection(s), $dir, MSS 1460; gbps = application bytes over the client's run (like iperf3), wire_gbps = frames after ${sg_warm} s; target: $target" \
+			"$sg_cmd_server" "$sg_cmd_client"
+		printf 'shoal/%s: %.3f Gbit/s goodput, %.3f Gbit/s on the wire\n' "$name" "$goodput" "$(jq -r .mean <<<"$wire")"
 	done
-	perf_compare='[
-	  {"figure": "gbps", "against": "linux/iperf3_100", "against_figure": "gbps"}]'
-	perf_pending bulk_100 shoal "$shoal_gen_why" "reported beside iperf3 -P 100"
+}
+
+# sg_rss PID : resident kB of a process.
+sg_rss() {
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0
+}
+
+# sg_hold TAG N : holds N idle established connections (each sends one
+# request, gets its answer, then thinks for an hour) with both sides
+# sized for N; sets sg_held to "server_kB client_kB established" once all
+# are established, or after the run's time limit.
+sg_hold() {
+	local tag=$1 n=$2 lim=$3 mb=$4
+	local cap=$((n + 4096)) ips=$((n / 16384 + 2))
+	sg_server "$tag" "$mb" --config "$root/conf/http-cps-server.ini" http.body=64 \
+		tcp.max_conns=$cap server.max_conns=$cap stack.mbufs=65536 || return 1
+	sg_client "$tag" "$mb" --config "$root/conf/http-cps-client.ini" \
+		run.duration=${lim}s client.cps=25k client.ramp=0 client.concurrency=$n \
+		client.requests=0 client.think=1h stack.ip_count=$ips tcp.max_conns=$cap \
+		stack.mbufs=65536 http.body=64
+	local t est=0
+	for ((t = 0; t < lim * 2 - 4; t++)); do
+		sleep 0.5
+		est=$(grep -so 'estab [0-9]*' "$work/sg-$tag-client.log" | tail -1 | cut -d' ' -f2)
+		[ "${est:-0}" -ge "$n" ] && break
+	done
+	sleep 1		# let the last answers and ACKs settle
+	sg_held="$(sg_rss "$sg_server_pid") $(sg_rss "$sg_client_pid") ${est:-0}"
+	# Measured: the rest of the hour-long think time is of no use.
+	kill -INT "$sg_client_pid" 2>/dev/null || true
+	wait "$sg_client_pid" || true
+	sg_stop
 }
 
 # Item 5: idle established connections held, memory per connection.
+# Two runs: one sized for and holding N, one sized for and holding one;
+# the difference in resident memory per side, over N - 1, is what a
+# connection costs (control block, flow table entry, application context,
+# pool slack) with nothing else changed.
 bench_shoal_concurrency() {
-	perf_pending concurrency shoal "$shoal_gen_why" \
-		"1M, then up to 10M idle connections; <= 320 B per connection per side; full rate while held"
+	local n=${SHOAL_BENCH_HOLD:-100000} target="1M, then up to 10M idle connections; <= 320 B per connection per side; full rate while held"
+	[ "$kind" = smoke ] && n=${SHOAL_BENCH_HOLD:-5000}
+	local lim=$(( n / 20000 + 8 )) mb=$(( 1024 + n / 1000 ))
+	local big small
+	sg_hold hold "$n" "$lim" "$mb" || { sg_stop; perf_failed concurrency shoal "server did not start" "$sg_cmd_server"; return; }
+	big=$sg_held
+	local cmds=("$sg_cmd_server" "$sg_cmd_client")
+	sg_hold hold1 1 8 "$mb" || { sg_stop; perf_failed concurrency shoal "server did not start (1 connection run)" "$sg_cmd_server"; return; }
+	small=$sg_held
+	cmds+=("$sg_cmd_server" "$sg_cmd_client")
+	local s_kb c_kb est s1 c1 e1
+	read -r s_kb c_kb est <<<"$big"
+	read -r s1 c1 e1 <<<"$small"
+	if [ "$est" -lt "$n" ] || [ "$e1" -lt 1 ]; then
+		perf_failed concurrency shoal "only $est of $n connections (and $e1 of 1) established" "${cmds[@]}"
+		return
+	fi
+	local figs
+	figs=$(jq -n --argjson n "$n" --argjson s "$s_kb" --argjson c "$c_kb" \
+		--argjson s1 "$s1" --argjson c1 "$c1" '{
+		connections: {value: $n, unit: "connections"},
+		server_bytes_per_conn: {value: (($s - $s1) * 1024 / ($n - 1)), unit: "B"},
+		client_bytes_per_conn: {value: (($c - $c1) * 1024 / ($n - 1)), unit: "B"}}')
+	if ! jq -e 'all(.[]; .value > 0)' <<<"$figs" >/dev/null; then
+		perf_failed concurrency shoal "resident memory did not grow with the connections: $figs" "${cmds[@]}"
+		return
+	fi
+	perf_record concurrency shoal ok "$figs" \
+		"$(jq -n --arg t "$target" --argjson n "$n" --argjson s "$s_kb" --argjson c "$c_kb" \
+			--argjson s1 "$s1" --argjson c1 "$c1" '{target: $t,
+			held: $n, vmrss_kib: {server: $s, client: $c},
+			vmrss_kib_one_conn: {server: $s1, client: $c1},
+			serves_while_held: "not measured: the server has one vhost port and shoal-gen one client per port, so no second client can be attached while the first holds the connections"}')" \
+		"$n idle established connections (one request each, then think = 1 h), both sides sized for them (tcp.max_conns, server.max_conns); bytes per connection = VmRSS difference against a run sized for and holding one connection, over N - 1, taken once all were established; target: $target" \
+		"${cmds[@]}" "per side: awk '/^VmRSS:/' /proc/PID/status once the client reports estab N"
+	jq -r '"shoal/concurrency: \(.connections.value) held, \(.server_bytes_per_conn.value | round) B per connection (server), \(.client_bytes_per_conn.value | round) B (client)"' <<<"$figs"
 }
 
-# Item 6: instructions per in-order data segment and per connection
-# lifecycle, counted by valgrind --tool=callgrind on a fixed scripted
-# workload (instruction counts repeat on a noisy machine; times do not).
+# cg_count WORKLOAD N TOGGLE : callgrind's instruction total for one
+# engine_bench run, counting inside function TOGGLE only; prints
+# "Ir data_segs" (data_segs: segments with payload the client sent).
+cg_count() {
+	local what=$1 n=$2 toggle=$3 out=$work/cg-$1-$2.out log=$work/cg-$1-$2.log
+	valgrind --tool=callgrind --callgrind-out-file="$out" \
+		--toggle-collect="$toggle" "$build/perf/engine_bench" "$what" "$n" \
+		> "$log" 2>&1 || return 1
+	echo "$(awk '/^summary:/ { print $2 }' "$out") $(grep -o 'data_segs [0-9]*\|connections [0-9]*' "$log" | head -1 | cut -d' ' -f2)"
+}
+
+# Item 6: instructions per in-order data segment received and per full
+# connection lifecycle (both engines), from callgrind on engine_bench.
+# A run with N = 0 is subtracted, so setup cost is not in the figures.
 bench_shoal_callgrind() {
-	local why="no scripted TCP engine workload to run under callgrind yet (needs lib/tcp and a driver in perf/)"
-	perf_pending callgrind_segment fast-path "$why" "instructions per in-order data segment received"
-	perf_pending callgrind_lifecycle fast-path "$why" "instructions per full connection lifecycle"
+	local nseg=${SHOAL_BENCH_CG_SEGS:-20000} nconn=${SHOAL_BENCH_CG_CONNS:-2000}
+	[ "$kind" = smoke ] && nseg=2000 nconn=200
+	local eb=$build/perf/engine_bench c0 c1 ir0 ir1 s0 s1
+	local cmd_seg="valgrind --tool=callgrind --toggle-collect=bench_rx_server $eb segments"
+	local cmd_life="valgrind --tool=callgrind --toggle-collect=bench_run $eb lifecycle"
+	if c0=$(cg_count segments 0 bench_rx_server) && c1=$(cg_count segments "$nseg" bench_rx_server); then
+		read -r ir0 s0 <<<"$c0"
+		read -r ir1 s1 <<<"$c1"
+		perf_record callgrind_segment fast-path ok \
+			"$(jq -n --argjson a "$ir0" --argjson b "$ir1" --argjson s "$s1" \
+				'{instructions_per_segment: {value: (($b - $a) / $s), unit: "instructions"}}')" \
+			"$(jq -n --argjson a "$ir0" --argjson b "$ir1" --argjson s "$s1" --argjson n "$nseg" \
+				'{target: "instructions per in-order data segment received", ir_baseline: $a, ir: $b, data_segments: $s, requested_segments: $n}')" \
+			"receive path only (bench_rx_server: input burst of 32, coalesced ACK out, data to the application, freed), one connection, 1448 B per segment, minus the same workload with 0 segments" \
+			"$cmd_seg 0" "$cmd_seg $nseg"
+		printf 'fast-path/callgrind_segment: %.0f instructions per in-order segment received\n' \
+			"$(jq -n "($ir1 - $ir0) / $s1")"
+	else
+		perf_failed callgrind_segment fast-path "engine_bench segments failed: $(tail -2 "$work"/cg-segments-*.log | tr '\n' ' ')" "$cmd_seg $nseg"
+	fi
+	if c0=$(cg_count lifecycle 0 bench_run) && c1=$(cg_count lifecycle "$nconn" bench_run); then
+		read -r ir0 s0 <<<"$c0"
+		read -r ir1 s1 <<<"$c1"
+		perf_record callgrind_lifecycle fast-path ok \
+			"$(jq -n --argjson a "$ir0" --argjson b "$ir1" --argjson n "$nconn" \
+				'{instructions_per_connection: {value: (($b - $a) / $n), unit: "instructions"}}')" \
+			"$(jq -n --argjson a "$ir0" --argjson b "$ir1" --argjson n "$nconn" \
+				'{target: "instructions per full connection lifecycle", ir_baseline: $a, ir: $b, connections: $n}')" \
+			"both engines, whole workload (bench_run): connect, 64 B request, 64 B response, FIN both ways, TIME-WAIT expiry, timers every 1 us of virtual time; 32 connections at a time; minus the same workload with 0 connections" \
+			"$cmd_life 0" "$cmd_life $nconn"
+		printf 'fast-path/callgrind_lifecycle: %.0f instructions per connection lifecycle (both sides)\n' \
+			"$(jq -n "($ir1 - $ir0) / $nconn")"
+	else
+		perf_failed callgrind_lifecycle fast-path "engine_bench lifecycle failed: $(tail -2 "$work"/cg-lifecycle-*.log | tr '\n' ' ')" "$cmd_life $nconn"
+	fi
 }
 
 bench_shoal() {
+	if ! shoal_build; then
+		local b
+		for b in http_close http_keepalive rr_1conn rr_100conn bulk_1_c2s bulk_1_s2c bulk_100 concurrency; do
+			perf_failed "$b" shoal "shoal-gen does not build in $build"
+		done
+		return
+	fi
 	bench_shoal_cps
 	bench_shoal_keepalive
 	bench_shoal_rr
