@@ -101,6 +101,12 @@ tcp_leave(struct shoal_tcp *t)
 		return;
 	while ((cb = TAILQ_FIRST(&t->dead)) != NULL) {
 		TAILQ_REMOVE(&t->dead, cb, link);
+		/* tcp_drop cancelled them, but the application's closed()
+		 * callback runs after that and may have poked the
+		 * connection: no freed block may stay on the wheel. */
+		flow_timer_cancel(&t->wheel, &cb->t_rxt);
+		flow_timer_cancel(&t->wheel, &cb->t_delack);
+		flow_timer_cancel(&t->wheel, &cb->t_2msl);
 		rte_mempool_put(t->cbpool, cb);
 	}
 }
