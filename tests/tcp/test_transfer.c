@@ -42,12 +42,19 @@ struct sim {
 	bool echo;		/* B sends the same amount back */
 	unsigned int conns;	/* connections A opens */
 	unsigned int done;	/* connections fully closed on A */
+	unsigned int sdone;	/* and on B */
 	uint64_t dropped, duplicated;
 	/* Drop every bare ACK until both engines had a retransmission
 	 * timeout: both sides then go back N at once. */
 	bool ack_blackout;
 	uint64_t acks_blacked_out;
 	bool hold_start;	/* the test starts both streams itself */
+	/* Stalls: each ms, with this probability, one engine stops (no
+	 * input, no clock) for 20-400 ms, like a descheduled process on a
+	 * loaded machine; its timers then fire late and all at once. */
+	double stall_prob;
+	uint64_t stalled_until[2];
+	uint64_t stalls;
 	struct side cs[64];	/* per-connection state when conns > 1 */
 };
 
@@ -260,6 +267,8 @@ on_closed(struct shoal_conn *c, void *ctx)
 	sd->closed = true;
 	if (sd < &S->cs[32])
 		S->done++;
+	else
+		S->sdone++;
 }
 
 static const struct shoal_tcp_ops ops = {
@@ -325,15 +334,16 @@ run(uint64_t limit_ns)
 		for (i = 0; i < S->nq;) {
 			struct pkt *p = &S->q[i];
 
-			if (p->at <= S->now && n[p->to] < 32) {
+			if (p->at <= S->now && n[p->to] < 32 &&
+			    S->stalled_until[p->to] <= S->now) {
 				to = p->to;
 				m[to][n[to]] = p->m;
 				ep[to][n[to]++] = p->ep;
 				S->q[i] = S->q[--S->nq];
 				continue;
 			}
-			if (p->at < next)
-				next = p->at;
+			if (RTE_MAX(p->at, S->stalled_until[p->to]) < next)
+				next = RTE_MAX(p->at, S->stalled_until[p->to]);
 			i++;
 		}
 		for (k = 0; k < 2; k++)
@@ -342,14 +352,28 @@ run(uint64_t limit_ns)
 						      n[k], S->now);
 		if (n[0] || n[1])
 			continue;
-		if (S->done == S->conns && S->nq == 0)
+		/* Both ends closed: a lost last ACK is B's to repair. */
+		if (S->done == S->conns && S->sdone == S->conns && S->nq == 0)
 			break;
 		/* nothing due: move the clock to the next arrival or 1 ms */
 		if (next == UINT64_MAX || next > S->now + XMS)
 			next = S->now + XMS;
+		if (S->stall_prob > 0) {
+			for (k = 0; k < 2; k++)
+				if (S->stalled_until[k] > S->now &&
+				    S->stalled_until[k] < next)
+					next = S->stalled_until[k];
+			if (urand() < S->stall_prob) {
+				k = rnd() & 1;
+				S->stalled_until[k] = S->now +
+					(20 + rnd() % 381) * XMS;
+				S->stalls++;
+			}
+		}
 		S->now = next;
-		shoal_tcp_advance(S->s[0].eng, S->now);
-		shoal_tcp_advance(S->s[1].eng, S->now);
+		for (k = 0; k < 2; k++)
+			if (S->stalled_until[k] <= S->now)
+				shoal_tcp_advance(S->s[k].eng, S->now);
 	}
 }
 
@@ -529,4 +553,33 @@ Test(transfer, simultaneous_go_back_n_does_not_deadlock)
 	cr_assert_lt(S->now - start, 1000 * XMS, "took %.3f s",
 		     (S->now - start) / 1e9);
 	finish_and_check();
+}
+
+/*
+ * Liveness under the conditions of a loaded machine: loss, duplicates,
+ * reordering, and either engine stalling for 20-400 ms at random (its
+ * timers then fire late and together: spurious timeouts, both sides going
+ * back N at once). Many seeds, each a short exchange both ways that must
+ * finish, verified, with everything released.
+ */
+Test(transfer, echo_both_ways_with_loss_and_stalls, .timeout = 120)
+{
+	const char *env = getenv("SHOAL_STALL_SEEDS");	/* longer runs */
+	uint64_t seed, seeds = env != NULL ? strtoull(env, NULL, 0) : 24;
+	uint64_t stalls = 0;
+
+	for (seed = 1; seed <= seeds; seed++) {
+		sim_init(seed * 0x9e3779b97f4a7c15ULL, 0.05, seed % 4 != 0,
+			 seed % 3 ? SHOAL_TCP_CC_CUBIC : SHOAL_TCP_CC_NEWRENO);
+		S->total = 100 * 1000;
+		S->echo = true;
+		S->dup = 0.01;
+		S->stall_prob = 0.01;
+		one_stream();
+		cr_assert_eq(S->cs[0].rcvd, S->total, "seed %lu",
+			     (unsigned long)seed);
+		stalls += S->stalls;
+		finish_and_check();
+	}
+	cr_assert_gt(stalls, seeds);
 }
