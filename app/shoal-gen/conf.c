@@ -74,6 +74,9 @@ const struct shoal_cfg_key gen_schema[] = {
 	  "length of the run (0: until the connections are done or SIGINT)" },
 	{ "run", "drain", SHOAL_CFG_DURATION, F(drain), "2s",
 	  "time given to close connections gracefully at the end" },
+	{ "run", "linger", SHOAL_CFG_DURATION, F(linger), "0",
+	  "keep the stack running this long after the drain, so TIME-WAIT "
+	  "answers a peer whose last ACK was lost (within the drain time)" },
 	/* [client] */
 	{ "client", "server", SHOAL_CFG_IPV4_RANGE, F(server_ip), "198.18.0.1",
 	  "server addresses (a, a-b or net/len), used round-robin" },

@@ -329,6 +329,7 @@ gen_leaks_collect(const struct gen *g, struct gen_leaks *per,
 		shoal_tcp_usage(gw->tcp, &u);
 		s.cbs = u.cbs;
 		s.cbs_timewait = u.cbs_timewait;
+		s.cbs_half_open = u.cbs_half_open;
 		s.exts = u.exts;
 		s.snd_bytes = u.snd_bytes;
 		s.reass_bytes = u.reass_bytes;

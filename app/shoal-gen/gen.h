@@ -64,6 +64,7 @@ struct gen_conf {
 	int profile;
 	uint64_t duration;	/* ns, 0: until done or signalled */
 	uint64_t drain;		/* ns given to closing gracefully */
+	uint64_t linger;	/* ns the stack keeps running after the drain */
 	/* [client] */
 	struct shoal_cfg_range server_ip;
 	struct shoal_cfg_ports server_port;

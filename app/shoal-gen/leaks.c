@@ -14,9 +14,12 @@ void
 gen_leaks_add_sample(struct gen_leaks *l, const struct gen_leak_sample *s)
 {
 	l->mbufs += excess(s->mbufs_in_use, s->mbufs_queued);
-	/* TIME-WAIT keeps its control block 2 MSL by design; anything else
-	 * after every connection reported closed() is left behind. */
-	l->conns += excess(s->cbs, s->cbs_timewait);
+	/* TIME-WAIT keeps its control block 2 MSL by design, and a
+	 * half-open one (a SYN flood's, never seen by the application)
+	 * lives until its SYN-ACKs time out, within the listener's backlog;
+	 * anything else after every connection reported closed() is left
+	 * behind. */
+	l->conns += excess(s->cbs, s->cbs_timewait + s->cbs_half_open);
 	l->exts += s->exts;
 	l->snd_bytes += s->snd_bytes;
 	l->reass_bytes += s->reass_bytes;

@@ -27,6 +27,7 @@ struct gen_leak_sample {
 	uint64_t mbufs_queued;		/* in the worker's TX buffer */
 	uint64_t cbs;			/* control blocks out of the pool */
 	uint64_t cbs_timewait;		/* of which in TIME-WAIT */
+	uint64_t cbs_half_open;		/* of which SYN-RECEIVED (a flood's) */
 	uint64_t exts;			/* control-block extensions in use */
 	uint64_t snd_bytes;		/* send-buffer bytes held */
 	uint64_t reass_bytes;		/* reassembly bytes held */
@@ -36,7 +37,7 @@ struct gen_leak_sample {
 /* The leak counters; one list for the struct, the summary and JSON. */
 #define GEN_LEAKS(X) \
 	X(mbufs)	/* mbufs in use, not queued for TX */ \
-	X(conns)	/* control blocks not in TIME-WAIT */ \
+	X(conns)	/* control blocks neither TIME-WAIT nor half-open */ \
 	X(exts)		/* control-block extensions */ \
 	X(snd_bytes)	/* send-buffer bytes */ \
 	X(reass_bytes)	/* reassembly bytes */ \

@@ -183,6 +183,11 @@ control_run(void *arg)
 			break;
 		sleep_ns(10 * 1000 * 1000);
 	}
+	/* Our last ACK may have been lost: the peer's FIN retransmission
+	 * needs a TIME-WAIT that still answers. */
+	t = now_ns();
+	if (c->linger && !shoal_stopping(stack) && t < drain_end)
+		sleep_ns(RTE_MIN(c->linger, drain_end - t));
 	shoal_stop(stack);
 	return NULL;
 }

@@ -122,8 +122,9 @@ report_live(FILE *f, const struct gen_conf *c, const struct report_snap *now,
 		per_sec(now->st.tx_packets - prev->st.tx_packets, dt) / 1e6,
 		now->tcp.retransmits - prev->tcp.retransmits);
 	print_drops(f, &now->st, &prev->st);
-	fprintf(f, "  mbufs %" PRIu64 "/%" PRIu64 "\n", now->g.mbufs_in_use,
-		now->g.mbufs_total);
+	fprintf(f, "  mbufs %" PRIu64 "/%" PRIu64 "  cbs %" PRIu64
+		" (timewait %" PRIu64 ")\n", now->g.mbufs_in_use,
+		now->g.mbufs_total, now->tcp.conns_open, now->tcp.conns_timewait);
 	for (int k = 0; k < GEN_H_MAX; k++) {
 		hist_diff(&iv, &now->g.h[k], &prev->g.h[k]);
 		print_hist_line(f, ind, gen_hist_names[k], &iv);

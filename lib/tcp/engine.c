@@ -1083,6 +1083,8 @@ shoal_tcp_usage(const struct shoal_tcp *t, struct shoal_tcp_usage *u)
 	u->cbs = rte_mempool_in_use_count(t->cbpool);
 	u->exts = rte_mempool_in_use_count(t->extpool);
 	u->cbs_timewait = t->st.conns_timewait;
+	for (uint32_t i = 0; i < t->conf.max_listeners; i++)
+		u->cbs_half_open += t->listeners[i].half_open;
 	while (rte_hash_iterate(t->ft.h, &key, &data, &iter) >= 0) {
 		const struct tcp_cb *cb = data;
 

@@ -82,6 +82,20 @@ Test(gen_leaks, buffers_extensions_and_contexts_count)
 			 "contexts 2");
 }
 
+Test(gen_leaks, half_open_control_blocks_are_no_leak)
+{
+	struct gen_leak_sample s = clean();
+	struct gen_leaks l = { 0 };
+
+	s.cbs += 1024;
+	s.cbs_half_open = 1024;
+	gen_leaks_add_sample(&l, &s);
+	cr_assert_not(gen_leaks_any(&l));
+	s.cbs++;
+	gen_leaks_add_sample(&l, &s);
+	cr_assert_eq(l.conns, 1);
+}
+
 Test(gen_leaks, workers_sum)
 {
 	struct gen_leak_sample a = clean(), b = clean();

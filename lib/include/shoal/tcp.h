@@ -340,6 +340,9 @@ void shoal_tcp_stats_add(struct shoal_tcp_stats *dst,
 struct shoal_tcp_usage {
 	uint64_t cbs;		/**< control blocks out of the pool */
 	uint64_t cbs_timewait;	/**< of which in TIME-WAIT (held by design) */
+	uint64_t cbs_half_open;	/**< of which SYN-RECEIVED children of a
+				     listener (bounded by its backlog, time
+				     out on their own) */
 	uint64_t exts;		/**< control-block extensions out of their pool */
 	uint64_t snd_bytes;	/**< bytes in send buffers */
 	uint64_t reass_bytes;	/**< out-of-order bytes held for reassembly */
