@@ -1118,6 +1118,27 @@ shoal_tcp_dump(FILE *f, const struct shoal_tcp *t)
 }
 
 void
+shoal_tcp_usage(const struct shoal_tcp *t, struct shoal_tcp_usage *u)
+{
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+
+	memset(u, 0, sizeof(*u));
+	u->cbs = rte_mempool_in_use_count(t->cbpool);
+	u->exts = rte_mempool_in_use_count(t->extpool);
+	u->cbs_timewait = t->st.conns_timewait;
+	for (uint32_t i = 0; i < t->conf.max_listeners; i++)
+		u->cbs_half_open += t->listeners[i].half_open;
+	while (rte_hash_iterate(t->ft.h, &key, &data, &iter) >= 0) {
+		const struct tcp_cb *cb = data;
+
+		u->snd_bytes += cb->sb_len;
+		u->reass_bytes += tcp_reass_bytes(cb);
+	}
+}
+
+void
 tcp_test_fix_iss(struct shoal_tcp *t, uint32_t iss)
 {
 	t->fixed_iss = true;

@@ -337,6 +337,21 @@ void shoal_tcp_stats(const struct shoal_tcp *t, struct shoal_tcp_stats *s);
 void shoal_tcp_stats_add(struct shoal_tcp_stats *dst,
 			 const struct shoal_tcp_stats *src);
 
+/** What an engine holds now: for leak checks once its connections ended. */
+struct shoal_tcp_usage {
+	uint64_t cbs;		/**< control blocks out of the pool */
+	uint64_t cbs_timewait;	/**< of which in TIME-WAIT (held by design) */
+	uint64_t cbs_half_open;	/**< of which SYN-RECEIVED children of a
+				     listener (bounded by its backlog, time
+				     out on their own) */
+	uint64_t exts;		/**< control-block extensions out of their pool */
+	uint64_t snd_bytes;	/**< bytes in send buffers */
+	uint64_t reass_bytes;	/**< out-of-order bytes held for reassembly */
+};
+
+/** Fill @p u; walks every connection (not for the fast path). */
+void shoal_tcp_usage(const struct shoal_tcp *t, struct shoal_tcp_usage *u);
+
 /** Print the non-zero counters, one per line, each prefixed by @p indent. */
 void shoal_tcp_stats_dump(FILE *f, const struct shoal_tcp_stats *s,
 			  const char *indent);
