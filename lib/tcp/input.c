@@ -287,6 +287,18 @@ cookie_ack(struct shoal_tcp *t, struct tcp_listener *l, struct rte_mbuf *m,
 	if (!tcp_cookie_check(t, ep, irs, iss, &mss) ||
 	    (ts && !tcp_cookie_ts_decode(s->tsecr, &peer_ws, &sack))) {
 		t->st.syncookies_failed++;
+		if (s->len > 0 && !(s->flags & TH_SYN)) {
+			/* The check takes the peer's ISN from SEG.SEQ - 1,
+			 * true only of its first segment. When that one and
+			 * the bare ACK before it were lost (a flood fills the
+			 * link), a later segment fails here; a reset would
+			 * kill a connection the peer holds as established,
+			 * while silence makes it go back to its first
+			 * segment, which passes. */
+			t->st.syncookies_data_dropped++;
+			rte_pktmbuf_free(m);
+			return true;
+		}
 		return false;
 	}
 	cb = tcp_cb_new(t, ep);

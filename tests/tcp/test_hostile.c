@@ -146,6 +146,33 @@ Test(cookie, ack_of_earlier_cookie_replaces_the_half_open_block)
 	       .len = 10);
 }
 
+/* The cookie ACK and the first data segment were lost: a later segment
+ * cannot be checked (the check needs the peer's ISN, SEG.SEQ - 1 of the
+ * first one). It is dropped quietly, not reset; the peer's go-back-N then
+ * brings the first segment, which establishes. */
+Test(cookie, later_segment_of_a_cookie_connection_is_dropped_not_reset)
+{
+	struct tcp_seg sa;
+	uint32_t cookie;
+
+	restart(c_backlog1);
+	from_port(P_PORT + 1);
+	syn_get_synack(P_ISS, 1460);
+	from_port(P_PORT);
+	sa = syn_get_synack(P_ISS, 1460);
+	cookie = sa.seq;
+	cr_assert_neq(cookie, W_ISS);
+	send(.flags = ACK | PSH, .seq = P0 + 1000, .ack = cookie + 1,
+	     .len = 100);
+	expect_none();
+	cr_assert_eq(stats().syncookies_data_dropped, 1);
+	cr_assert_eq(stats().resets_tx, 0);
+	send(.flags = ACK | PSH, .seq = P0, .ack = cookie + 1, .len = 100);
+	cr_assert_eq(stats().syncookies_ok, 1);
+	cr_assert_eq(W->app.accepted, 1);
+	cr_assert(rx_is(P0, 100));
+}
+
 /* Any other ACK that does not fit a half-open block is still reset. */
 Test(cookie, wrong_ack_in_syn_received_is_still_reset)
 {

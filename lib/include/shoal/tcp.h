@@ -318,7 +318,7 @@ void shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info);
 	X(timewait_reuse) X(no_cb) X(no_mbuf) X(hdr_predicted) \
 	X(keepalive_probes) X(keepalive_drops) X(no_ack_drops) X(data_after_fin) \
 	X(syncookies_sent) X(syncookies_ok) X(syncookies_failed) \
-	X(syncookies_over_half_open) \
+	X(syncookies_over_half_open) X(syncookies_data_dropped) \
 	X(rst_ratelimited) X(conn_limit_drops) X(ooo_segs_dropped) \
 	X(sndbuf_full) X(rcv_window_updates) X(zero_windows_sent) X(no_ext)
 
