@@ -101,7 +101,7 @@ void *listen_table_lookup(const struct listen_table *lt, rte_be32_t addr,
 			  rte_be16_t port);
 
 /** A single-producer single-consumer pool of @p n blocks of @p size bytes,
- *  cache aligned; NULL with rte_errno set on failure. */
+ *  packed (8-byte aligned); NULL with rte_errno set on failure. */
 struct rte_mempool *flow_cb_pool_create(const char *name, uint32_t n,
 					uint32_t size, int socket);
 

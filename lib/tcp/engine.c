@@ -209,9 +209,7 @@ tcp_drop(struct tcp_cb *cb, int err)
 	if (cb->state == SHOAL_TCP_SYN_SENT ||
 	    cb->state == SHOAL_TCP_SYN_RECEIVED)
 		t->st.attempt_fails++;
-	flow_timer_cancel(&t->wheel, &cb->t_rxt);
-	flow_timer_cancel(&t->wheel, &cb->t_delack);
-	flow_timer_cancel(&t->wheel, &cb->t_2msl);
+	tcp_timer_stop_all(cb);
 	tcp_cb_key(cb, &key);
 	flow_table_del(&t->ft, &key);
 	if (cb->listener != NULL) {
@@ -238,13 +236,13 @@ tcp_enter_timewait(struct tcp_cb *cb)
 {
 	struct shoal_tcp *t = cb->t;
 
-	flow_timer_cancel(&t->wheel, &cb->t_rxt);
-	flow_timer_cancel(&t->wheel, &cb->t_delack);
+	tcp_timer_stop(cb, TCP_T_RXT);
+	tcp_timer_stop(cb, TCP_T_DELACK);
 	cb->tf &= ~(TF_DELACK | TF_PERSIST | TF_RECOVERY);
-	cb->keep_idle_ns = 0;
+	cb->keep_idle_ms = 0;
 	tcp_cb_release_bufs(cb);
 	tcp_set_state(cb, SHOAL_TCP_TIME_WAIT);
-	flow_timer_arm(&t->wheel, &cb->t_2msl, t->now + 2 * t->conf.msl_ns);
+	tcp_timer_arm(cb, TCP_T_2MSL, t->now + 2 * t->conf.msl_ns);
 	tcp_notify_closed(cb, 0);
 }
 
@@ -305,9 +303,9 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 		t->st.no_cb++;
 		return NULL;
 	}
-	flow_timer_init(&cb->t_rxt, TCP_T_RXT);
-	flow_timer_init(&cb->t_delack, TCP_T_DELACK);
-	flow_timer_init(&cb->t_2msl, TCP_T_2MSL);
+	flow_timer_init(&cb->tm);
+	cb->due[TCP_T_RXT] = cb->due[TCP_T_DELACK] = TCP_T_OFF;
+	cb->due[TCP_T_2MSL] = TCP_T_OFF;
 	cb->smss = TCP_DEFAULT_MSS;
 	cb->rcv_mss = TCP_DEFAULT_MSS;
 	cb->rto_ns = t->conf.rto_init_ns;
@@ -858,10 +856,10 @@ shoal_close(struct shoal_conn *c)
 		cb->tf |= TF_APP_CLOSED;
 		break;
 	case SHOAL_TCP_FIN_WAIT_2:
-		cb->keep_idle_ns = 0;
+		cb->keep_idle_ms = 0;
 		/* An orphan in FIN-WAIT-2 would wait for the peer forever;
 		 * bound it like Linux's tcp_fin_timeout. */
-		flow_timer_arm(&cb->t->wheel, &cb->t_2msl,
+		tcp_timer_arm(cb, TCP_T_2MSL,
 			       cb->t->now + 2 * cb->t->conf.msl_ns);
 		/* fall through */
 	default:
@@ -934,15 +932,15 @@ shoal_conn_set_keepalive(struct shoal_conn *c, uint64_t idle_ns,
 {
 	struct tcp_cb *cb = C(c);
 
-	cb->keep_idle_ns = idle_ns;
-	cb->keep_intvl_ns = intvl_ns ? intvl_ns : idle_ns;
-	cb->keep_probes = probes;
+	cb->keep_idle_ms = tcp_ns_to_ms_up(idle_ns);
+	cb->keep_intvl_ms = tcp_ns_to_ms_up(intvl_ns ? intvl_ns : idle_ns);
+	cb->keep_probes = RTE_MIN(probes, (uint32_t)UINT8_MAX);
 	cb->keep_sent = 0;
 	if (cb->state != SHOAL_TCP_ESTABLISHED &&
 	    cb->state != SHOAL_TCP_CLOSE_WAIT)
 		return;		/* armed when the connection establishes */
 	if (idle_ns == 0) {
-		flow_timer_cancel(&cb->t->wheel, &cb->t_2msl);
+		tcp_timer_stop(cb, TCP_T_2MSL);
 		return;
 	}
 	cb->last_rcv_ns = cb->t->now;
