@@ -502,21 +502,17 @@ fail:
 void
 shoal_tcp_free(struct shoal_tcp *t)
 {
-	const void *key;
-	void *data;
+	struct tcp_cb *cb;
 	uint32_t iter = 0;
 
 	if (t == NULL)
 		return;
-	if (t->ft.h != NULL) {
+	if (t->ft.nodes != NULL) {
 		tcp_enter(t);
-		while (rte_hash_iterate(t->ft.h, &key, &data, &iter) >= 0) {
-			struct tcp_cb *cb = data;
-
+		while ((cb = flow_table_next(&t->ft, &iter)) != NULL) {
 			/* Silently: no callbacks, no RST. */
 			cb->tf |= TF_APP_GONE;
 			tcp_drop(cb, 0);
-			iter = 0;
 		}
 		tcp_leave(t);
 		flow_table_free(&t->ft);
@@ -1050,14 +1046,11 @@ shoal_tcp_stats_dump(FILE *f, const struct shoal_tcp_stats *s,
 void
 shoal_tcp_dump(FILE *f, const struct shoal_tcp *t)
 {
-	const void *key;
-	void *data;
+	const struct tcp_cb *cb;
 	uint32_t iter = 0;
 
 	fprintf(f, "tcp engine %s: %u connections\n", t->tname, t->ft.count);
-	while (rte_hash_iterate(t->ft.h, &key, &data, &iter) >= 0) {
-		const struct tcp_cb *cb = data;
-
+	while ((cb = flow_table_next(&t->ft, &iter)) != NULL) {
 		fprintf(f, "  %08x:%u -> %08x:%u %s una %u nxt %u max %u "
 			"wnd %u cwnd %u ssthresh %u rcv_nxt %u sb %u\n",
 			rte_be_to_cpu_32(cb->ep.local.v4),
