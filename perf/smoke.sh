@@ -17,7 +17,15 @@ out=${1:-$(mktemp -d /tmp/shoal-bench-smoke.XXXXXX)}
 mkdir -p "$out"
 rm -f "$out"/*.json "$out"/*.md "$out"/*.png
 
+# About a minute on a loaded 2-core machine (issue 7 asks ~30 s): one
+# I/O ceiling mode (bothways, the one shoal's ratios use) instead of three,
+# and no concurrency run (two runs of thousands of held connections each).
+# Every other benchmark runs, so a broken one still fails the smoke test;
+# `make bench-smoke` runs them all.
+ceiling_modes=${SHOAL_BENCH_CEILING_MODES:-bothways}
+shoal_benches=${SHOAL_BENCH_SHOAL:-cps keepalive rr bulk callgrind}
 SHOAL_BENCH_SECONDS=${SHOAL_BENCH_SECONDS:-1} SHOAL_BENCH_KIND=smoke \
+	SHOAL_BENCH_CEILING_MODES=$ceiling_modes SHOAL_BENCH_SHOAL=$shoal_benches \
 	SHOAL_BENCH_OUT="$out" bash "$here/run.sh"
 
 json=$(ls "$out"/*.json)
@@ -53,21 +61,27 @@ check "every pending benchmark says why and carries no number" \
 	'all(.benchmarks[] | select(.status == "pending");
 		(.figures | length == 0) and (.note | startswith("not yet available: ")))' \
 	'.benchmarks[] | select(.status == "pending") | "\(.group)/\(.name): \(.figures) \(.note)"'
-check "the I/O ceiling ran at 64 and 1514 B, and the Linux baseline ran" \
-	'[.benchmarks[] | select(.status == "ok") | "\(.group)/\(.name)"] as $ok
-	 | all("io-ceiling/oneway_64", "io-ceiling/oneway_1514",
-	       "io-ceiling/bothways_64", "io-ceiling/bothways_1514",
-	       "io-ceiling/io_64", "io-ceiling/io_1514",
-	       "linux/http_close", "linux/http_keepalive",
-	       "linux/iperf3_1", "linux/iperf3_100"; IN($ok[]))' \
-	'[.benchmarks[] | "\(.group)/\(.name): \(.status)"][]'
-check "shoal's own runs and the fast-path counts ran, with every figure > 0" \
-	'[.benchmarks[] | select(.status == "ok") | "\(.group)/\(.name)"] as $ok
-	 | all("shoal/http_close", "shoal/http_keepalive", "shoal/rr_1conn",
-	       "shoal/rr_100conn", "shoal/bulk_1_c2s", "shoal/bulk_1_s2c",
-	       "shoal/bulk_100", "shoal/concurrency",
-	       "fast-path/callgrind_segment", "fast-path/callgrind_lifecycle"; IN($ok[]))' \
-	'.benchmarks[] | select(.group == "shoal" or .group == "fast-path") | "\(.group)/\(.name): \(.status) \(.note)"'
+# The benchmarks this smoke run was asked for, each as group/name.
+expected=()
+for m in $ceiling_modes; do
+	expected+=("io-ceiling/${m}_64" "io-ceiling/${m}_1514")
+done
+expected+=(linux/http_close linux/http_keepalive linux/iperf3_1 linux/iperf3_100)
+for b in $shoal_benches; do
+	case "$b" in
+	cps) expected+=(shoal/http_close) ;;
+	keepalive) expected+=(shoal/http_keepalive) ;;
+	rr) expected+=(shoal/rr_1conn shoal/rr_100conn) ;;
+	bulk) expected+=(shoal/bulk_1_c2s shoal/bulk_1_s2c shoal/bulk_100) ;;
+	concurrency) expected+=(shoal/concurrency) ;;
+	callgrind) expected+=(fast-path/callgrind_segment fast-path/callgrind_lifecycle) ;;
+	*) echo "bench-smoke: unknown shoal benchmark $b"; exit 2 ;;
+	esac
+done
+check "every benchmark asked for ran, with every figure > 0: ${expected[*]}" \
+	"[.benchmarks[] | select(.status == \"ok\") | \"\\(.group)/\\(.name)\"] as \$ok
+	 | all($(printf '"%s", ' "${expected[@]}" | sed 's/, $//'); IN(\$ok[]))" \
+	'[.benchmarks[] | "\(.group)/\(.name): \(.status) \(.note)"][]'
 check "shoal's ratios against the baselines of the same run were computed" \
 	'[.benchmarks[] | select(.group == "shoal" and (.name == "http_close" or .name == "http_keepalive" or (.name | startswith("bulk_"))))
 	  | (.ratios | length > 0) and all(.ratios[]; .value > 0)] | length == 5 and all' \

@@ -33,11 +33,22 @@ http_parser_next(struct http_parser *p, bool head_only)
 	p->no_body = head_only;
 }
 
+/* RFC 9110 5.6.2 tchar; a switch, not strchr: every '-' of every header
+ * name comes here. */
 static bool
 is_tchar(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		(c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c));
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return true;
+	switch (c) {
+	case '!': case '#': case '$': case '%': case '&': case '\'':
+	case '*': case '+': case '-': case '.': case '^': case '_':
+	case '`': case '|': case '~':
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* "HTTP/1.x SSS[ reason]" */
@@ -338,6 +349,20 @@ http_parse(struct http_parser *p, const char *buf, size_t len, size_t *used)
 			size_t room = sizeof(p->line) - 1 - p->line_len;
 			size_t copy = n < room ? n : room;
 
+			/* Whole in this buffer, and short enough not to be
+			 * truncated: parse it where it lies (the usual case,
+			 * a head in one segment), without the copy. */
+			if (lf != NULL && p->line_len == 0 && n < room) {
+				const char *l = buf + i;
+
+				if (!p->head_done)
+					p->head_len += n + 1;
+				i += n + 1;
+				if (n > 0 && l[n - 1] == '\r')
+					n--;
+				rc = parse_line(p, l, n, false);
+				continue;
+			}
 			memcpy(p->line + p->line_len, buf + i, copy);
 			p->line_len += (uint16_t)copy;
 			if (copy < n)

@@ -20,6 +20,7 @@ flow_wheel_init(struct flow_wheel *w, unsigned int order, unsigned int shift,
 	w->cur_tick = now_ns >> shift;
 	w->now_ns = now_ns;
 	w->armed = 0;
+	w->walk = NULL;
 	w->fn = fn;
 	w->ctx = ctx;
 	return 0;
@@ -32,19 +33,28 @@ flow_wheel_free(struct flow_wheel *w)
 	w->slots = NULL;
 }
 
-/* Walk one slot: fire what is due, put the rest back. The slot's list is
- * detached first so callbacks may arm timers (into this slot too) freely. */
+/* Walk one slot: fire what is due, put the rest back. The slot's list
+ * moves to w->walk first, so callbacks may arm timers (into this slot too)
+ * and cancel any timer, one still waiting in w->walk included: every
+ * timer's pprev stays true, and each is taken off w->walk before it is
+ * looked at. (Walking a detached list by saved next pointers fired, or
+ * put back, timers a callback had just cancelled.) */
 static unsigned int
 wheel_walk_slot(struct flow_wheel *w, uint32_t slot, uint64_t now_ns)
 {
-	struct flow_timer *tm = w->slots[slot], *next;
+	struct flow_timer *tm;
 	unsigned int fired = 0;
 
+	tm = w->slots[slot];
 	if (tm == NULL)
 		return 0;
 	w->slots[slot] = NULL;
-	for (; tm != NULL; tm = next) {
-		next = tm->next;
+	w->walk = tm;
+	tm->pprev = &w->walk;
+	while ((tm = w->walk) != NULL) {
+		w->walk = tm->next;
+		if (tm->next != NULL)
+			tm->next->pprev = &w->walk;
 		tm->next = NULL;
 		tm->pprev = NULL;
 		w->armed--;

@@ -37,6 +37,7 @@ struct flow_wheel {
 	uint64_t cur_tick;		/**< every tick before it was walked */
 	uint64_t now_ns;
 	uint32_t armed;
+	struct flow_timer *walk;	/**< the slot being walked */
 	flow_timer_fn fn;
 	void *ctx;
 };

@@ -13,6 +13,8 @@
 #include "net/net_priv.h"
 #include "wire/ether.h"
 
+#define NEIGH_HINTS 64
+
 struct neigh_table {
 	struct rte_hash *h;		/* ip -> slot */
 	struct neigh_entry *e;		/* [slots], indexed by hash position */
@@ -22,6 +24,10 @@ struct neigh_table {
 	uint64_t reachable_ns;
 	uint64_t next_check_ns;		/* net_tick gate */
 	uint64_t next_due_ns;		/* earliest deadline of any entry */
+	/* Every packet sent looks its next hop up: a direct-mapped cache
+	 * of slot + 1 by address answers before rte_hash does. A hint is
+	 * checked against the entry, so a stale one only costs the lookup. */
+	uint32_t hint[NEIGH_HINTS];
 };
 
 /* rte_hash wants at least one bucket's worth of entries. */
@@ -92,13 +98,28 @@ neigh_table_free(struct neigh_table *t)
 	rte_free(t);
 }
 
+static inline uint32_t *
+entry_hint(const struct neigh_table *t, rte_be32_t ip)
+{
+	return (uint32_t *)&t->hint[(ip * 2654435761u) >> 26];
+}
+
 static struct neigh_entry *
 entry_find(const struct neigh_table *t, rte_be32_t ip)
 {
-	int32_t pos = rte_hash_lookup(t->h, &ip);
+	uint32_t *hint = entry_hint(t, ip);
+	int32_t pos;
 
+	if (*hint != 0) {
+		struct neigh_entry *e = &t->e[*hint - 1];
+
+		if (e->in_use && e->ip == ip)
+			return e;
+	}
+	pos = rte_hash_lookup(t->h, &ip);
 	if (pos < 0 || (uint32_t)pos >= t->slots)
 		return NULL;
+	*hint = (uint32_t)pos + 1;
 	return &t->e[pos];
 }
 

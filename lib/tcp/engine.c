@@ -101,6 +101,12 @@ tcp_leave(struct shoal_tcp *t)
 		return;
 	while ((cb = TAILQ_FIRST(&t->dead)) != NULL) {
 		TAILQ_REMOVE(&t->dead, cb, link);
+		/* tcp_drop cancelled them, but the application's closed()
+		 * callback runs after that and may have poked the
+		 * connection: no freed block may stay on the wheel. */
+		flow_timer_cancel(&t->wheel, &cb->t_rxt);
+		flow_timer_cancel(&t->wheel, &cb->t_delack);
+		flow_timer_cancel(&t->wheel, &cb->t_2msl);
 		rte_mempool_put(t->cbpool, cb);
 	}
 }
@@ -251,35 +257,74 @@ struct isn_in {
 	uint32_t label;
 };
 
+/* An IPv4 tuple packed into two SipHash blocks: the general form above
+ * (44 bytes of family-tagged addresses) costs six, and both hashes run
+ * for every connection opened on either side. */
+struct isn_in4 {
+	rte_be32_t local, remote;
+	rte_be16_t lport, rport;
+	uint32_t label;
+};
+
+static uint64_t
+tuple_hash(const uint8_t key[16], const struct shoal_endpoints *ep,
+	   rte_be16_t lport, rte_be16_t rport, uint32_t label)
+{
+	struct isn_in in;
+
+	if (ep->local.family == SHOAL_AF_INET &&
+	    ep->remote.family == SHOAL_AF_INET) {
+		struct isn_in4 in4 = {
+			.local = ep->local.v4, .remote = ep->remote.v4,
+			.lport = lport, .rport = rport, .label = label,
+		};
+
+		return flow_siphash(key, &in4, sizeof(in4));
+	}
+	memset(&in, 0, sizeof(in));
+	in.ep = *ep;
+	in.ep.lport = lport;
+	in.ep.rport = rport;
+	in.label = label;
+	return flow_siphash(key, &in, sizeof(in));
+}
+
 /* RFC 6528: ISN = M + F(localip, localport, remoteip, remoteport, secret),
  * M a 4 us clock; F is SipHash-2-4. */
 uint32_t
 tcp_iss(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 {
-	struct isn_in in;
-
 	if (t->fixed_iss)
 		return t->iss_value;
-	memset(&in, 0, sizeof(in));
-	in.ep = *ep;
-	return (uint32_t)flow_siphash(t->isn_key, &in, sizeof(in)) +
+	return (uint32_t)tuple_hash(t->isn_key, ep, ep->lport, ep->rport, 0) +
 	       (uint32_t)(t->now / 4000);
 }
 
 /* RFC 7323 section 5.4: a per-connection random offset keeps TSval from
  * leaking uptime; hashing the tuple keeps it monotonic across incarnations
- * of one tuple, which the TIME-WAIT reuse rule (RFC 6191) relies on. */
+ * of one tuple, which the TIME-WAIT reuse rule (RFC 6191) relies on. The
+ * offset depends on the address pair only, and a load generator talks to
+ * few pairs: a small direct-mapped cache answers for IPv4 without hashing. */
 uint32_t
 tcp_ts_offset(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 {
-	struct isn_in in;
+	struct tcp_tsoff_slot *s;
+	uint32_t off;
 
-	memset(&in, 0, sizeof(in));
-	in.ep = *ep;
-	in.ep.lport = 0;	/* same offset for every port to one peer */
-	in.ep.rport = 0;
-	in.label = 0x7473;
-	return (uint32_t)flow_siphash(t->ts_key, &in, sizeof(in));
+	if (ep->local.family != SHOAL_AF_INET ||
+	    ep->remote.family != SHOAL_AF_INET)
+		return (uint32_t)tuple_hash(t->ts_key, ep, 0, 0, 0x7473);
+	s = &t->tsoff_cache[((ep->local.v4 ^ ep->remote.v4) * 2654435761u) >>
+			    (32 - TCP_TSOFF_CACHE_BITS)];
+	/* 0.0.0.0 is never a connection's address: it marks a free slot. */
+	if (s->local == ep->local.v4 && s->remote == ep->remote.v4 &&
+	    s->local != 0)
+		return s->off;
+	off = (uint32_t)tuple_hash(t->ts_key, ep, 0, 0, 0x7473);
+	s->local = ep->local.v4;
+	s->remote = ep->remote.v4;
+	s->off = off;
+	return off;
 }
 
 struct tcp_cb *

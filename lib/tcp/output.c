@@ -314,7 +314,16 @@ tcp_send_range(struct tcp_cb *cb, uint32_t seq, uint32_t len, uint8_t flags)
 void
 tcp_send_ack(struct tcp_cb *cb)
 {
-	tcp_send_range(cb, cb->snd_nxt, 0, TH_ACK);
+	/* After a go-back-N, SND.NXT lies below what the peer may hold
+	 * already, and a bare ACK at SND.NXT would then be an old segment
+	 * the peer drops unread (RFC 9293's first check). If both sides
+	 * rewound at once, each dropped the other's ACKs forever: a
+	 * deadlock the loss grid found. A bare ACK carries SND.MAX, as in
+	 * BSD (tcp_output: "we want the sequence number of the next unsent
+	 * octet"); a persist episode keeps SND.NXT, the closed window's
+	 * edge, which is all a zero window accepts. */
+	tcp_send_range(cb, (cb->tf & TF_PERSIST) ? cb->snd_nxt : cb->snd_max,
+		       0, TH_ACK);
 }
 
 void

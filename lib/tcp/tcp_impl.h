@@ -268,6 +268,13 @@ tcp_reass_segs(const struct tcp_cb *cb)
 	return cb->x != NULL ? cb->x->reass_segs : 0;
 }
 
+/* tcp_ts_offset's cache: one offset per IPv4 address pair. */
+#define TCP_TSOFF_CACHE_BITS 6
+struct tcp_tsoff_slot {
+	rte_be32_t local, remote;
+	uint32_t off;
+};
+
 /** Engine. */
 struct shoal_tcp {
 	struct shoal_tcp_conf conf;
@@ -284,6 +291,7 @@ struct shoal_tcp {
 	uint32_t depth;			/* nesting of entry points */
 	uint8_t isn_key[16];
 	uint8_t ts_key[16];
+	struct tcp_tsoff_slot tsoff_cache[1 << TCP_TSOFF_CACHE_BITS];
 	uint64_t chal_start_ns;
 	uint32_t chal_count;
 	uint64_t rst_credit_ns;		/* RST token bucket (conf.rst_rate) */

@@ -432,6 +432,26 @@ bench_shoal_callgrind() {
 	fi
 }
 
+# Item 6, whole application: instructions per connection (one GET each)
+# and per keep-alive request of shoal-gen server and client under
+# callgrind, each side (perf/callgrind/app.sh), beside the engine-only
+# counts above.
+bench_shoal_callgrind_app() {
+	local cmd="perf/callgrind/app.sh $build $work/cg-app" res
+	perf_compare="[]"
+	if ! res=$(bash "$root/perf/callgrind/app.sh" "$build" "$work/cg-app" 2> "$work/cg-app.err"); then
+		perf_failed callgrind_app fast-path "perf/callgrind/app.sh failed: $(tail -3 "$work/cg-app.err" | tr '\n' ' ')" "$cmd"
+		return
+	fi
+	# Lines: WORKLOAD SIDE IR PER UNIT
+	perf_record callgrind_app fast-path ok \
+		"$(awk '{ printf "{\"%s_%s_per_%s\": {\"value\": %s, \"unit\": \"instructions\"}}\n", $1, $2, $5, $4 }' <<<"$res" | jq -s 'add')" \
+		"$(awk '{ printf "{\"workload\": \"%s\", \"side\": \"%s\", \"ir\": %s}\n", $1, $2, $3 }' <<<"$res" | jq -s '{runs: .}')" \
+		"shoal-gen server and client, one worker each, virtio-user/vhost-user, both under callgrind: close = ${SHOAL_CG_APP_CONNS:-2000} connections with one GET each (concurrency 256), keepalive = ${SHOAL_CG_APP_KA_CONNS:-64} connections x 100 GETs; worker loop instructions (empty polls included) less timer-driven counter publication and application init/fini/drain, per connection / per request" \
+		"$cmd"
+	sed 's/^/fast-path\/callgrind_app: /' <<<"$res"
+}
+
 bench_shoal() {
 	if ! shoal_build; then
 		local b
@@ -442,7 +462,7 @@ bench_shoal() {
 	fi
 	# SHOAL_BENCH_SHOAL lists the shoal benchmarks to run (default all).
 	local b
-	for b in ${SHOAL_BENCH_SHOAL:-cps keepalive rr bulk concurrency callgrind}; do
+	for b in ${SHOAL_BENCH_SHOAL:-cps keepalive rr bulk concurrency callgrind callgrind_app}; do
 		"bench_shoal_$b"
 	done
 }

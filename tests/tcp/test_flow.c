@@ -232,6 +232,48 @@ Test(flow, wheel_rearm_moves_the_timer)
 	flow_wheel_free(&w);
 }
 
+/* A callback that cancels or re-arms other timers of the slot being
+ * walked (an RTO whose output cancels the delayed-ACK timer of the same
+ * connection, a drop that cancels all three): they must not fire, and the
+ * count of armed timers must stay exact. */
+static struct flow_timer walk_t[3];
+
+static void
+on_fire_cancel_others(struct flow_wheel *w, struct flow_timer *tm, void *ctx)
+{
+	fired[fired_n++] = tm;
+	if (tm == &walk_t[0]) {
+		flow_timer_cancel(w, &walk_t[1]);
+		flow_timer_arm(w, &walk_t[2], 100 * MS);
+	}
+}
+
+Test(flow, wheel_callback_may_cancel_timers_of_the_same_slot)
+{
+	struct flow_wheel w;
+	int i;
+
+	fired_n = 0;
+	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, on_fire_cancel_others,
+			NULL);
+	/* Slots are LIFO: armed 2, 1, 0, walked 0, 1, 2. */
+	for (i = 2; i >= 0; i--) {
+		flow_timer_init(&walk_t[i], (uint8_t)i);
+		flow_timer_arm(&w, &walk_t[i], 10 * MS + (uint64_t)i);
+	}
+	flow_wheel_advance(&w, 20 * MS);
+	cr_assert_eq(fired_n, 1, "%u fired", fired_n);
+	cr_assert_eq(fired[0], &walk_t[0]);
+	cr_assert_not(flow_timer_armed(&walk_t[1]));
+	cr_assert(flow_timer_armed(&walk_t[2]));
+	cr_assert_eq(w.armed, 1);
+	flow_wheel_advance(&w, 100 * MS);
+	cr_assert_eq(fired_n, 2);
+	cr_assert_eq(fired[1], &walk_t[2]);
+	cr_assert_eq(w.armed, 0);
+	flow_wheel_free(&w);
+}
+
 static struct flow_timer chain_b;
 
 static void

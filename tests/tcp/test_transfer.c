@@ -42,7 +42,19 @@ struct sim {
 	bool echo;		/* B sends the same amount back */
 	unsigned int conns;	/* connections A opens */
 	unsigned int done;	/* connections fully closed on A */
+	unsigned int sdone;	/* and on B */
 	uint64_t dropped, duplicated;
+	/* Drop every bare ACK until both engines had a retransmission
+	 * timeout: both sides then go back N at once. */
+	bool ack_blackout;
+	uint64_t acks_blacked_out;
+	bool hold_start;	/* the test starts both streams itself */
+	/* Stalls: each ms, with this probability, one engine stops (no
+	 * input, no clock) for 20-400 ms, like a descheduled process on a
+	 * loaded machine; its timers then fire late and all at once. */
+	double stall_prob;
+	uint64_t stalled_until[2];
+	uint64_t stalls;
 	struct side cs[64];	/* per-connection state when conns > 1 */
 };
 
@@ -87,11 +99,37 @@ enqueue(int to, struct rte_mbuf *m, const struct shoal_endpoints *from_ep)
 		(S->jitter_ns ? rnd() % S->jitter_ns : 0);
 }
 
+static bool
+bare_ack(const struct rte_mbuf *m)
+{
+	const struct rte_tcp_hdr *th = rte_pktmbuf_mtod(m,
+						const struct rte_tcp_hdr *);
+	uint32_t hlen = (th->data_off >> 4) * 4u;
+
+	return m->pkt_len == hlen &&
+	       (th->tcp_flags & (TH_SYN | TH_FIN | TH_RST)) == 0;
+}
+
+static bool
+both_timed_out(void)
+{
+	struct shoal_tcp_stats a, b;
+
+	shoal_tcp_stats(S->s[0].eng, &a);
+	shoal_tcp_stats(S->s[1].eng, &b);
+	return a.rto_fires > 0 && b.rto_fires > 0;
+}
+
 static void
 out(void *ctx, struct rte_mbuf *m, const struct shoal_endpoints *ep)
 {
 	int from = (int)(uintptr_t)ctx;
 
+	if (S->ack_blackout && bare_ack(m) && !both_timed_out()) {
+		S->acks_blacked_out++;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (urand() < S->loss) {
 		S->dropped++;
 		rte_pktmbuf_free(m);
@@ -144,7 +182,8 @@ on_connected(struct shoal_conn *c, void *ctx)
 	struct side *sd = side_of(c, ctx);
 
 	sd->c = c;
-	pump(sd);
+	if (!S->hold_start)
+		pump(sd);
 }
 
 static struct side *
@@ -171,7 +210,7 @@ on_accepted(struct shoal_conn *c, void *ctx)
 	struct side *sd = server_side(c);
 
 	shoal_conn_set_ctx(c, sd);
-	if (S->echo)
+	if (S->echo && !S->hold_start)
 		pump(sd);
 }
 
@@ -228,6 +267,8 @@ on_closed(struct shoal_conn *c, void *ctx)
 	sd->closed = true;
 	if (sd < &S->cs[32])
 		S->done++;
+	else
+		S->sdone++;
 }
 
 static const struct shoal_tcp_ops ops = {
@@ -293,15 +334,16 @@ run(uint64_t limit_ns)
 		for (i = 0; i < S->nq;) {
 			struct pkt *p = &S->q[i];
 
-			if (p->at <= S->now && n[p->to] < 32) {
+			if (p->at <= S->now && n[p->to] < 32 &&
+			    S->stalled_until[p->to] <= S->now) {
 				to = p->to;
 				m[to][n[to]] = p->m;
 				ep[to][n[to]++] = p->ep;
 				S->q[i] = S->q[--S->nq];
 				continue;
 			}
-			if (p->at < next)
-				next = p->at;
+			if (RTE_MAX(p->at, S->stalled_until[p->to]) < next)
+				next = RTE_MAX(p->at, S->stalled_until[p->to]);
 			i++;
 		}
 		for (k = 0; k < 2; k++)
@@ -310,14 +352,28 @@ run(uint64_t limit_ns)
 						      n[k], S->now);
 		if (n[0] || n[1])
 			continue;
-		if (S->done == S->conns && S->nq == 0)
+		/* Both ends closed: a lost last ACK is B's to repair. */
+		if (S->done == S->conns && S->sdone == S->conns && S->nq == 0)
 			break;
 		/* nothing due: move the clock to the next arrival or 1 ms */
 		if (next == UINT64_MAX || next > S->now + XMS)
 			next = S->now + XMS;
+		if (S->stall_prob > 0) {
+			for (k = 0; k < 2; k++)
+				if (S->stalled_until[k] > S->now &&
+				    S->stalled_until[k] < next)
+					next = S->stalled_until[k];
+			if (urand() < S->stall_prob) {
+				k = rnd() & 1;
+				S->stalled_until[k] = S->now +
+					(20 + rnd() % 381) * XMS;
+				S->stalls++;
+			}
+		}
 		S->now = next;
-		shoal_tcp_advance(S->s[0].eng, S->now);
-		shoal_tcp_advance(S->s[1].eng, S->now);
+		for (k = 0; k < 2; k++)
+			if (S->stalled_until[k] <= S->now)
+				shoal_tcp_advance(S->s[k].eng, S->now);
 	}
 }
 
@@ -442,4 +498,88 @@ Test(transfer, many_connections_with_loss)
 	for (i = 0; i < S->conns; i++)
 		cr_assert_eq(S->cs[32 + i].rcvd, S->total, "conn %u", i);
 	finish_and_check();
+}
+
+/*
+ * Both sides send at once, every bare ACK is lost until both time out, so
+ * both go back N below what the other side holds. Each side's
+ * retransmission is then old data to the other, dropped with an ACK; that
+ * ACK must carry SND.MAX, not the rewound SND.NXT, or it is old too and
+ * the pair deadlocks in RTO backoff (found by the loss grid: a FIN-WAIT-1
+ * client and an ESTABLISHED server retransmitting at each other forever).
+ */
+Test(transfer, simultaneous_go_back_n_does_not_deadlock)
+{
+	struct shoal_endpoints ep = { 0 };
+	struct shoal_tcp_stats a, b;
+	uint64_t start;
+
+	sim_init(3, 0, true, SHOAL_TCP_CC_CUBIC);
+	S->total = 6 * 1000;
+	S->echo = true;
+	S->hold_start = true;
+	ep.local = shoal_addr_v4(rte_cpu_to_be_32(W_ADDR));
+	ep.remote = shoal_addr_v4(rte_cpu_to_be_32(P_ADDR));
+	ep.rport = rte_cpu_to_be_16(80);
+	cr_assert_eq(shoal_tcp_listen(S->s[1].eng, NULL, 80, &ops, NULL), 0);
+	S->cs[0].c = shoal_tcp_connect(S->s[0].eng, &ep, &ops, &S->cs[0]);
+	cr_assert_not_null(S->cs[0].c);
+	shoal_tcp_flush(S->s[0].eng);
+	run(S->now + 50 * XMS);
+	cr_assert_eq(S->nq, 0);
+	cr_assert_not_null(S->cs[32].c, "not accepted");
+	cr_assert_eq(shoal_conn_state(S->cs[0].c), SHOAL_TCP_ESTABLISHED);
+	cr_assert_eq(shoal_conn_state(S->cs[32].c), SHOAL_TCP_ESTABLISHED);
+
+	/* Both streams leave at the same instant, each ACKing nothing new. */
+	S->hold_start = false;
+	S->ack_blackout = true;
+	start = S->now;
+	pump(&S->cs[0]);
+	pump(&S->cs[32]);
+	shoal_tcp_flush(S->s[0].eng);
+	shoal_tcp_flush(S->s[1].eng);
+	run(S->now + 600ULL * 1000 * XMS);
+
+	shoal_tcp_stats(S->s[0].eng, &a);
+	shoal_tcp_stats(S->s[1].eng, &b);
+	cr_assert_gt(S->acks_blacked_out, 0);
+	cr_assert(a.rto_fires > 0 && b.rto_fires > 0, "both went back N");
+	cr_assert_eq(S->done, 1, "the exchange did not finish");
+	cr_assert_eq(S->cs[0].rcvd, S->total);
+	cr_assert_eq(S->cs[32].rcvd, S->total);
+	/* One timeout each, then plain ACK clocking: well within a second,
+	 * where the deadlock ran into the 15-retry give-up. */
+	cr_assert_lt(S->now - start, 1000 * XMS, "took %.3f s",
+		     (S->now - start) / 1e9);
+	finish_and_check();
+}
+
+/*
+ * Liveness under the conditions of a loaded machine: loss, duplicates,
+ * reordering, and either engine stalling for 20-400 ms at random (its
+ * timers then fire late and together: spurious timeouts, both sides going
+ * back N at once). Many seeds, each a short exchange both ways that must
+ * finish, verified, with everything released.
+ */
+Test(transfer, echo_both_ways_with_loss_and_stalls, .timeout = 120)
+{
+	const char *env = getenv("SHOAL_STALL_SEEDS");	/* longer runs */
+	uint64_t seed, seeds = env != NULL ? strtoull(env, NULL, 0) : 24;
+	uint64_t stalls = 0;
+
+	for (seed = 1; seed <= seeds; seed++) {
+		sim_init(seed * 0x9e3779b97f4a7c15ULL, 0.05, seed % 4 != 0,
+			 seed % 3 ? SHOAL_TCP_CC_CUBIC : SHOAL_TCP_CC_NEWRENO);
+		S->total = 100 * 1000;
+		S->echo = true;
+		S->dup = 0.01;
+		S->stall_prob = 0.01;
+		one_stream();
+		cr_assert_eq(S->cs[0].rcvd, S->total, "seed %lu",
+			     (unsigned long)seed);
+		stalls += S->stalls;
+		finish_and_check();
+	}
+	cr_assert_gt(stalls, seeds);
 }

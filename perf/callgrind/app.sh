@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Instructions per connection and per request of the whole application:
+# a shoal-gen HTTP server and client, one worker each, over virtio-user /
+# vhost-user, both under callgrind (which counts instructions: repeatable
+# on a noisy machine, unlike wall-clock rates).
+#
+#   perf/callgrind/app.sh [BUILD] [OUTDIR]
+#
+# Two workloads, each a fixed amount of work rather than a duration:
+#   close      SHOAL_CG_APP_CONNS (2000) connections, one GET each
+#   keepalive  SHOAL_CG_APP_KA_CONNS (64) connections x 100 GETs each
+# Prints one line per workload and side, "WORKLOAD SIDE IR PER UNIT", and
+# leaves OUTDIR/<workload>-<side>.{out,top} (the callgrind file and its 25
+# most expensive functions, inclusive).
+#
+# What is counted: the worker loop (worker_main, --toggle-collect), less
+# what does not scale with the work but with wall-clock time or happens
+# once: counter publication for the control plane (gen_publish,
+# worker_publish: on a timer, and a run under callgrind lasts ~50x longer),
+# application init/fini/drain, and sleeping. The empty polls of the loop
+# stay in (stack.poll=idle keeps them few, and the server's counters are
+# zeroed once the client has started, so its wait for the client's start
+# is not counted); they are part of what a worker costs. Only vdevs and
+# --no-pci: no NIC is probed.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=${1:-$root/build}
+out=${2:-$(mktemp -d /tmp/shoal-cg-app.XXXXXX)}
+conns=${SHOAL_CG_APP_CONNS:-2000}
+ka_conns=${SHOAL_CG_APP_KA_CONNS:-64}
+ka_reqs=100
+gen=$build/app/shoal-gen/shoal-gen
+conf=$root/conf
+sockdir=/var/tmp/shoal
+mkdir -p "$out" "$sockdir"
+[ -x "$gen" ] || { echo "cg-app: no $gen" >&2; exit 2; }
+
+spid=
+sock=$sockdir/cg-app-$$.sock
+cleanup() {
+	[ -n "$spid" ] && kill -INT "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
+	rm -f "$sock"
+	return 0
+}
+trap cleanup EXIT
+
+# Not per-connection work: see the header.
+excluded='gen_publish|worker_publish|gen_worker_init|gen_worker_fini|client_drain|server_drain|nanosleep'
+
+# cg_work FILE: worker_main's inclusive instructions less the excluded.
+cg_work() {
+	callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null |
+		awk -v ex="^($excluded)\$" '
+		/^ *[0-9,]+ .*:[^ ]+ \[/ {
+			ir = $1; gsub(",", "", ir)
+			fn = $0; sub(/ \[.*/, "", fn); sub(/.*:/, "", fn)
+			if (fn == "worker_main") total = ir
+			else if (fn ~ ex && !(fn in seen)) { seen[fn] = 1; minus += ir }
+		}
+		END { printf "%d\n", total - minus }'
+}
+
+cg_top() {
+	callgrind_annotate --inclusive=yes "$1" 2>/dev/null |
+		sed -n '/file:function/,$p' | sed -n '3,27p' |
+		sed 's/ ([ 0-9.]*%) */ /; s/ \[.*//; s/???://'
+}
+
+# run WORKLOAD "SERVER ARGS" "CLIENT ARGS"
+run() {
+	local w=$1 sargs=$2 cargs=$3 cg=(valgrind --tool=callgrind
+		--toggle-collect=worker_main)
+	rm -f "$sock"
+	# shellcheck disable=SC2086
+	"${cg[@]}" --callgrind-out-file="$out/$w-server.out" \
+		"$gen" -l 0 --no-pci --no-huge -m 256 --file-prefix "cg-app-s$$" \
+		--vdev "net_vhost0,iface=$sock,queues=1" --log-level='*:warning' \
+		-- stack.poll=idle --quiet $sargs > "$out/$w-server.log" 2>&1 &
+	spid=$!
+	local i
+	for ((i = 0; i < 300; i++)); do
+		grep -qs ready "$out/$w-server.log" && break
+		kill -0 "$spid" 2>/dev/null || break
+		sleep 0.5
+	done
+	grep -qs ready "$out/$w-server.log" ||
+		{ echo "cg-app: $w: server did not start" >&2; tail -5 "$out/$w-server.log" >&2; return 1; }
+	# shellcheck disable=SC2086
+	"${cg[@]}" --callgrind-out-file="$out/$w-client.out" \
+		"$gen" -l 1 --no-pci --no-huge -m 256 --file-prefix "cg-app-c$$" \
+		--vdev "net_virtio_user0,path=$sock,queues=1,queue_size=1024" \
+		--log-level='*:warning' -- stack.poll=idle run.duration=0 \
+		report.json="$out/$w-client.json" $cargs > "$out/$w-client.log" 2>&1 &
+	cpid=$!
+	# The client takes as long to start under callgrind as the server:
+	# what the server counted while it waited is not the workload's.
+	for ((i = 0; i < 300; i++)); do
+		grep -qs ready "$out/$w-client.log" && break
+		kill -0 "$cpid" 2>/dev/null || break
+		sleep 0.2
+	done
+	callgrind_control -z "$spid" >/dev/null 2>&1
+	if ! wait "$cpid"; then
+		echo "cg-app: $w: client failed" >&2
+		grep -v '^==' "$out/$w-client.log" | tail -5 >&2
+		return 1
+	fi
+	kill -INT "$spid"
+	wait "$spid" || { spid=; echo "cg-app: $w: server failed" >&2; return 1; }
+	spid=
+	jq -e '.counters.failures == 0' "$out/$w-client.json" >/dev/null ||
+		{ echo "cg-app: $w: failures: $(jq -c .counters "$out/$w-client.json")" >&2; return 1; }
+}
+
+# report WORKLOAD UNIT COUNT
+report() {
+	local w=$1 unit=$2 n=$3 side ir
+	for side in server client; do
+		ir=$(cg_work "$out/$w-$side.out")
+		cg_top "$out/$w-$side.out" > "$out/$w-$side.top"
+		echo "$w $side $ir $(awk -v a="$ir" -v n="$n" 'BEGIN { printf "%.0f", a / n }') $unit"
+	done
+}
+
+run close "--config $conf/http-cps-server.ini http.body=64" \
+	"--config $conf/http-cps-client.ini client.connections=$conns client.cps=0 client.ramp=0 client.concurrency=256"
+report close connection "$(jq .counters.conn_closed "$out/close-client.json")"
+run keepalive "--config $conf/http-cps-server.ini http.body=64" \
+	"--config $conf/http-cps-client.ini client.connections=$ka_conns client.cps=0 client.ramp=0 client.concurrency=$ka_conns client.requests=$ka_reqs client.think=0"
+report keepalive request "$(jq .counters.responses_rx "$out/keepalive-client.json")"
