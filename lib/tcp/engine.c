@@ -104,9 +104,7 @@ tcp_leave(struct shoal_tcp *t)
 		/* tcp_drop cancelled them, but the application's closed()
 		 * callback runs after that and may have poked the
 		 * connection: no freed block may stay on the wheel. */
-		flow_timer_cancel(&t->wheel, &cb->t_rxt);
-		flow_timer_cancel(&t->wheel, &cb->t_delack);
-		flow_timer_cancel(&t->wheel, &cb->t_2msl);
+		tcp_timer_stop_all(cb);
 		rte_mempool_put(t->cbpool, cb);
 	}
 }

@@ -258,7 +258,7 @@ Test(flow, wheel_callback_may_cancel_timers_of_the_same_slot)
 			NULL);
 	/* Slots are LIFO: armed 2, 1, 0, walked 0, 1, 2. */
 	for (i = 2; i >= 0; i--) {
-		flow_timer_init(&walk_t[i], (uint8_t)i);
+		flow_timer_init(&walk_t[i]);
 		flow_timer_arm(&w, &walk_t[i], 10 * MS + (uint64_t)i);
 	}
 	flow_wheel_advance(&w, 20 * MS);
