@@ -267,6 +267,42 @@ listen_table_lookup(const struct listen_table *lt, rte_be32_t addr,
 	return NULL;
 }
 
+int
+flow_slab_init(struct flow_slab *s, const char *name, uint32_t n,
+	       uint32_t size, int socket)
+{
+	uint32_t i;
+
+	memset(s, 0, sizeof(*s));
+	if (n == 0 || size == 0)
+		return -EINVAL;
+	s->size = RTE_ALIGN_CEIL(size, 8u);
+	s->n = n;
+	s->base = rte_malloc_socket(name, (size_t)n * s->size,
+				    RTE_CACHE_LINE_SIZE, socket);
+	s->ring = rte_malloc_socket(name, (size_t)n * sizeof(uint32_t), 0,
+				    socket);
+	if (s->base == NULL || s->ring == NULL) {
+		flow_slab_free(s);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		s->ring[i] = i;
+	s->head = 0;
+	s->avail = n;
+	return 0;
+}
+
+void
+flow_slab_free(struct flow_slab *s)
+{
+	rte_free(s->base);
+	rte_free(s->ring);
+	s->base = NULL;
+	s->ring = NULL;
+	s->avail = 0;
+}
+
 struct rte_mempool *
 flow_cb_pool_create(const char *name, uint32_t n, uint32_t size, int socket)
 {

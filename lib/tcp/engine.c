@@ -105,7 +105,7 @@ tcp_leave(struct shoal_tcp *t)
 		 * callback runs after that and may have poked the
 		 * connection: no freed block may stay on the wheel. */
 		tcp_timer_stop_all(cb);
-		rte_mempool_put(t->cbpool, cb);
+		flow_slab_put(&t->cbs, cb);
 	}
 }
 
@@ -330,19 +330,18 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 {
 	struct flow_key4 key;
 	struct tcp_cb *cb;
-	void *p;
 
-	if (rte_mempool_get(t->cbpool, &p) != 0) {
+	cb = flow_slab_get(&t->cbs);
+	if (cb == NULL) {
 		t->st.no_cb++;
 		return NULL;
 	}
-	cb = p;
 	memset(cb, 0, sizeof(*cb));
 	cb->t = t;
 	cb->ep = *ep;
 	flow_key4_from_ep(&key, ep);
 	if (flow_table_add(&t->ft, &key, cb) != 0) {
-		rte_mempool_put(t->cbpool, cb);
+		flow_slab_put(&t->cbs, cb);
 		t->st.no_cb++;
 		return NULL;
 	}
@@ -488,14 +487,12 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 	if (rc < 0)
 		goto fail;
 	snprintf(name, sizeof(name), "tc%u_%.12s", id, t->tname);
-	t->cbpool = flow_cb_pool_create(name, conf->max_conns,
-					sizeof(struct tcp_cb), conf->socket_id);
-	if (t->cbpool == NULL) {
-		rc = -rte_errno;
+	rc = flow_slab_init(&t->cbs, name, conf->max_conns,
+			    sizeof(struct tcp_cb), conf->socket_id);
+	if (rc < 0)
 		goto fail;
-	}
 	/* Extensions are for connections in trouble (loss, reordering):
-	 * a quarter of the control blocks, and never fewer than 64. */
+	 * tcp_ext_pool_size() says how many. */
 	snprintf(name, sizeof(name), "tx%u_%.12s", id, t->tname);
 	t->extpool = flow_cb_pool_create(name, tcp_ext_pool_size(conf),
 					 sizeof(struct tcp_cb_ext),
@@ -562,7 +559,7 @@ shoal_tcp_free(struct shoal_tcp *t)
 	}
 	if (t->lt.h != NULL)
 		listen_table_free(&t->lt);
-	rte_mempool_free(t->cbpool);
+	flow_slab_free(&t->cbs);
 	rte_mempool_free(t->extpool);
 	flow_wheel_free(&t->wheel);
 	rte_free(t->listeners);

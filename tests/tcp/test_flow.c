@@ -475,14 +475,14 @@ Test(engine, control_blocks_come_from_the_pool_and_go_back)
 {
 	struct shoal_endpoints ep = W->ep;
 	struct shoal_conn *c;
-	unsigned int avail = rte_mempool_avail_count(W->eng->cbpool);
+	unsigned int avail = flow_slab_avail(&W->eng->cbs);
 
 	ep.lport = 0;
 	c = shoal_tcp_connect(W->eng, &ep, &W->ops, W);
 	cr_assert_not_null(c);
-	cr_assert_eq(rte_mempool_avail_count(W->eng->cbpool), avail - 1);
+	cr_assert_eq(flow_slab_avail(&W->eng->cbs), avail - 1);
 	shoal_abort(c);
-	cr_assert_eq(rte_mempool_avail_count(W->eng->cbpool), avail);
+	cr_assert_eq(flow_slab_avail(&W->eng->cbs), avail);
 	cr_assert_eq(W->app.closed, 1);
 }
 
