@@ -315,21 +315,23 @@ sg_rss() {
 # seconds" once all are established, or once LIMIT seconds passed or the
 # client died. Opening is paced at SHOAL_BENCH_HOLD_CPS (25k) a second;
 # the client takes N / 16384 + 2 source addresses (16384 ephemeral ports
-# each), so 10M connections need 612 of them. The mbuf pools hold 16384:
-# the pool hands out its mbufs in turn, so the opening traffic makes every
-# mbuf's data room resident (2 KB each), a fixed cost that the one-
-# connection run does not have; at 65536 mbufs that alone read as 1.3 KB
-# per connection at 100k (the server peaks near 8k mbufs in use).
+# each), so 10M connections need 612 of them. Each side has 65536 mbufs
+# (SHOAL_BENCH_HOLD_MBUFS): the pool hands them out in turn, so the
+# opening traffic makes every mbuf's 2 KB data room resident, a fixed
+# ~140 MB that the one-connection run does not have and that reads as
+# 1.3 KB per connection at 100k, 140 B at 1M. Fewer stall the opening:
+# with 16384, at 1M and 25k/s, both sides' pools ran dry with requests
+# and answers in flight and establishing stopped at 723k.
 sg_hold() {
 	local tag=$1 n=$2 lim=$3 mb=$4
 	local cap=$((n + 4096)) ips=$((n / 16384 + 2))
 	sg_server "$tag" "$mb" --config "$root/conf/http-cps-server.ini" http.body=64 \
-		tcp.max_conns=$cap server.max_conns=$cap stack.mbufs=${SHOAL_BENCH_HOLD_MBUFS:-16384} || return 1
+		tcp.max_conns=$cap server.max_conns=$cap stack.mbufs=${SHOAL_BENCH_HOLD_MBUFS:-65536} || return 1
 	sg_client "$tag" "$mb" --config "$root/conf/http-cps-client.ini" \
 		run.duration=$((lim + 10))s client.cps=${SHOAL_BENCH_HOLD_CPS:-25k} \
 		client.ramp=0 client.concurrency=$n \
 		client.requests=0 client.think=1h stack.ip_count=$ips tcp.max_conns=$cap \
-		stack.mbufs=${SHOAL_BENCH_HOLD_MBUFS:-16384} http.body=64
+		stack.mbufs=${SHOAL_BENCH_HOLD_MBUFS:-65536} http.body=64
 	local t0=$SECONDS est=0
 	while [ $((SECONDS - t0)) -lt "$lim" ] && kill -0 "$sg_client_pid" 2>/dev/null; do
 		sleep 0.5
