@@ -88,7 +88,8 @@ client_init(struct gen_worker *gw)
 {
 	const struct gen_conf *c = gw->conf;
 	struct gen *g = gw->g;
-	unsigned int n = g->nb_workers;
+	/* Flooding workers, the last ones, take no share. */
+	unsigned int n = gen_nb_profile_workers(g);
 	uint64_t rate_milli = (uint64_t)llround(c->cps * 1000.0);
 	uint64_t burst = c->burst;
 	int ret;

@@ -14,7 +14,8 @@
 #define F(m) SHOAL_CFG_FIELD(struct gen_conf, m)
 
 const char *const gen_role_names[] = { "client", "server", "both", NULL };
-const char *const gen_profile_names[] = { "http", "rr", "bulk", "echo", NULL };
+const char *const gen_profile_names[] = { "http", "rr", "bulk", "echo",
+	"synflood", NULL };
 static const char *const bulk_dirs[] = { "upload", "download", "both", NULL };
 static const char *const polls[] = { "idle", "busy", NULL };
 static const char *const ccs[] = { "cubic", "newreno", NULL };
@@ -73,6 +74,9 @@ const struct shoal_cfg_key gen_schema[] = {
 	  "length of the run (0: until the connections are done or SIGINT)" },
 	{ "run", "drain", SHOAL_CFG_DURATION, F(drain), "2s",
 	  "time given to close connections gracefully at the end" },
+	{ "run", "linger", SHOAL_CFG_DURATION, F(linger), "0",
+	  "keep the stack running this long after the drain, so TIME-WAIT "
+	  "answers a peer whose last ACK was lost (within the drain time)" },
 	/* [client] */
 	{ "client", "server", SHOAL_CFG_IPV4_RANGE, F(server_ip), "198.18.0.1",
 	  "server addresses (a, a-b or net/len), used round-robin" },
@@ -125,6 +129,15 @@ const struct shoal_cfg_key gen_schema[] = {
 	{ "echo", "size", SHOAL_CFG_SIZE, F(echo_size), "64",
 	  "client: message size, echoed and checked", .min = 1,
 	  .max = 1ULL << 30 },
+	/* [synflood] */
+	{ "synflood", "workers", SHOAL_CFG_U32, F(flood_workers), "0",
+	  "the last N workers of a client flood SYNs instead of running the "
+	  "profile (profile synflood: every worker)", .max = 1024 },
+	{ "synflood", "rate", SHOAL_CFG_RATE, F(flood_rate), "0",
+	  "SYNs per second over the flooding workers (0: as fast as TX goes)" },
+	{ "synflood", "src", SHOAL_CFG_IPV4_RANGE, F(flood_src), "198.19.0.0/16",
+	  "random source addresses; keep them off the target's subnet (it "
+	  "answers through its gateway, us)" },
 	/* [report] */
 	{ "report", "json", SHOAL_CFG_STRING, F(json), "",
 	  "write the summary as JSON to this file" },
@@ -156,6 +169,12 @@ gen_conf_check(const struct gen_conf *c, char *err, size_t errlen)
 				 c->server_port.n == 0)) {
 		snprintf(err, errlen, "[client] server and server_port: "
 			 "at least one address and port");
+		return -EINVAL;
+	}
+	if ((c->profile == GEN_PROFILE_SYNFLOOD || c->flood_workers > 0) &&
+	    (c->role != GEN_ROLE_CLIENT || c->flood_src.count == 0)) {
+		snprintf(err, errlen, "[synflood]: role client and a non-empty "
+			 "src range");
 		return -EINVAL;
 	}
 	if (gen_is_server(c) && c->listen_port.n == 0) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mempool.h>
 
@@ -35,6 +36,26 @@ gen_counters_add(struct gen_counters *dst, const struct gen_counters *src)
 #define GEN_COUNTER_ADD(n) dst->n += src->n;
 	GEN_COUNTERS(GEN_COUNTER_ADD)
 #undef GEN_COUNTER_ADD
+}
+
+bool
+gen_is_flood_worker(const struct gen *g, unsigned int id)
+{
+	const struct gen_conf *c = g->conf;
+
+	if (c->profile == GEN_PROFILE_SYNFLOOD)
+		return true;
+	return c->flood_workers > 0 && id + c->flood_workers >= g->nb_workers;
+}
+
+unsigned int
+gen_nb_profile_workers(const struct gen *g)
+{
+	const struct gen_conf *c = g->conf;
+
+	if (c->profile == GEN_PROFILE_SYNFLOOD)
+		return 0;
+	return g->nb_workers - RTE_MIN(c->flood_workers, g->nb_workers);
 }
 
 /* --- connection contexts ------------------------------------------------ */
@@ -226,7 +247,7 @@ gen_publish(struct gen_worker *gw)
 		p->mbufs_in_use = rte_mempool_in_use_count(gw->pool);
 		p->mbufs_total = gw->pool->size;
 	}
-	p->client_done = !gen_is_client(gw->conf) ||
+	p->client_done = !gen_is_client(gw->conf) || gw->flood != NULL ||
 		(gw->to_open == 0 && gw->client_active == 0);
 	memcpy(p->h, gw->h, sizeof(p->h));
 	rte_seqcount_write_end(&p->sc);
@@ -266,6 +287,60 @@ gen_pub_sum(const struct gen *g, struct gen_pub *sum)
 	}
 }
 
+/* --- leaks ---------------------------------------------------------------- */
+
+/* Close every port of the stack: the drivers free the buffers their RX
+ * rings keep posted and their TX rings have not reclaimed yet (virtio
+ * reclaims lazily, up to a ring's worth), so what stays in use after
+ * this is held by the stack, the engines or shoal-gen. Workers are
+ * stopped: the main lcore owns the ports now. */
+static void
+close_ports(const struct gen *g)
+{
+	const struct shoal_worker *w = g->workers[0] ? g->workers[0]->w : NULL;
+
+	for (unsigned int i = 0; w != NULL && i < w->nb_ifaces; i++) {
+		uint16_t port = w->ifaces[i].port_id;
+
+		if (w->tx_hook != NULL || !rte_eth_dev_is_valid_port(port))
+			continue;
+		rte_eth_dev_stop(port);
+		rte_eth_dev_close(port);
+	}
+}
+
+void
+gen_leaks_collect(const struct gen *g, struct gen_leaks *per,
+		  struct gen_leaks *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	close_ports(g);
+	for (unsigned int i = 0; i < g->nb_workers; i++) {
+		const struct gen_worker *gw = g->workers[i];
+		struct gen_leak_sample s = { 0 };
+		struct shoal_tcp_usage u;
+		struct gen_leaks one = { 0 };
+
+		if (gw == NULL)
+			continue;
+		s.mbufs_in_use = rte_mempool_in_use_count(gw->pool);
+		for (unsigned int k = 0; k < gw->w->nb_ifaces; k++)
+			s.mbufs_queued += gw->w->txq[k].n;
+		shoal_tcp_usage(gw->tcp, &u);
+		s.cbs = u.cbs;
+		s.cbs_timewait = u.cbs_timewait;
+		s.cbs_half_open = u.cbs_half_open;
+		s.exts = u.exts;
+		s.snd_bytes = u.snd_bytes;
+		s.reass_bytes = u.reass_bytes;
+		s.contexts = gw->active;
+		gen_leaks_add_sample(&one, &s);
+		if (per != NULL)
+			per[i] = one;
+		gen_leaks_add_sample(sum, &s);
+	}
+}
+
 /* --- shoal_app hooks ------------------------------------------------------- */
 
 int
@@ -288,16 +363,18 @@ gen_worker_init(struct shoal_worker *w, void *ctx)
 	gw->w = w;
 	gw->tcp = shoal_worker_tcp(w);
 	gw->id = id;
-		gw->pool = w->pool;
+	gw->pool = w->pool;
 	for (int k = 0; k < GEN_H_MAX; k++)
 		hist_reset(&gw->h[k]);
 	if (gw->tcp == NULL) {
 		rte_free(gw);
 		return -ENOTSUP;
 	}
-	if (gen_is_client(conf))
-		nb += conf->concurrency / g->nb_workers + 1;
-	if (gen_is_server(conf))
+	if (gen_is_flood_worker(g, id))
+		nb = 0;
+	else if (gen_is_client(conf))
+		nb += conf->concurrency / gen_nb_profile_workers(g) + 1;
+	if (gen_is_server(conf) && !gen_is_flood_worker(g, id))
 		nb += conf->server_max_conns;
 	/* Plain heap, first touched here: local to this lcore's socket. */
 	gw->conns = calloc(nb, sizeof(*gw->conns));
@@ -319,10 +396,15 @@ gen_worker_init(struct shoal_worker *w, void *ctx)
 	for (uint32_t i = 0; i < GEN_CHUNK; i++)
 		gw->fill[i] = "shoal-gen\n"[i % 10];
 
-	if (gen_is_server(conf) && (ret = server_init(gw)) != 0)
-		goto fail;
-	if (gen_is_client(conf) && (ret = client_init(gw)) != 0)
-		goto fail;
+	if (gen_is_flood_worker(g, id)) {
+		if ((ret = flood_init(gw)) != 0)
+			goto fail;
+	} else {
+		if (gen_is_server(conf) && (ret = server_init(gw)) != 0)
+			goto fail;
+		if (gen_is_client(conf) && (ret = client_init(gw)) != 0)
+			goto fail;
+	}
 	__atomic_store_n(&g->workers[id], gw, __ATOMIC_RELEASE);
 	gen_publish(gw);
 	gw->next_publish = gen_now(gw) + GEN_PUBLISH_NS;
@@ -348,13 +430,15 @@ gen_worker_poll(struct shoal_worker *w, void *ctx, uint64_t now_ns)
 	if (unlikely(!gw->draining &&
 		     __atomic_load_n(&g->phase, __ATOMIC_RELAXED) == GEN_DRAIN)) {
 		gw->draining = true;
-		if (gen_is_client(gw->conf))
+		if (gw->flood == NULL && gen_is_client(gw->conf))
 			client_drain(gw);
-		if (gen_is_server(gw->conf))
+		if (gw->flood == NULL && gen_is_server(gw->conf))
 			server_drain(gw);
 		work++;
 	}
-	if (gen_is_client(gw->conf))
+	if (gw->flood != NULL)
+		work += flood_poll(gw);
+	else if (gen_is_client(gw->conf))
 		work += client_poll(gw);
 	if (now_ns >= gw->next_publish) {
 		gen_publish(gw);

@@ -24,13 +24,14 @@
 #include "config/config.h"
 #include "hist.h"
 #include "http.h"
+#include "leaks.h"
 #include "pace.h"
 
 /* --- configuration ---------------------------------------------------- */
 
 enum gen_role { GEN_ROLE_CLIENT, GEN_ROLE_SERVER, GEN_ROLE_BOTH };
 enum gen_profile { GEN_PROFILE_HTTP, GEN_PROFILE_RR, GEN_PROFILE_BULK,
-		   GEN_PROFILE_ECHO };
+		   GEN_PROFILE_ECHO, GEN_PROFILE_SYNFLOOD };
 enum gen_bulk_dir { GEN_BULK_UPLOAD, GEN_BULK_DOWNLOAD, GEN_BULK_BOTH };
 enum gen_poll { GEN_POLL_IDLE, GEN_POLL_BUSY };
 enum gen_cc { GEN_CC_CUBIC, GEN_CC_NEWRENO };
@@ -63,6 +64,7 @@ struct gen_conf {
 	int profile;
 	uint64_t duration;	/* ns, 0: until done or signalled */
 	uint64_t drain;		/* ns given to closing gracefully */
+	uint64_t linger;	/* ns the stack keeps running after the drain */
 	/* [client] */
 	struct shoal_cfg_range server_ip;
 	struct shoal_cfg_ports server_port;
@@ -90,6 +92,10 @@ struct gen_conf {
 	bool bulk_verify;
 	/* [echo] */
 	uint64_t echo_size;
+	/* [synflood] */
+	uint32_t flood_workers;
+	double flood_rate;		/* SYN/s over the flooding workers, 0: max */
+	struct shoal_cfg_range flood_src;
 	/* [report] */
 	char json[GEN_STR];
 	bool quiet;
@@ -145,7 +151,8 @@ gen_is_server(const struct gen_conf *c)
 	X(app_bytes_tx)		/* payload handed to the engine */ \
 	X(app_bytes_rx)		/* payload received from the engine */ \
 	X(pace_skipped)		/* connection slots lost to the burst cap */ \
-	X(send_stalls)		/* send buffer full: wait for sent() */
+	X(send_stalls)		/* send buffer full: wait for sent() */ \
+	X(flood_syns)		/* synflood: raw SYNs sent */
 
 struct gen_counters {
 #define GEN_COUNTER_FIELD(n) uint64_t n;
@@ -192,6 +199,13 @@ struct gen {
 	struct gen_worker **workers;	/* [nb_workers], set by each init */
 };
 
+/* Does worker @p id flood SYNs (profile synflood, or one of the last
+ * [synflood] workers) instead of running the profile? */
+bool gen_is_flood_worker(const struct gen *g, unsigned int id);
+
+/* Workers that run the profile (the others flood). */
+unsigned int gen_nb_profile_workers(const struct gen *g);
+
 /* shoal_app hooks; ctx is the struct gen. */
 int gen_worker_init(struct shoal_worker *w, void *ctx);
 int gen_worker_poll(struct shoal_worker *w, void *ctx, uint64_t now_ns);
@@ -202,5 +216,13 @@ void gen_pub_read(const struct gen *g, unsigned int i, struct gen_pub *out);
 
 /* Control plane: sum of every worker's published state. */
 void gen_pub_sum(const struct gen *g, struct gen_pub *sum);
+
+/*
+ * Control plane, once every worker's loop returned (shoal_wait): what
+ * each worker still holds, into @p per[nb_workers] (may be NULL) and
+ * summed into @p sum. See leaks.h for what counts.
+ */
+void gen_leaks_collect(const struct gen *g, struct gen_leaks *per,
+		       struct gen_leaks *sum);
 
 #endif /* SHOAL_GEN_H */

@@ -85,6 +85,7 @@ struct control {
 	uint64_t start_ns;
 	uint64_t run_ns;	/* from start to the drain */
 	struct report_snap *prev, *cur;
+	struct gen_leaks *leaks;	/* [nb_workers], at the end */
 	bool init_failed;
 };
 
@@ -185,6 +186,11 @@ control_run(void *arg)
 			break;
 		sleep_ns(10 * 1000 * 1000);
 	}
+	/* Our last ACK may have been lost: the peer's FIN retransmission
+	 * needs a TIME-WAIT that still answers. */
+	t = now_ns();
+	if (c->linger && !shoal_stopping(stack) && t < drain_end)
+		sleep_ns(RTE_MIN(c->linger, drain_end - t));
 	shoal_stop(stack);
 	return NULL;
 }
@@ -255,6 +261,11 @@ summarize(struct control *ctl)
 	report_snap(ctl->g, ctl->cur);
 	printf("shoal-gen: summary\n");
 	shoal_dump(stdout, stack);
+	/* Every loop returned: what the workers still hold is left over
+	 * (this closes the ports, so it comes after the dump). */
+	ctl->cur->final = true;
+	ctl->cur->worker_leaks = ctl->leaks;
+	gen_leaks_collect(ctl->g, ctl->leaks, &ctl->cur->leaks);
 	pass = report_pass(c, ctl->cur, ctl->run_ns, why, sizeof(why));
 	report_summary(stdout, c, ctl->cur, ctl->run_ns, pass, why);
 	if (c->json[0] != '\0') {
@@ -325,8 +336,9 @@ main(int argc, char **argv)
 	 * for the vector moves the compiler may use on it */
 	ctl.prev = rte_zmalloc("gen_snap", sizeof(*ctl.prev), RTE_CACHE_LINE_SIZE);
 	ctl.cur = rte_zmalloc("gen_snap", sizeof(*ctl.cur), RTE_CACHE_LINE_SIZE);
+	ctl.leaks = calloc(g.nb_workers, sizeof(*ctl.leaks));
 	if (g.pub == NULL || g.workers == NULL || ctl.prev == NULL ||
-	    ctl.cur == NULL) {
+	    ctl.cur == NULL || ctl.leaks == NULL) {
 		fprintf(stderr, "%s: out of memory\n", argv[0]);
 		return 1;
 	}

@@ -122,8 +122,9 @@ report_live(FILE *f, const struct gen_conf *c, const struct report_snap *now,
 		per_sec(now->st.tx_packets - prev->st.tx_packets, dt) / 1e6,
 		now->tcp.retransmits - prev->tcp.retransmits);
 	print_drops(f, &now->st, &prev->st);
-	fprintf(f, "  mbufs %" PRIu64 "/%" PRIu64 "\n", now->g.mbufs_in_use,
-		now->g.mbufs_total);
+	fprintf(f, "  mbufs %" PRIu64 "/%" PRIu64 "  cbs %" PRIu64
+		" (timewait %" PRIu64 ")\n", now->g.mbufs_in_use,
+		now->g.mbufs_total, now->tcp.conns_open, now->tcp.conns_timewait);
 	for (int k = 0; k < GEN_H_MAX; k++) {
 		hist_diff(&iv, &now->g.h[k], &prev->g.h[k]);
 		print_hist_line(f, ind, gen_hist_names[k], &iv);
@@ -175,6 +176,32 @@ report_pass(const struct gen_conf *c, const struct report_snap *end,
 			off += (size_t)snprintf(why + off, whylen - off,
 				"%" PRIu64 " failures above max_failures %" PRId64
 				"\n", fails, c->pass_max_failures);
+		}
+	}
+	if (end->final && off < whylen) {
+		const struct gen_counters *a = &end->g.cnt;
+		char l[256];
+
+		/* A connection that never finished is a failed run, whatever
+		 * max_failures allows: the drain had to abort it, or it was
+		 * established and never reported closed. */
+		if (a->drain_aborted > 0) {
+			ok = false;
+			off += (size_t)snprintf(why + off, whylen - off,
+				"%" PRIu64 " connections aborted at the end "
+				"of the drain\n", a->drain_aborted);
+		}
+		if (off < whylen && a->conn_closed < conns_ok(a)) {
+			ok = false;
+			off += (size_t)snprintf(why + off, whylen - off,
+				"%" PRIu64 " established connections never "
+				"closed\n", conns_ok(a) - a->conn_closed);
+		}
+		if (off < whylen && gen_leaks_any(&end->leaks)) {
+			ok = false;
+			gen_leaks_format(&end->leaks, l, sizeof(l));
+			off += (size_t)snprintf(why + off, whylen - off,
+				"leaks %s\n", l);
 		}
 	}
 	if (c->pass_max_p99 > 0 && off < whylen) {
@@ -232,6 +259,13 @@ report_summary(FILE *f, const struct gen_conf *c, const struct report_snap *end,
 				report_ns(b1, sizeof(b1), end->g.h[k].min),
 				report_ns(b2, sizeof(b2),
 					  (uint64_t)hist_mean(&end->g.h[k])));
+	}
+	if (end->final) {
+		fprintf(f, "leaks:\n");
+#define GEN_LEAK_PRINT(n) \
+		fprintf(f, "  %-22s %" PRIu64 "\n", #n, end->leaks.n);
+		GEN_LEAKS(GEN_LEAK_PRINT)
+#undef GEN_LEAK_PRINT
 	}
 	if (pass)
 		fprintf(f, "pass: ok\n");
@@ -322,6 +356,23 @@ report_json(const char *path, const struct gen_conf *c,
 	json_u64(&j, "mbufs_in_use", end->g.mbufs_in_use);
 	json_u64(&j, "mbufs_total", end->g.mbufs_total);
 	json_object_end(&j);
+
+	if (end->final) {
+		json_object_begin(&j, "leaks");
+#define GEN_LEAK_JSON(n) json_u64(&j, #n, end->leaks.n);
+		GEN_LEAKS(GEN_LEAK_JSON)
+		json_array_begin(&j, "workers");
+		for (unsigned int i = 0; end->worker_leaks && i < nb_workers; i++) {
+			json_object_begin(&j, NULL);
+#define GEN_LEAK_WJSON(n) json_u64(&j, #n, end->worker_leaks[i].n);
+			GEN_LEAKS(GEN_LEAK_WJSON)
+#undef GEN_LEAK_WJSON
+			json_object_end(&j);
+		}
+		json_array_end(&j);
+#undef GEN_LEAK_JSON
+		json_object_end(&j);
+	}
 
 	json_object_begin(&j, "latency");
 	for (int k = 0; k < GEN_H_MAX; k++)

@@ -20,6 +20,10 @@ struct report_snap {
 	struct gen_pub g;		/* summed over workers */
 	struct shoal_stats st;		/* the stack's counters */
 	struct shoal_tcp_stats tcp;	/* the engine's counters */
+	/* End of the run only (after shoal_wait): what was left behind. */
+	bool final;
+	struct gen_leaks leaks;		/* summed over workers */
+	const struct gen_leaks *worker_leaks;	/* [nb_workers] */
 };
 
 void report_snap(const struct gen *g, struct report_snap *s);

@@ -39,6 +39,8 @@ enum gen_src {
 	SRC_PATTERN,		/* the connection's stream pattern (bulk, echo) */
 };
 
+struct flood;
+
 struct gen_conn {
 	uint8_t kind;		/* GEN_OBJ_CONN: tells a conn ctx from a listener's */
 	uint8_t state;		/* enum gen_state */
@@ -122,6 +124,7 @@ struct gen_worker {
 
 	uint64_t next_publish;
 	struct rte_mempool *pool;
+	struct flood *flood;		/* a flooding worker's state */
 };
 
 /* The worker's clock: the time its current poll-loop iteration began,
@@ -163,6 +166,9 @@ int client_init(struct gen_worker *gw);
 int client_poll(struct gen_worker *gw);
 void client_drain(struct gen_worker *gw);
 extern const struct shoal_tcp_ops client_ops;
+
+int flood_init(struct gen_worker *gw);
+int flood_poll(struct gen_worker *gw);
 
 int server_init(struct gen_worker *gw);
 void server_drain(struct gen_worker *gw);

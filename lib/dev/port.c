@@ -176,6 +176,10 @@ port_setup(uint16_t port_id, const struct port_conf *conf,
 void
 port_close(uint16_t port_id)
 {
+	/* An application may have closed it already (shoal-gen does, to
+	 * count the mbufs left once the drivers let go of theirs). */
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return;
 	rte_eth_dev_stop(port_id);
 	rte_eth_dev_close(port_id);
 }

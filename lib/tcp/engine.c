@@ -1104,6 +1104,24 @@ shoal_tcp_dump(FILE *f, const struct shoal_tcp *t)
 }
 
 void
+shoal_tcp_usage(const struct shoal_tcp *t, struct shoal_tcp_usage *u)
+{
+	const struct tcp_cb *cb;
+	uint32_t iter = 0;
+
+	memset(u, 0, sizeof(*u));
+	u->cbs = t->cbs.n - flow_slab_avail(&t->cbs);
+	u->exts = rte_mempool_in_use_count(t->extpool);
+	u->cbs_timewait = t->st.conns_timewait;
+	for (uint32_t i = 0; i < t->conf.max_listeners; i++)
+		u->cbs_half_open += t->listeners[i].half_open;
+	while ((cb = flow_table_next(&t->ft, &iter)) != NULL) {
+		u->snd_bytes += cb->sb_len;
+		u->reass_bytes += tcp_reass_bytes(cb);
+	}
+}
+
+void
 tcp_test_fix_iss(struct shoal_tcp *t, uint32_t iss)
 {
 	t->fixed_iss = true;

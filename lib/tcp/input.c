@@ -343,6 +343,37 @@ cookie_ack(struct shoal_tcp *t, struct tcp_listener *l, struct rte_mbuf *m,
 	return true;
 }
 
+/*
+ * A SYN answered with a cookie while the backlog was full, then sent again
+ * once it had room, got a control block (and a second SYN-ACK with another
+ * ISS). If the first SYN-ACK is the one the peer took, its ACK does not
+ * fit the half-open block: RFC 9293 would reset a connection the peer
+ * holds as established (seen under a SYN flood: a legitimate client reset).
+ * The peer's view wins: the half-open block goes, quietly, and the ACK is
+ * taken as the cookie it carries. Returns true when it consumed @p m.
+ */
+static bool
+cookie_over_half_open(struct tcp_cb *cb, struct rte_mbuf *m, struct tcp_seg *s)
+{
+	struct tcp_listener *l = cb->listener;
+	struct shoal_tcp *t = cb->t;
+	struct shoal_endpoints ep;
+	uint16_t mss;
+
+	if (l == NULL || !(cb->tf & TF_PASSIVE) || !l->in_use ||
+	    (s->flags & (TH_SYN | TH_RST)) || s->seq != cb->irs + 1 ||
+	    t->conf.syncookies == SHOAL_TCP_SYNCOOKIES_NEVER ||
+	    t->now >= l->cookie_until_ns ||
+	    !tcp_cookie_check(t, &cb->ep, cb->irs, s->ack - 1, &mss))
+		return false;
+	ep = cb->ep;
+	t->st.syncookies_over_half_open++;
+	tcp_drop(cb, 0);
+	if (!cookie_ack(t, l, m, &ep, s))
+		rte_pktmbuf_free(m);
+	return true;
+}
+
 static void
 listen_input(struct shoal_tcp *t, struct tcp_listener *l, struct rte_mbuf *m,
 	     const struct shoal_endpoints *ep, struct tcp_seg *s)
@@ -962,6 +993,8 @@ segment_input(struct tcp_cb *cb, struct rte_mbuf *m, struct tcp_seg *s)
 	if (cb->state == SHOAL_TCP_SYN_RECEIVED) {
 		if (!(SEQ_LT(cb->snd_una, s->ack) &&
 		      SEQ_LEQ(s->ack, cb->snd_max))) {
+			if (cookie_over_half_open(cb, m, s))
+				return;
 			tcp_respond(t, &cb->ep, s->ack, 0, TH_RST);
 			goto drop;
 		}

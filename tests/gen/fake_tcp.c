@@ -417,3 +417,28 @@ shoal_local_addrs(const struct shoal_stack *st, rte_be32_t *first,
 	*first = local_first;
 	*count = local_count;
 }
+
+/* The fake keeps no pools: nothing it holds counts as a leak. */
+void
+shoal_tcp_usage(const struct shoal_tcp *t, struct shoal_tcp_usage *u)
+{
+	(void)t;
+	memset(u, 0, sizeof(*u));
+}
+
+struct gen_worker;
+
+/* The profiles test runs no flooding worker (that needs the IP layer). */
+int
+flood_init(struct gen_worker *gw)
+{
+	(void)gw;
+	return -ENOTSUP;
+}
+
+int
+flood_poll(struct gen_worker *gw)
+{
+	(void)gw;
+	return 0;
+}

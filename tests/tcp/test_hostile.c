@@ -104,6 +104,63 @@ Test(cookie, off_again_when_backlog_drains)
 	cr_assert_eq(stats().syncookies_sent, 1);
 }
 
+/* SYN 1 gets a cookie (backlog full), the SYN-ACK is slow, the peer sends
+ * the SYN again once the backlog has room and gets a control block; then
+ * the cookie SYN-ACK is the one it answers. The half-open block gives way
+ * to the cookie instead of resetting a connection the peer holds open. */
+Test(cookie, ack_of_earlier_cookie_replaces_the_half_open_block)
+{
+	struct tcp_seg sa;
+	uint32_t cookie;
+
+	restart(c_backlog1);
+	from_port(P_PORT + 1);
+	sa = syn_get_synack(P_ISS, 1460);
+	cr_assert_eq(sa.seq, W_ISS, "first SYN gets a control block");
+	from_port(P_PORT);
+	sa = syn_get_synack(P_ISS, 1460);
+	cookie = sa.seq;
+	cr_assert_neq(cookie, W_ISS, "backlog full: a cookie");
+	from_port(P_PORT + 1);
+	send(.flags = ACK, .seq = P0, .ack = W_ISS + 1);	/* room again */
+	cr_assert_eq(W->app.accepted, 1);
+	from_port(P_PORT);
+	sa = syn_get_synack(P_ISS, 1460);	/* the SYN again */
+	cr_assert_eq(sa.seq, W_ISS, "backlog has room: a control block");
+	cr_assert_eq(stats().conns_open, 2);
+
+	send(.flags = ACK, .seq = P0, .ack = cookie + 1);
+	expect_none();		/* no RST */
+	cr_assert_eq(stats().syncookies_over_half_open, 1);
+	cr_assert_eq(stats().syncookies_ok, 1);
+	cr_assert_eq(stats().resets_tx, 0);
+	cr_assert_eq(stats().conns_open, 2);
+	cr_assert_eq(W->app.accepted, 2);
+	cr_assert_eq(conn_state(), SHOAL_TCP_ESTABLISHED);
+	send(.flags = ACK | PSH, .seq = P0, .ack = cookie + 1, .len = 100);
+	cr_assert(rx_is(P0, 100));
+	W->app_seq = cookie + 1;
+	cr_assert_eq(app_send(10), 10);
+	flush();
+	expect(.flags = ACK | PSH, .seq = cookie + 1, .ack = P0 + 100,
+	       .len = 10);
+}
+
+/* Any other ACK that does not fit a half-open block is still reset. */
+Test(cookie, wrong_ack_in_syn_received_is_still_reset)
+{
+	struct tcp_seg sa;
+
+	restart(c_backlog1);
+	from_port(P_PORT);
+	sa = syn_get_synack(P_ISS, 1460);
+	cr_assert_eq(sa.seq, W_ISS);
+	send(.flags = ACK, .seq = P0, .ack = W_ISS + 77);
+	expect(.flags = RST, .seq = W_ISS + 77);
+	cr_assert_eq(stats().syncookies_over_half_open, 0);
+	cr_assert_eq(W->app.accepted, 0);
+}
+
 Test(cookie, forged_or_misdirected_ack_is_refused_with_rst)
 {
 	struct tcp_seg sa;

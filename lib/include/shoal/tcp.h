@@ -319,6 +319,7 @@ void shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info);
 	X(timewait_reuse) X(no_cb) X(no_mbuf) X(hdr_predicted) \
 	X(keepalive_probes) X(keepalive_drops) X(no_ack_drops) X(data_after_fin) \
 	X(syncookies_sent) X(syncookies_ok) X(syncookies_failed) \
+	X(syncookies_over_half_open) \
 	X(rst_ratelimited) X(conn_limit_drops) X(ooo_segs_dropped) \
 	X(sndbuf_full) X(rcv_window_updates) X(zero_windows_sent) X(no_ext)
 
@@ -336,6 +337,21 @@ void shoal_tcp_stats(const struct shoal_tcp *t, struct shoal_tcp_stats *s);
 /** Add every counter of @p src into @p dst. */
 void shoal_tcp_stats_add(struct shoal_tcp_stats *dst,
 			 const struct shoal_tcp_stats *src);
+
+/** What an engine holds now: for leak checks once its connections ended. */
+struct shoal_tcp_usage {
+	uint64_t cbs;		/**< control blocks out of the pool */
+	uint64_t cbs_timewait;	/**< of which in TIME-WAIT (held by design) */
+	uint64_t cbs_half_open;	/**< of which SYN-RECEIVED children of a
+				     listener (bounded by its backlog, time
+				     out on their own) */
+	uint64_t exts;		/**< control-block extensions out of their pool */
+	uint64_t snd_bytes;	/**< bytes in send buffers */
+	uint64_t reass_bytes;	/**< out-of-order bytes held for reassembly */
+};
+
+/** Fill @p u; walks every connection (not for the fast path). */
+void shoal_tcp_usage(const struct shoal_tcp *t, struct shoal_tcp_usage *u);
 
 /** Print the non-zero counters, one per line, each prefixed by @p indent. */
 void shoal_tcp_stats_dump(FILE *f, const struct shoal_tcp_stats *s,
