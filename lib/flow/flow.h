@@ -4,16 +4,17 @@
 
 /**
  * @file
- * Per-engine connection tables. Nothing here is shared between workers, so
- * the rte_hash tables are created without multi-writer or reader-writer
- * concurrency flags.
+ * Per-engine connection tables. Nothing here is shared between workers:
+ * no locks, and the listen table's rte_hash has no concurrency flags.
  *
  * - flow_table: the 4-tuple -> control block table, looked up in bulk once
- *   per received burst. IPv4 keeps its own 12-byte key (the tight path);
- *   IPv6 will get a table of its own.
+ *   per received burst; chaining through 32-bit indices, 28 bytes per
+ *   entry. IPv4 keeps its own 12-byte key (the tight path); IPv6 will get
+ *   a table of its own.
  * - listen_table: (local address, port) -> listener, with the wildcard
  *   address as a second chance.
- * - flow_cb_pool_create: the control blocks' mempool.
+ * - flow_slab: the control blocks (4 bytes of overhead each).
+ * - flow_cb_pool_create: a packed mempool (the control-block extensions).
  */
 
 #include <errno.h>
