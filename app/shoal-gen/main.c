@@ -93,7 +93,10 @@ struct control {
 static bool
 wait_workers(struct control *ctl)
 {
-	uint64_t deadline = now_ns() + 10ULL * 1000000000;
+	/* Sized for millions of connections, a worker fills its pools and
+	 * context array first: at 1M on a loaded 2-core machine that took
+	 * longer than the 10 s this used to allow. */
+	uint64_t deadline = now_ns() + 120ULL * 1000000000;
 
 	while (now_ns() < deadline && !shoal_stopping(stack)) {
 		unsigned int n = 0;

@@ -16,11 +16,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/** 24 bytes: an owner that needs several deadlines keeps one timer at the
+ *  earliest of them (lib/tcp does), not one timer per deadline. */
 struct flow_timer {
 	struct flow_timer *next;
 	struct flow_timer **pprev;	/**< NULL: not armed */
 	uint64_t expire_ns;
-	uint8_t kind;			/**< owner's tag, for the callback */
 };
 
 struct flow_wheel;
@@ -49,12 +50,11 @@ int flow_wheel_init(struct flow_wheel *w, unsigned int order,
 void flow_wheel_free(struct flow_wheel *w);
 
 static inline void
-flow_timer_init(struct flow_timer *tm, uint8_t kind)
+flow_timer_init(struct flow_timer *tm)
 {
 	tm->next = NULL;
 	tm->pprev = NULL;
 	tm->expire_ns = 0;
-	tm->kind = kind;
 }
 
 static inline bool

@@ -104,10 +104,8 @@ tcp_leave(struct shoal_tcp *t)
 		/* tcp_drop cancelled them, but the application's closed()
 		 * callback runs after that and may have poked the
 		 * connection: no freed block may stay on the wheel. */
-		flow_timer_cancel(&t->wheel, &cb->t_rxt);
-		flow_timer_cancel(&t->wheel, &cb->t_delack);
-		flow_timer_cancel(&t->wheel, &cb->t_2msl);
-		rte_mempool_put(t->cbpool, cb);
+		tcp_timer_stop_all(cb);
+		flow_slab_put(&t->cbs, cb);
 	}
 }
 
@@ -215,9 +213,7 @@ tcp_drop(struct tcp_cb *cb, int err)
 	if (cb->state == SHOAL_TCP_SYN_SENT ||
 	    cb->state == SHOAL_TCP_SYN_RECEIVED)
 		t->st.attempt_fails++;
-	flow_timer_cancel(&t->wheel, &cb->t_rxt);
-	flow_timer_cancel(&t->wheel, &cb->t_delack);
-	flow_timer_cancel(&t->wheel, &cb->t_2msl);
+	tcp_timer_stop_all(cb);
 	tcp_cb_key(cb, &key);
 	flow_table_del(&t->ft, &key);
 	if (cb->listener != NULL) {
@@ -244,13 +240,13 @@ tcp_enter_timewait(struct tcp_cb *cb)
 {
 	struct shoal_tcp *t = cb->t;
 
-	flow_timer_cancel(&t->wheel, &cb->t_rxt);
-	flow_timer_cancel(&t->wheel, &cb->t_delack);
+	tcp_timer_stop(cb, TCP_T_RXT);
+	tcp_timer_stop(cb, TCP_T_DELACK);
 	cb->tf &= ~(TF_DELACK | TF_PERSIST | TF_RECOVERY);
-	cb->keep_idle_ns = 0;
+	cb->keep_idle_ms = 0;
 	tcp_cb_release_bufs(cb);
 	tcp_set_state(cb, SHOAL_TCP_TIME_WAIT);
-	flow_timer_arm(&t->wheel, &cb->t_2msl, t->now + 2 * t->conf.msl_ns);
+	tcp_timer_arm(cb, TCP_T_2MSL, t->now + 2 * t->conf.msl_ns);
 	tcp_notify_closed(cb, 0);
 }
 
@@ -334,25 +330,24 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 {
 	struct flow_key4 key;
 	struct tcp_cb *cb;
-	void *p;
 
-	if (rte_mempool_get(t->cbpool, &p) != 0) {
+	cb = flow_slab_get(&t->cbs);
+	if (cb == NULL) {
 		t->st.no_cb++;
 		return NULL;
 	}
-	cb = p;
 	memset(cb, 0, sizeof(*cb));
 	cb->t = t;
 	cb->ep = *ep;
 	flow_key4_from_ep(&key, ep);
 	if (flow_table_add(&t->ft, &key, cb) != 0) {
-		rte_mempool_put(t->cbpool, cb);
+		flow_slab_put(&t->cbs, cb);
 		t->st.no_cb++;
 		return NULL;
 	}
-	flow_timer_init(&cb->t_rxt, TCP_T_RXT);
-	flow_timer_init(&cb->t_delack, TCP_T_DELACK);
-	flow_timer_init(&cb->t_2msl, TCP_T_2MSL);
+	flow_timer_init(&cb->tm);
+	cb->due[TCP_T_RXT] = cb->due[TCP_T_DELACK] = TCP_T_OFF;
+	cb->due[TCP_T_2MSL] = TCP_T_OFF;
 	cb->smss = TCP_DEFAULT_MSS;
 	cb->rcv_mss = TCP_DEFAULT_MSS;
 	cb->rto_ns = t->conf.rto_init_ns;
@@ -492,14 +487,12 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 	if (rc < 0)
 		goto fail;
 	snprintf(name, sizeof(name), "tc%u_%.12s", id, t->tname);
-	t->cbpool = flow_cb_pool_create(name, conf->max_conns,
-					sizeof(struct tcp_cb), conf->socket_id);
-	if (t->cbpool == NULL) {
-		rc = -rte_errno;
+	rc = flow_slab_init(&t->cbs, name, conf->max_conns,
+			    sizeof(struct tcp_cb), conf->socket_id);
+	if (rc < 0)
 		goto fail;
-	}
 	/* Extensions are for connections in trouble (loss, reordering):
-	 * a quarter of the control blocks, and never fewer than 64. */
+	 * tcp_ext_pool_size() says how many. */
 	snprintf(name, sizeof(name), "tx%u_%.12s", id, t->tname);
 	t->extpool = flow_cb_pool_create(name, tcp_ext_pool_size(conf),
 					 sizeof(struct tcp_cb_ext),
@@ -549,28 +542,24 @@ fail:
 void
 shoal_tcp_free(struct shoal_tcp *t)
 {
-	const void *key;
-	void *data;
+	struct tcp_cb *cb;
 	uint32_t iter = 0;
 
 	if (t == NULL)
 		return;
-	if (t->ft.h != NULL) {
+	if (t->ft.nodes != NULL) {
 		tcp_enter(t);
-		while (rte_hash_iterate(t->ft.h, &key, &data, &iter) >= 0) {
-			struct tcp_cb *cb = data;
-
+		while ((cb = flow_table_next(&t->ft, &iter)) != NULL) {
 			/* Silently: no callbacks, no RST. */
 			cb->tf |= TF_APP_GONE;
 			tcp_drop(cb, 0);
-			iter = 0;
 		}
 		tcp_leave(t);
 		flow_table_free(&t->ft);
 	}
 	if (t->lt.h != NULL)
 		listen_table_free(&t->lt);
-	rte_mempool_free(t->cbpool);
+	flow_slab_free(&t->cbs);
 	rte_mempool_free(t->extpool);
 	flow_wheel_free(&t->wheel);
 	rte_free(t->listeners);
@@ -903,10 +892,10 @@ shoal_close(struct shoal_conn *c)
 		cb->tf |= TF_APP_CLOSED;
 		break;
 	case SHOAL_TCP_FIN_WAIT_2:
-		cb->keep_idle_ns = 0;
+		cb->keep_idle_ms = 0;
 		/* An orphan in FIN-WAIT-2 would wait for the peer forever;
 		 * bound it like Linux's tcp_fin_timeout. */
-		flow_timer_arm(&cb->t->wheel, &cb->t_2msl,
+		tcp_timer_arm(cb, TCP_T_2MSL,
 			       cb->t->now + 2 * cb->t->conf.msl_ns);
 		/* fall through */
 	default:
@@ -979,15 +968,15 @@ shoal_conn_set_keepalive(struct shoal_conn *c, uint64_t idle_ns,
 {
 	struct tcp_cb *cb = C(c);
 
-	cb->keep_idle_ns = idle_ns;
-	cb->keep_intvl_ns = intvl_ns ? intvl_ns : idle_ns;
-	cb->keep_probes = probes;
+	cb->keep_idle_ms = tcp_ns_to_ms_up(idle_ns);
+	cb->keep_intvl_ms = tcp_ns_to_ms_up(intvl_ns ? intvl_ns : idle_ns);
+	cb->keep_probes = RTE_MIN(probes, (uint32_t)UINT8_MAX);
 	cb->keep_sent = 0;
 	if (cb->state != SHOAL_TCP_ESTABLISHED &&
 	    cb->state != SHOAL_TCP_CLOSE_WAIT)
 		return;		/* armed when the connection establishes */
 	if (idle_ns == 0) {
-		flow_timer_cancel(&cb->t->wheel, &cb->t_2msl);
+		tcp_timer_stop(cb, TCP_T_2MSL);
 		return;
 	}
 	cb->last_rcv_ns = cb->t->now;
@@ -1097,14 +1086,11 @@ shoal_tcp_stats_dump(FILE *f, const struct shoal_tcp_stats *s,
 void
 shoal_tcp_dump(FILE *f, const struct shoal_tcp *t)
 {
-	const void *key;
-	void *data;
+	const struct tcp_cb *cb;
 	uint32_t iter = 0;
 
 	fprintf(f, "tcp engine %s: %u connections\n", t->tname, t->ft.count);
-	while (rte_hash_iterate(t->ft.h, &key, &data, &iter) >= 0) {
-		const struct tcp_cb *cb = data;
-
+	while ((cb = flow_table_next(&t->ft, &iter)) != NULL) {
 		fprintf(f, "  %08x:%u -> %08x:%u %s una %u nxt %u max %u "
 			"wnd %u cwnd %u ssthresh %u rcv_nxt %u sb %u\n",
 			rte_be_to_cpu_32(cb->ep.local.v4),
@@ -1120,19 +1106,16 @@ shoal_tcp_dump(FILE *f, const struct shoal_tcp *t)
 void
 shoal_tcp_usage(const struct shoal_tcp *t, struct shoal_tcp_usage *u)
 {
-	const void *key;
-	void *data;
+	const struct tcp_cb *cb;
 	uint32_t iter = 0;
 
 	memset(u, 0, sizeof(*u));
-	u->cbs = rte_mempool_in_use_count(t->cbpool);
+	u->cbs = t->cbs.n - flow_slab_avail(&t->cbs);
 	u->exts = rte_mempool_in_use_count(t->extpool);
 	u->cbs_timewait = t->st.conns_timewait;
 	for (uint32_t i = 0; i < t->conf.max_listeners; i++)
 		u->cbs_half_open += t->listeners[i].half_open;
-	while (rte_hash_iterate(t->ft.h, &key, &data, &iter) >= 0) {
-		const struct tcp_cb *cb = data;
-
+	while ((cb = flow_table_next(&t->ft, &iter)) != NULL) {
 		u->snd_bytes += cb->sb_len;
 		u->reass_bytes += tcp_reass_bytes(cb);
 	}

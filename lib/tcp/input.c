@@ -501,7 +501,7 @@ establish(struct tcp_cb *cb)
 {
 	struct shoal_tcp *t = cb->t;
 
-	flow_timer_cancel(&t->wheel, &cb->t_rxt);
+	tcp_timer_stop(cb, TCP_T_RXT);
 	cb->retries = 0;
 	cb->rxt_shift = 0;
 	if ((cb->tf & TF_RTT_TIMING) && !(cb->tf & TF_SYN_RXT))
@@ -665,7 +665,7 @@ new_ack(struct tcp_cb *cb, const struct tcp_seg *s)
 	}
 	if (cb->snd_una == cb->snd_max) {
 		if (!(cb->tf & TF_PERSIST))
-			flow_timer_cancel(&t->wheel, &cb->t_rxt);
+			tcp_timer_stop(cb, TCP_T_RXT);
 	} else {
 		/* RFC 6298 5.3: restart on an ACK of new data. */
 		tcp_arm_rxt(cb);
@@ -696,7 +696,7 @@ window_update(struct tcp_cb *cb, const struct tcp_seg *s, uint32_t win)
 		/* The window opened: leave persist, resume sending. */
 		cb->tf &= ~TF_PERSIST;
 		cb->rxt_shift = 0;
-		flow_timer_cancel(&cb->t->wheel, &cb->t_rxt);
+		tcp_timer_stop(cb, TCP_T_RXT);
 		if (cb->snd_una != cb->snd_max)
 			tcp_arm_rxt(cb);
 		tcp_set_pending(cb);
@@ -798,7 +798,7 @@ fin_input(struct tcp_cb *cb)
 			tcp_enter_timewait(cb);
 		return;
 	case SHOAL_TCP_TIME_WAIT:
-		flow_timer_arm(&t->wheel, &cb->t_2msl, t->now + 2 * t->conf.msl_ns);
+		tcp_timer_arm(cb, TCP_T_2MSL, t->now + 2 * t->conf.msl_ns);
 		return;
 	default:
 		return;
@@ -845,7 +845,7 @@ data_input(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq, uint32_t len,
 			ack_now(cb);	/* every second full segment */
 		} else if (!(cb->tf & TF_DELACK)) {
 			cb->tf |= TF_DELACK;
-			flow_timer_arm(&t->wheel, &cb->t_delack,
+			tcp_timer_arm(cb, TCP_T_DELACK,
 				       t->now + t->conf.delack_ns);
 		}
 	}
@@ -964,7 +964,7 @@ segment_input(struct tcp_cb *cb, struct rte_mbuf *m, struct tcp_seg *s)
 			/* A retransmitted FIN restarts TIME-WAIT. */
 			if (cb->state == SHOAL_TCP_TIME_WAIT && fin &&
 			    seq + len + 1 == cb->rcv_nxt)
-				flow_timer_arm(&t->wheel, &cb->t_2msl,
+				tcp_timer_arm(cb, TCP_T_2MSL,
 					       t->now + 2 * t->conf.msl_ns);
 		}
 		goto drop;
@@ -1044,7 +1044,7 @@ segment_input(struct tcp_cb *cb, struct rte_mbuf *m, struct tcp_seg *s)
 		if (fin_acked(cb)) {
 			tcp_set_state(cb, SHOAL_TCP_FIN_WAIT_2);
 			if (cb->tf & TF_APP_CLOSED)
-				flow_timer_arm(&t->wheel, &cb->t_2msl,
+				tcp_timer_arm(cb, TCP_T_2MSL,
 					       t->now + 2 * t->conf.msl_ns);
 		}
 		break;

@@ -299,7 +299,7 @@ tcp_send_range(struct tcp_cb *cb, uint32_t seq, uint32_t len, uint8_t flags)
 		cb->last_ack_sent = cb->rcv_nxt;
 		cb->rcv_unacked = 0;
 		cb->tf &= ~(TF_ACKNOW | TF_DELACK);
-		flow_timer_cancel(&t->wheel, &cb->t_delack);
+		tcp_timer_stop(cb, TCP_T_DELACK);
 		if (len == 0 && !(flags & (TH_SYN | TH_FIN | TH_RST)))
 			t->st.acks_tx++;
 	}
@@ -407,7 +407,7 @@ sent_advance(struct tcp_cb *cb, uint32_t len, bool fin)
 		cb->tf |= TF_FIN_SENT;
 	if (SEQ_GT(cb->snd_nxt, cb->snd_max))
 		cb->snd_max = cb->snd_nxt;
-	if (!flow_timer_armed(&cb->t_rxt) || (cb->tf & TF_PERSIST)) {
+	if (!tcp_timer_armed(cb, TCP_T_RXT) || (cb->tf & TF_PERSIST)) {
 		cb->tf &= ~TF_PERSIST;
 		tcp_arm_rxt(cb);
 	}
@@ -479,7 +479,7 @@ syn_output(struct tcp_cb *cb)
 			cb->snd_nxt = cb->iss + 1;
 			cb->snd_max = cb->iss + 1;
 		}
-		if (!flow_timer_armed(&cb->t_rxt))
+		if (!tcp_timer_armed(cb, TCP_T_RXT))
 			tcp_arm_rxt(cb);
 	}
 }
@@ -574,7 +574,7 @@ tcp_output(struct tcp_cb *cb)
 	/* Zero window with data waiting and nothing in flight: only the
 	 * persist timer will find out when it opens (3.8.6.1). */
 	if (cb->snd_wnd == 0 && cb->snd_una == cb->snd_max &&
-	    SEQ_GT(end, cb->snd_nxt) && !flow_timer_armed(&cb->t_rxt))
+	    SEQ_GT(end, cb->snd_nxt) && !tcp_timer_armed(cb, TCP_T_RXT))
 		tcp_arm_persist(cb);
 }
 

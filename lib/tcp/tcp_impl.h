@@ -49,18 +49,20 @@
 #define TCP_SACK_BLOCKS		8	/* scoreboard entries */
 #define TCP_CHALLENGE_ACK_LIMIT	1000	/* per engine per second (RFC 5961 7) */
 /* What an idle ESTABLISHED connection may cost per side, in bytes: control
- * block with its pool overhead plus its share of the 4-tuple table
- * (tests/tcp/test_memory.c). A ratchet: issue 7 targets 320; lower it as
+ * block with its pool overhead, its share of the 4-tuple table and of the
+ * extension pool (tests/tcp/test_memory.c). A ratchet: issue 7 targets 320; lower it as
  * the control block shrinks, never raise it. */
-#define TCP_CONN_BYTES_MAX	656
+#define TCP_CONN_BYTES_MAX	456
 
-/* Timer kinds (flow_timer.kind). */
+/* A connection's timers (tcp_cb.due). */
 enum {
 	TCP_T_RXT = 0,		/* retransmission, SYN retry, or persist */
 	TCP_T_DELACK,
 	TCP_T_2MSL,		/* TIME-WAIT, orphaned FIN-WAIT-2; keepalive
 				 * while synchronized */
+	TCP_T_MAX
 };
+#define TCP_T_OFF	UINT64_MAX	/* tcp_cb.due[]: not armed */
 
 /* Control block flags (tcp_cb.tf). */
 #define TF_ACKNOW	(1u << 0)	/* send an ACK at the next flush */
@@ -106,12 +108,14 @@ struct tcp_cc_ops {
 extern const struct tcp_cc_ops tcp_cc_newreno;
 extern const struct tcp_cc_ops tcp_cc_cubic;
 
+/* Floats where 24 bits of mantissa are plenty (window sizes in segments,
+ * K in seconds); w_est stays a double: it grows by small increments. */
 struct tcp_cubic {
-	double w_max;		/* segments */
-	double w_last_max;	/* segments, for fast convergence */
-	double k;		/* seconds */
+	float w_max;		/* segments */
+	float w_last_max;	/* segments, for fast convergence */
+	float k;		/* seconds */
+	float cwnd_epoch;	/* segments at the epoch start */
 	double w_est;		/* segments, Reno-friendly estimate */
-	double cwnd_epoch;	/* segments at the epoch start */
 	uint64_t epoch_ns;	/* 0: no epoch */
 };
 
@@ -160,6 +164,7 @@ struct tcp_cb {
 	uint16_t dupacks;
 	uint16_t retries;
 	uint32_t rcv_unacked;	/* bytes received since the last ACK */
+	uint32_t ts_off;
 	struct tcp_listener *listener;
 	struct shoal_tcp *t;
 
@@ -180,20 +185,23 @@ struct tcp_cb {
 	uint64_t rtt_start_ns;
 	uint64_t rto_ns;		/* before backoff */
 	uint32_t srtt_ns, rttvar_ns;	/* 0: no sample yet */
-	uint32_t ts_off;
 	uint32_t rcv_held;	/* bytes the application holds */
+	uint32_t retransmits;
 
 	/* --- colder --- */
 	struct shoal_endpoints ep;
 	bool sb_tail_ours;	/* tail mbuf is ours: shoal_send may fill it */
-	struct flow_timer t_rxt, t_delack, t_2msl;
+	uint8_t keep_probes, keep_sent;
+	/* One wheel node per connection, armed at or before the earliest
+	 * deadline in due[]; stopping a timer only clears its deadline, and
+	 * a node that fires with nothing due re-arms itself (timers.c). */
+	struct flow_timer tm;
+	uint64_t due[TCP_T_MAX];	/* ns, TCP_T_OFF: not armed */
 	TAILQ_ENTRY(tcp_cb) link;	/* pending or dead list */
 	uint64_t last_rcv_ns;		/* keepalive: peer last heard */
 	uint64_t probe_ns;		/* last zero-window probe sent */
-	uint64_t keep_idle_ns, keep_intvl_ns;
-	uint32_t keep_probes, keep_sent;
+	uint32_t keep_idle_ms, keep_intvl_ms;	/* 0: keepalive off */
 	uint64_t bytes_sent, bytes_acked, bytes_received;
-	uint32_t retransmits;
 	struct tcp_cubic cubic;
 };
 
@@ -219,10 +227,14 @@ struct tcp_cb_ext {
 
 struct tcp_cb_ext *tcp_ext_get(struct tcp_cb *cb);
 
+/* One extension per 16 connections: only connections with a hole in
+ * their receive sequence or SACK blocks from the peer hold one, and an
+ * idle million must not pay 32 B each for a quarter of them. Without a
+ * free one a connection still works, without SACK and reassembly. */
 static inline uint32_t
 tcp_ext_pool_size(const struct shoal_tcp_conf *c)
 {
-	return RTE_MAX(c->max_conns / 4, 64u);
+	return RTE_MAX(c->max_conns / 16, 64u);
 }
 
 static inline void
@@ -269,7 +281,7 @@ struct shoal_tcp {
 	uint64_t now;
 	struct flow_table ft;
 	struct listen_table lt;
-	struct rte_mempool *cbpool;
+	struct flow_slab cbs;		/* the control blocks */
 	struct rte_mempool *extpool;	/* struct tcp_cb_ext */
 	struct flow_wheel wheel;
 	struct flow_ports ports;
@@ -339,10 +351,66 @@ tcp_ts_now(const struct tcp_cb *cb)
 	return (uint32_t)(cb->t->now / 1000000) + cb->ts_off;
 }
 
+/* Keepalive times are kept in ms (4 bytes each, 49 days at most). */
+static inline uint32_t
+tcp_ns_to_ms_up(uint64_t ns)
+{
+	uint64_t ms = (ns + 999999) / 1000000;
+
+	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
+static inline uint64_t
+tcp_keep_idle_ns(const struct tcp_cb *cb)
+{
+	return (uint64_t)cb->keep_idle_ms * 1000000;
+}
+
+static inline uint64_t
+tcp_keep_intvl_ns(const struct tcp_cb *cb)
+{
+	return (uint64_t)cb->keep_intvl_ms * 1000000;
+}
+
 static inline uint32_t
 tcp_sb_end(const struct tcp_cb *cb)
 {
 	return cb->sb_seq + cb->sb_len;
+}
+
+static inline bool
+tcp_timer_armed(const struct tcp_cb *cb, unsigned int k)
+{
+	return cb->due[k] != TCP_T_OFF;
+}
+
+/** Arm timer @p k of @p cb to fire at @p at_ns (replacing its deadline).
+ *  The node moves only when the new deadline is the earliest. */
+static inline void
+tcp_timer_arm(struct tcp_cb *cb, unsigned int k, uint64_t at_ns)
+{
+	cb->due[k] = at_ns;
+	if (!flow_timer_armed(&cb->tm) || at_ns < cb->tm.expire_ns)
+		flow_timer_arm(&cb->t->wheel, &cb->tm, at_ns);
+}
+
+/** Stop timer @p k; the node, if it has nothing else due, fires once
+ *  for nothing, which costs less than unlinking it every time. */
+static inline void
+tcp_timer_stop(struct tcp_cb *cb, unsigned int k)
+{
+	cb->due[k] = TCP_T_OFF;
+}
+
+/** Stop every timer and unlink the node (the connection is going). */
+static inline void
+tcp_timer_stop_all(struct tcp_cb *cb)
+{
+	unsigned int k;
+
+	for (k = 0; k < TCP_T_MAX; k++)
+		cb->due[k] = TCP_T_OFF;
+	flow_timer_cancel(&cb->t->wheel, &cb->tm);
 }
 
 /* input.c */

@@ -27,14 +27,14 @@ void
 tcp_arm_rxt(struct tcp_cb *cb)
 {
 	cb->tf &= ~TF_PERSIST;
-	flow_timer_arm(&cb->t->wheel, &cb->t_rxt, cb->t->now + tcp_cur_rto(cb));
+	tcp_timer_arm(cb, TCP_T_RXT, cb->t->now + tcp_cur_rto(cb));
 }
 
 void
 tcp_arm_persist(struct tcp_cb *cb)
 {
 	cb->tf |= TF_PERSIST;
-	flow_timer_arm(&cb->t->wheel, &cb->t_rxt, cb->t->now + tcp_cur_rto(cb));
+	tcp_timer_arm(cb, TCP_T_RXT, cb->t->now + tcp_cur_rto(cb));
 }
 
 /* RFC 6298 section 2. */
@@ -144,17 +144,17 @@ rxt_timeout(struct tcp_cb *cb)
 	if (cb->tf & TF_FIN_SENT)
 		cb->tf &= ~TF_FIN_SENT;
 	tcp_output(cb);
-	if (!flow_timer_armed(&cb->t_rxt))
+	if (!tcp_timer_armed(cb, TCP_T_RXT))
 		tcp_arm_rxt(cb);
 }
 
 void
 tcp_arm_keepalive(struct tcp_cb *cb)
 {
-	if (cb->keep_idle_ns == 0)
+	if (cb->keep_idle_ms == 0)
 		return;
-	flow_timer_arm(&cb->t->wheel, &cb->t_2msl,
-		       cb->last_rcv_ns + cb->keep_idle_ns);
+	tcp_timer_arm(cb, TCP_T_2MSL,
+		       cb->last_rcv_ns + tcp_keep_idle_ns(cb));
 }
 
 /* RFC 1122 4.2.3.6: a probe is an ACK one below SND.UNA, which the peer
@@ -164,17 +164,17 @@ keepalive_timeout(struct tcp_cb *cb)
 {
 	struct shoal_tcp *t = cb->t;
 
-	if (cb->keep_idle_ns == 0)
+	if (cb->keep_idle_ms == 0)
 		return;
 	if (cb->keep_sent == 0 &&
-	    t->now - cb->last_rcv_ns < cb->keep_idle_ns) {
+	    t->now - cb->last_rcv_ns < tcp_keep_idle_ns(cb)) {
 		tcp_arm_keepalive(cb);	/* heard from the peer meanwhile */
 		return;
 	}
 	if (cb->snd_una != cb->snd_max) {
 		/* Data in flight: the retransmission timer watches. */
 		cb->keep_sent = 0;
-		flow_timer_arm(&t->wheel, &cb->t_2msl, t->now + cb->keep_idle_ns);
+		tcp_timer_arm(cb, TCP_T_2MSL, t->now + tcp_keep_idle_ns(cb));
 		return;
 	}
 	if (cb->keep_sent >= cb->keep_probes) {
@@ -185,23 +185,17 @@ keepalive_timeout(struct tcp_cb *cb)
 	cb->keep_sent++;
 	t->st.keepalive_probes++;
 	tcp_send_range(cb, cb->snd_una - 1, 0, TH_ACK);
-	flow_timer_arm(&t->wheel, &cb->t_2msl, t->now + cb->keep_intvl_ns);
+	tcp_timer_arm(cb, TCP_T_2MSL, t->now + tcp_keep_intvl_ns(cb));
 }
 
-void
-tcp_timer_fire(struct flow_wheel *w, struct flow_timer *tm, void *ctx)
+static void
+timer_run(struct tcp_cb *cb, unsigned int k)
 {
-	struct tcp_cb *cb;
-
-	RTE_SET_USED(w);
-	RTE_SET_USED(ctx);
-	switch (tm->kind) {
+	switch (k) {
 	case TCP_T_RXT:
-		cb = container_of(tm, struct tcp_cb, t_rxt);
 		rxt_timeout(cb);
 		break;
 	case TCP_T_DELACK:
-		cb = container_of(tm, struct tcp_cb, t_delack);
 		if (cb->tf & TF_DELACK) {
 			cb->t->st.delayed_acks++;
 			cb->tf |= TF_ACKNOW;
@@ -209,7 +203,6 @@ tcp_timer_fire(struct flow_wheel *w, struct flow_timer *tm, void *ctx)
 		}
 		break;
 	case TCP_T_2MSL:
-		cb = container_of(tm, struct tcp_cb, t_2msl);
 		/* TIME-WAIT over, or an orphan gave up in FIN-WAIT-2. */
 		if (cb->state == SHOAL_TCP_TIME_WAIT ||
 		    (cb->state == SHOAL_TCP_FIN_WAIT_2 &&
@@ -219,4 +212,32 @@ tcp_timer_fire(struct flow_wheel *w, struct flow_timer *tm, void *ctx)
 			keepalive_timeout(cb);
 		break;
 	}
+}
+
+/* The connection's node fired: run every timer that is due, in kind
+ * order, each disarmed before it runs (so it may re-arm itself), then put
+ * the node back at the earliest deadline left, unless a handler already
+ * did. A node that fires with nothing due (its timers were stopped or
+ * pushed later since) only re-arms. */
+void
+tcp_timer_fire(struct flow_wheel *w, struct flow_timer *tm, void *ctx)
+{
+	struct tcp_cb *cb = container_of(tm, struct tcp_cb, tm);
+	uint64_t now = w->now_ns, next = TCP_T_OFF;
+	unsigned int k;
+
+	RTE_SET_USED(ctx);
+	for (k = 0; k < TCP_T_MAX; k++) {
+		if (cb->due[k] > now)
+			continue;
+		cb->due[k] = TCP_T_OFF;
+		timer_run(cb, k);
+		if (cb->tf & TF_DEAD)
+			return;
+	}
+	for (k = 0; k < TCP_T_MAX; k++)
+		next = RTE_MIN(next, cb->due[k]);
+	if (next != TCP_T_OFF &&
+	    (!flow_timer_armed(tm) || next < tm->expire_ns))
+		flow_timer_arm(w, tm, next);
 }

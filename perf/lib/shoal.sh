@@ -309,27 +309,41 @@ sg_rss() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0
 }
 
-# sg_hold TAG N : holds N idle established connections (each sends one
-# request, gets its answer, then thinks for an hour) with both sides
-# sized for N; sets sg_held to "server_kB client_kB established" once all
-# are established, or after the run's time limit.
+# sg_hold TAG N LIMIT MEM_MB : holds N idle established connections (each
+# sends one request, gets its answer, then thinks for an hour) with both
+# sides sized for N; sets sg_held to "server_kB client_kB established
+# seconds" once all are established, or once LIMIT seconds passed or the
+# client died. Opening is paced at SHOAL_BENCH_HOLD_CPS (10k) a second:
+# at 25k on the loaded 2-core machine the server's answers outran the
+# client's ACKs until its mbuf pool ran dry, and with no mbuf left to
+# receive those ACKs the opening stopped for good (212k of 1M);
+# the client takes N / 16384 + 2 source addresses (16384 ephemeral ports
+# each), so 10M connections need 612 of them. Each side has 65536 mbufs
+# (SHOAL_BENCH_HOLD_MBUFS): the pool hands them out in turn, so the
+# opening traffic makes every mbuf's 2 KB data room resident, a fixed
+# ~140 MB that the one-connection run does not have and that reads as
+# 1.3 KB per connection at 100k, 140 B at 1M. Fewer stall the opening:
+# with 16384, at 1M and 25k/s, both sides' pools ran dry with requests
+# and answers in flight and establishing stopped at 723k.
 sg_hold() {
 	local tag=$1 n=$2 lim=$3 mb=$4
 	local cap=$((n + 4096)) ips=$((n / 16384 + 2))
 	sg_server "$tag" "$mb" --config "$root/conf/http-cps-server.ini" http.body=64 \
-		tcp.max_conns=$cap server.max_conns=$cap stack.mbufs=65536 || return 1
+		tcp.max_conns=$cap server.max_conns=$cap stack.mbufs=${SHOAL_BENCH_HOLD_MBUFS:-65536} || return 1
 	sg_client "$tag" "$mb" --config "$root/conf/http-cps-client.ini" \
-		run.duration=${lim}s client.cps=25k client.ramp=0 client.concurrency=$n \
+		run.duration=$((lim + 10))s client.cps=${SHOAL_BENCH_HOLD_CPS:-10k} \
+		client.ramp=0 client.concurrency=$n \
 		client.requests=0 client.think=1h stack.ip_count=$ips tcp.max_conns=$cap \
-		stack.mbufs=65536 http.body=64
-	local t est=0
-	for ((t = 0; t < lim * 2 - 4; t++)); do
+		stack.mbufs=${SHOAL_BENCH_HOLD_MBUFS:-65536} http.body=64
+	local t0=$SECONDS est=0
+	while [ $((SECONDS - t0)) -lt "$lim" ] && kill -0 "$sg_client_pid" 2>/dev/null; do
 		sleep 0.5
 		est=$(grep -so 'estab [0-9]*' "$work/sg-$tag-client.log" | tail -1 | cut -d' ' -f2)
 		[ "${est:-0}" -ge "$n" ] && break
 	done
+	local took=$((SECONDS - t0))
 	sleep 1		# let the last answers and ACKs settle
-	sg_held="$(sg_rss "$sg_server_pid") $(sg_rss "$sg_client_pid") ${est:-0}"
+	sg_held="$(sg_rss "$sg_server_pid") $(sg_rss "$sg_client_pid") ${est:-0} $took"
 	# Measured: the rest of the hour-long think time is of no use.
 	kill -INT "$sg_client_pid" 2>/dev/null || true
 	wait "$sg_client_pid" || true
@@ -344,19 +358,23 @@ sg_hold() {
 bench_shoal_concurrency() {
 	local n=${SHOAL_BENCH_HOLD:-100000} target="1M, then up to 10M idle connections; <= 320 B per connection per side; full rate while held"
 	[ "$kind" = smoke ] && n=${SHOAL_BENCH_HOLD:-5000}
-	local lim=$(( n / 10000 + 10 )) mb=$(( 1024 + n / 1000 ))
+	# Time: the opening rate (10k/s) with room for a loaded machine.
+	# Memory: the control-block pool, table and mbufs need ~0.6 KB per
+	# connection; --no-huge memory only becomes resident where touched.
+	local lim=${SHOAL_BENCH_HOLD_SECS:-$(( n / 6000 + 60 ))}
+	local mb=${SHOAL_BENCH_HOLD_MB:-$(( 1024 + n / 1000 ))}
 	local big small
 	sg_hold hold "$n" "$lim" "$mb" || { sg_stop; perf_failed concurrency shoal "server did not start" "$sg_cmd_server"; return; }
 	big=$sg_held
 	local cmds=("$sg_cmd_server" "$sg_cmd_client")
-	sg_hold hold1 1 8 "$mb" || { sg_stop; perf_failed concurrency shoal "server did not start (1 connection run)" "$sg_cmd_server"; return; }
+	sg_hold hold1 1 30 "$mb" || { sg_stop; perf_failed concurrency shoal "server did not start (1 connection run)" "$sg_cmd_server"; return; }
 	small=$sg_held
 	cmds+=("$sg_cmd_server" "$sg_cmd_client")
-	local s_kb c_kb est s1 c1 e1
-	read -r s_kb c_kb est <<<"$big"
-	read -r s1 c1 e1 <<<"$small"
+	local s_kb c_kb est took s1 c1 e1 took1
+	read -r s_kb c_kb est took <<<"$big"
+	read -r s1 c1 e1 took1 <<<"$small"
 	if [ "$est" -lt "$n" ] || [ "$e1" -lt 1 ]; then
-		perf_failed concurrency shoal "only $est of $n connections (and $e1 of 1) established" "${cmds[@]}"
+		perf_failed concurrency shoal "only $est of $n connections (and $e1 of 1) established within $lim s (server $s_kb kB, client $c_kb kB resident; one-connection run $s1 kB, $c1 kB)" "${cmds[@]}"
 		return
 	fi
 	local figs
@@ -371,13 +389,13 @@ bench_shoal_concurrency() {
 	fi
 	perf_record concurrency shoal ok "$figs" \
 		"$(jq -n --arg t "$target" --argjson n "$n" --argjson s "$s_kb" --argjson c "$c_kb" \
-			--argjson s1 "$s1" --argjson c1 "$c1" '{target: $t,
-			held: $n, vmrss_kib: {server: $s, client: $c},
+			--argjson s1 "$s1" --argjson c1 "$c1" --argjson took "$took" '{target: $t,
+			held: $n, establish_s: $took, vmrss_kib: {server: $s, client: $c},
 			vmrss_kib_one_conn: {server: $s1, client: $c1},
 			serves_while_held: "not measured: the server has one vhost port and shoal-gen one client per port, so no second client can be attached while the first holds the connections"}')" \
 		"$n idle established connections (one request each, then think = 1 h), both sides sized for them (tcp.max_conns, server.max_conns); bytes per connection = VmRSS difference against a run sized for and holding one connection, over N - 1, taken once all were established; target: $target" \
 		"${cmds[@]}" "per side: awk '/^VmRSS:/' /proc/PID/status once the client reports estab N"
-	jq -r '"shoal/concurrency: \(.connections.value) held, \(.server_bytes_per_conn.value | round) B per connection (server), \(.client_bytes_per_conn.value | round) B (client)"' <<<"$figs"
+	jq -r --argjson took "$took" '"shoal/concurrency: \(.connections.value) held (all established after \($took) s), \(.server_bytes_per_conn.value | round) B per connection (server), \(.client_bytes_per_conn.value | round) B (client)"' <<<"$figs"
 }
 
 # cg_count WORKLOAD N TOGGLE : callgrind's instruction total for one

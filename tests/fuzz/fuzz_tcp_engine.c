@@ -474,12 +474,11 @@ check_cb(const struct tcp_cb *cb)
 static void
 check_all(void)
 {
-	const void *key;
 	void *data;
 	uint32_t iter = 0, n = 0;
 	struct shoal_tcp_stats s;
 
-	while (rte_hash_iterate(eng->ft.h, &key, &data, &iter) >= 0) {
+	while ((data = flow_table_next(&eng->ft, &iter)) != NULL) {
 		check_cb(data);
 		n++;
 	}

@@ -144,7 +144,7 @@ Test(flow, wheel_fires_at_exact_time)
 	fired_n = 0;
 	cr_assert_eq(flow_wheel_init(&w, 8, 20, 5000, SOCKET_ID_ANY, on_fire,
 				     NULL), 0);
-	flow_timer_init(&a, 1);
+	flow_timer_init(&a);
 	flow_timer_arm(&w, &a, 5000 + 3 * MS + 17);
 	flow_wheel_advance(&w, 5000 + 3 * MS + 16);
 	cr_assert_eq(fired_n, 0);
@@ -165,7 +165,7 @@ Test(flow, wheel_cancel_is_o1_and_final)
 	fired_n = 0;
 	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, on_fire, NULL);
 	for (i = 0; i < 3; i++) {
-		flow_timer_init(&t[i], i);
+		flow_timer_init(&t[i]);
 		flow_timer_arm(&w, &t[i], 10 * MS);	/* same slot */
 	}
 	cr_assert_eq(w.armed, 3);
@@ -186,7 +186,7 @@ Test(flow, wheel_timers_beyond_one_turn_wait_their_turn)
 
 	fired_n = 0;
 	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, on_fire, NULL);
-	flow_timer_init(&a, 0);
+	flow_timer_init(&a);
 	flow_timer_arm(&w, &a, 3 * turn + 5);
 	for (uint64_t now = 0; now < 3 * turn; now += MS)
 		flow_wheel_advance(&w, now);
@@ -205,7 +205,7 @@ Test(flow, wheel_big_jump_fires_everything_due)
 	fired_n = 0;
 	flow_wheel_init(&w, 6, 20, 0, SOCKET_ID_ANY, on_fire, NULL);
 	for (i = 0; i < 10; i++) {
-		flow_timer_init(&t[i], i);
+		flow_timer_init(&t[i]);
 		flow_timer_arm(&w, &t[i], (uint64_t)(i + 1) * 37 * MS);
 	}
 	flow_wheel_advance(&w, 10ULL * 1000 * MS);
@@ -221,7 +221,7 @@ Test(flow, wheel_rearm_moves_the_timer)
 
 	fired_n = 0;
 	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, on_fire, NULL);
-	flow_timer_init(&a, 0);
+	flow_timer_init(&a);
 	flow_timer_arm(&w, &a, 5 * MS);
 	flow_timer_arm(&w, &a, 50 * MS);
 	cr_assert_eq(w.armed, 1);
@@ -258,7 +258,7 @@ Test(flow, wheel_callback_may_cancel_timers_of_the_same_slot)
 			NULL);
 	/* Slots are LIFO: armed 2, 1, 0, walked 0, 1, 2. */
 	for (i = 2; i >= 0; i--) {
-		flow_timer_init(&walk_t[i], (uint8_t)i);
+		flow_timer_init(&walk_t[i]);
 		flow_timer_arm(&w, &walk_t[i], 10 * MS + (uint64_t)i);
 	}
 	flow_wheel_advance(&w, 20 * MS);
@@ -280,8 +280,8 @@ static void
 on_fire_arm(struct flow_wheel *w, struct flow_timer *tm, void *ctx)
 {
 	fired[fired_n++] = tm;
-	if (tm->kind == 0) {
-		flow_timer_init(&chain_b, 1);
+	if (tm != &chain_b) {
+		flow_timer_init(&chain_b);
 		flow_timer_arm(w, &chain_b, w->now_ns + 2 * MS);
 	}
 }
@@ -293,7 +293,7 @@ Test(flow, wheel_callback_may_arm_timers)
 
 	fired_n = 0;
 	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, on_fire_arm, NULL);
-	flow_timer_init(&a, 0);
+	flow_timer_init(&a);
 	flow_timer_arm(&w, &a, 1 * MS);
 	flow_wheel_advance(&w, 1 * MS);
 	cr_assert_eq(fired_n, 1);
@@ -475,14 +475,14 @@ Test(engine, control_blocks_come_from_the_pool_and_go_back)
 {
 	struct shoal_endpoints ep = W->ep;
 	struct shoal_conn *c;
-	unsigned int avail = rte_mempool_avail_count(W->eng->cbpool);
+	unsigned int avail = flow_slab_avail(&W->eng->cbs);
 
 	ep.lport = 0;
 	c = shoal_tcp_connect(W->eng, &ep, &W->ops, W);
 	cr_assert_not_null(c);
-	cr_assert_eq(rte_mempool_avail_count(W->eng->cbpool), avail - 1);
+	cr_assert_eq(flow_slab_avail(&W->eng->cbs), avail - 1);
 	shoal_abort(c);
-	cr_assert_eq(rte_mempool_avail_count(W->eng->cbpool), avail);
+	cr_assert_eq(flow_slab_avail(&W->eng->cbs), avail);
 	cr_assert_eq(W->app.closed, 1);
 }
 

@@ -126,7 +126,7 @@ Test(handshake, syn_received_retransmits_syn_ack_and_gives_up)
 	unsigned int i, avail;
 
 	fx_syn_received();
-	avail = rte_mempool_avail_count(W->eng->cbpool);
+	avail = flow_slab_avail(&W->eng->cbs);
 	for (i = 0; i < W->conf.syn_retries; i++) {
 		advance((1000ULL << i) - 1);
 		expect_none();
@@ -136,7 +136,7 @@ Test(handshake, syn_received_retransmits_syn_ack_and_gives_up)
 	}
 	advance(1000ULL << W->conf.syn_retries);
 	expect_none();
-	cr_assert_eq(rte_mempool_avail_count(W->eng->cbpool), avail + 1);
+	cr_assert_eq(flow_slab_avail(&W->eng->cbs), avail + 1);
 	cr_assert_eq(W->app.closed, 0, "never accepted: no callbacks");
 }
 
@@ -162,10 +162,10 @@ Test(handshake, syn_received_rst_returns_to_listen)
 	unsigned int avail;
 
 	fx_syn_received();
-	avail = rte_mempool_avail_count(W->eng->cbpool);
+	avail = flow_slab_avail(&W->eng->cbs);
 	send(.flags = RST, .seq = P_ISS + 1);
 	expect_none();
-	cr_assert_eq(rte_mempool_avail_count(W->eng->cbpool), avail + 1);
+	cr_assert_eq(flow_slab_avail(&W->eng->cbs), avail + 1);
 	/* still listening */
 	send(.flags = SYN, .seq = P_ISS + 1000, .mss = 1460);
 	expect(.flags = SYN | ACK, .seq = W_ISS, .ack = P_ISS + 1001,

@@ -250,9 +250,9 @@ Test(fin_wait_2, orphan_times_out)
 
 	fx_fin_wait_2();
 	cr_assert_eq(shoal_close(W->conn), 0);
-	avail = rte_mempool_avail_count(W->eng->cbpool);
+	avail = flow_slab_avail(&W->eng->cbs);
 	advance(2 * 30000);
-	cr_assert_eq(rte_mempool_avail_count(W->eng->cbpool), avail + 1);
+	cr_assert_eq(flow_slab_avail(&W->eng->cbs), avail + 1);
 	cr_assert_eq(W->app.closed, 1);
 }
 
@@ -346,11 +346,11 @@ Test(last_ack, ack_of_fin_closes)
 	unsigned int avail;
 
 	fx_last_ack();
-	avail = rte_mempool_avail_count(W->eng->cbpool);
+	avail = flow_slab_avail(&W->eng->cbs);
 	send(.flags = ACK, .seq = P_ISS + 2, .ack = W_ISS + 2);
 	expect_none();
 	cr_assert_eq(W->app.closed, 1);
-	cr_assert_eq(rte_mempool_avail_count(W->eng->cbpool), avail + 1);
+	cr_assert_eq(flow_slab_avail(&W->eng->cbs), avail + 1);
 }
 
 Test(last_ack, fin_is_retransmitted)
@@ -389,12 +389,12 @@ Test(time_wait, expires_after_2msl)
 	unsigned int avail;
 
 	fx_time_wait();
-	avail = rte_mempool_avail_count(W->eng->cbpool);
+	avail = flow_slab_avail(&W->eng->cbs);
 	cr_assert_eq(stats().conns_timewait, 1);
 	advance(2 * 30000 - 1);
-	cr_assert_eq(rte_mempool_avail_count(W->eng->cbpool), avail);
+	cr_assert_eq(flow_slab_avail(&W->eng->cbs), avail);
 	advance(1);
-	cr_assert_eq(rte_mempool_avail_count(W->eng->cbpool), avail + 1);
+	cr_assert_eq(flow_slab_avail(&W->eng->cbs), avail + 1);
 	cr_assert_eq(stats().conns_timewait, 0);
 	cr_assert_eq(stats().conns_open, 0);
 }
@@ -404,14 +404,14 @@ Test(time_wait, retransmitted_fin_gets_ack_and_restarts_2msl)
 	unsigned int avail;
 
 	fx_time_wait();
-	avail = rte_mempool_avail_count(W->eng->cbpool);
+	avail = flow_slab_avail(&W->eng->cbs);
 	advance(50000);
 	send(.flags = FIN | ACK, .seq = P_ISS + 1, .ack = W_ISS + 2);
 	expect(.flags = ACK, .seq = W_ISS + 2, .ack = P_ISS + 2);
 	advance(59999);
-	cr_assert_eq(rte_mempool_avail_count(W->eng->cbpool), avail);
+	cr_assert_eq(flow_slab_avail(&W->eng->cbs), avail);
 	advance(1);
-	cr_assert_eq(rte_mempool_avail_count(W->eng->cbpool), avail + 1);
+	cr_assert_eq(flow_slab_avail(&W->eng->cbs), avail + 1);
 }
 
 Test(time_wait, rst_frees_quietly)
@@ -419,10 +419,10 @@ Test(time_wait, rst_frees_quietly)
 	unsigned int avail;
 
 	fx_time_wait();
-	avail = rte_mempool_avail_count(W->eng->cbpool);
+	avail = flow_slab_avail(&W->eng->cbs);
 	send(.flags = RST, .seq = P_ISS + 2);
 	expect_none();
-	cr_assert_eq(rte_mempool_avail_count(W->eng->cbpool), avail + 1);
+	cr_assert_eq(flow_slab_avail(&W->eng->cbs), avail + 1);
 	cr_assert_eq(W->app.closed, 1);
 }
 

@@ -403,7 +403,7 @@ finish_and_check(void)
 		shoal_tcp_stats(S->s[k].eng, &st[k]);
 		cr_assert_eq(st[k].conns_open, 0, "engine %u: %lu conns left", k,
 			     (unsigned long)st[k].conns_open);
-		cr_assert_eq(rte_mempool_avail_count(S->s[k].eng->cbpool),
+		cr_assert_eq(flow_slab_avail(&S->s[k].eng->cbs),
 			     128, "every control block back");
 	}
 	cr_assert_eq(rte_mempool_avail_count(S->pool), 8191,

@@ -245,7 +245,8 @@ void shoal_conn_set_nodelay(struct shoal_conn *c, bool nodelay);
  * Keepalive (RFC 9293 3.8.4, RFC 1122 4.2.3.6): after @p idle_ns without
  * a segment from the peer, probe every @p intvl_ns; after @p probes
  * unanswered probes the connection is reset with ETIMEDOUT. @p idle_ns 0
- * switches keepalive off (the default).
+ * switches keepalive off (the default). Both times are rounded up to whole
+ * milliseconds (at most 49 days), @p probes is capped at 255.
  */
 void shoal_conn_set_keepalive(struct shoal_conn *c, uint64_t idle_ns,
 			      uint64_t intvl_ns, uint32_t probes);
