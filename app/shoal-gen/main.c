@@ -189,8 +189,14 @@ control_run(void *arg)
 	/* Our last ACK may have been lost: the peer's FIN retransmission
 	 * needs a TIME-WAIT that still answers. */
 	t = now_ns();
-	if (c->linger && !shoal_stopping(stack) && t < drain_end)
-		sleep_ns(RTE_MIN(c->linger, drain_end - t));
+	if (c->linger && t < drain_end) {
+		uint64_t end = t + RTE_MIN(c->linger, drain_end - t);
+
+		/* A signal during the linger ends it: the TIME-WAITs are
+		 * there to help the peer, not to hold the process. */
+		while (!signals && !shoal_stopping(stack) && now_ns() < end)
+			sleep_ns(10 * 1000 * 1000);
+	}
 	shoal_stop(stack);
 	return NULL;
 }
