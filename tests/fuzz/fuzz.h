@@ -26,6 +26,17 @@ struct rte_mempool *fuzz_pool(void);
 /* abort() unless every mbuf of the pool is back; @p what names the step. */
 void fuzz_check_pool(const char *what);
 
+/*
+ * Put the process's random and mbuf state back where it was at start, so
+ * that an input runs the same whatever ran before it and a crash file
+ * reproduces on its own: rte_rand() reseeded (the engine's port table
+ * draws from it), every mbuf reinitialised with its dynfields poisoned
+ * (a stale field, such as the reassembly link, reads the same garbage
+ * every time) and handed out again in address order. Every mbuf must be
+ * back in the pool; abort() otherwise.
+ */
+void fuzz_reset(void);
+
 /* A small cursor over the fuzzer's bytes: reads past the end give 0. */
 struct fuzz_in {
 	const uint8_t *p;
