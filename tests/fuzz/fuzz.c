@@ -182,6 +182,17 @@ fuzz_reset(void)
 		abort();
 	}
 	qsort(objs, FUZZ_POOL_SIZE, sizeof(objs[0]), ptr_cmp);
+	/* A double free that the leak check missed (the full ring refused
+	 * one put, so the count came out right) leaves an mbuf in the ring
+	 * twice: two users would share it from now on. */
+	for (unsigned int i = 1; i < FUZZ_POOL_SIZE; i++) {
+		if (objs[i] == objs[i - 1]) {
+			fprintf(stderr, "mbuf %p is in the pool twice: a "
+				"double free in this or an earlier input\n",
+				objs[i]);
+			abort();
+		}
+	}
 	for (unsigned int i = 0; i < FUZZ_POOL_SIZE; i++) {
 		struct rte_mbuf *m = objs[i];
 
