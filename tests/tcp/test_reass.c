@@ -175,6 +175,53 @@ Test(reass, coalescing_segment_unlinks_the_ones_it_covers)
 		     "every mbuf back exactly once");
 }
 
+/* The same with the segment dropped (reass_max_segs) after it covered every
+ * held entry: the queue's head must not stay on a freed mbuf. */
+Test(reass, dropped_segment_leaves_no_link_to_the_ones_it_covered)
+{
+	struct seg s = SEG(.flags = ACK, .seq = P0 + 250, .ack = D0, .len = 50);
+	struct rte_mbuf *m, *t;
+	struct tcp_cb *cb;
+	unsigned int avail;
+	uint8_t *d;
+
+	wire_fini();
+	wire_init();
+	W->conf.reass_max_segs = 2;
+	wire_start();
+	fx_established();
+	cb = tcp_test_cb(W->conn);
+	avail = rte_mempool_avail_count(wire_pool());
+	send(.flags = ACK, .seq = P0 + 300, .ack = D0, .len = 50);
+	send(.flags = ACK, .seq = P0 + 400, .ack = D0, .len = 50);
+	wire_drain();
+	cr_assert_eq(tcp_reass_segs(cb), 2);
+	/* [250,500) in three mbufs: it covers both, then exceeds the
+	 * bound on its own. */
+	m = seg_build(&s, &W->peer);
+	for (uint32_t off = 300; off < 500; off += 100) {
+		t = rte_pktmbuf_alloc(wire_pool());
+		cr_assert_not_null(t);
+		d = (uint8_t *)rte_pktmbuf_append(t, 100);
+		for (unsigned int i = 0; i < 100; i++)
+			d[i] = pat(P0 + off + i);
+		cr_assert_eq(rte_pktmbuf_chain(m, t), 0);
+	}
+	shoal_tcp_input_burst(W->eng, &m, &W->ep, 1, W->now);
+	wire_drain();
+	cr_assert_eq(stats().ooo_segs_dropped, 1);
+	cr_assert_null(tcp_reass_head(cb),
+		       "the queue still starts at a freed entry");
+	cr_assert_eq(tcp_reass_bytes(cb), 0);
+	cr_assert_eq(tcp_reass_segs(cb), 0);
+	cr_assert_eq(rte_mempool_avail_count(wire_pool()), avail);
+	/* The peer sends it again, in order this time. */
+	send(.flags = ACK, .seq = P0, .ack = D0, .len = 500);
+	cr_assert(rx_is(P0, 500));
+	wire_drain();
+	cr_assert_eq(rte_mempool_avail_count(wire_pool()), avail);
+}
+
 Test(reass, data_without_recv_callback_is_freed)
 {
 	struct seg s = SEG(.flags = ACK, .seq = P0, .ack = D0, .len = 100);
