@@ -156,6 +156,13 @@ tcp_reass_insert(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq,
 		x->reass_segs -= cur->nb_segs;
 		rte_pktmbuf_free(cur);
 		cur = next;
+		/* Unlink it now: @p m may yet coalesce into prev or be
+		 * dropped, and neither path links prev (or the head) again;
+		 * a stale link would reach the freed mbuf and free it twice. */
+		if (prev != NULL)
+			tcp_reass_meta(t, prev)->next = cur;
+		else
+			x->reass = cur;
 	}
 	if (prev != NULL && q_seq(cb, prev) + prev->pkt_len == seq &&
 	    reass_coalesce(prev, m)) {

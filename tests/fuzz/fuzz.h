@@ -5,8 +5,11 @@
 /*
  * What the libFuzzer targets share: the EAL (once per process, no
  * hugepages, no PCI, a private file prefix), an mbuf pool without a
- * per-lcore cache so that rte_mempool_avail_count() is exact, and the
- * leak check that turns a lost mbuf into a crash the fuzzer reports.
+ * per-lcore cache so that rte_mempool_avail_count() is exact (and, under
+ * ASan, whose pooled mbufs are poisoned so that a use after free stops at
+ * once), the per-input reset that makes every input reproducible on its
+ * own, and the leak check that turns a lost mbuf into a crash the fuzzer
+ * reports.
  */
 
 #include <stddef.h>
@@ -25,6 +28,17 @@ struct rte_mempool *fuzz_pool(void);
 
 /* abort() unless every mbuf of the pool is back; @p what names the step. */
 void fuzz_check_pool(const char *what);
+
+/*
+ * Put the process's random and mbuf state back where it was at start, so
+ * that an input runs the same whatever ran before it and a crash file
+ * reproduces on its own: rte_rand() reseeded (the engine's port table
+ * draws from it), every mbuf reinitialised with its dynfields poisoned
+ * (a stale field, such as the reassembly link, reads the same garbage
+ * every time) and handed out again in address order. Every mbuf must be
+ * back in the pool; abort() otherwise.
+ */
+void fuzz_reset(void);
 
 /* A small cursor over the fuzzer's bytes: reads past the end give 0. */
 struct fuzz_in {

@@ -194,6 +194,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tun = ctl & 1;
 	offload = ctl & 2;
 
+	fuzz_reset();		/* the same state whatever ran before */
 	w->now_ns = 1000 * NS;
 	memset(&w->stats, 0, sizeof(w->stats));
 	for (unsigned int i = 0; i < 2; i++)

@@ -193,6 +193,9 @@ engine_up(void)
 {
 	struct shoal_tcp_conf c;
 
+	/* Same rte_rand() draws (the port table) and same mbufs, in the
+	 * same order, whatever inputs ran before this one. */
+	fuzz_reset();
 	shoal_tcp_conf_init(&c);
 	c.name = "fzt";
 	c.pool = fuzz_pool();

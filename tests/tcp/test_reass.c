@@ -142,6 +142,86 @@ Test(reass, held_mbufs_return_on_abort)
 	cr_assert_eq(rte_mempool_avail_count(wire_pool()), avail);
 }
 
+/* A segment that covers held ones and then coalesces into the one in front
+ * of them: the covered entries must leave the queue with their mbufs. The
+ * fuzzer found the link from the coalesced entry left on the freed one;
+ * filling the hole then freed that mbuf a second time. */
+Test(reass, coalescing_segment_unlinks_the_ones_it_covers)
+{
+	struct tcp_cb *cb;
+	struct rte_mbuf *h;
+	unsigned int avail;
+
+	fx_established();
+	cb = tcp_test_cb(W->conn);
+	avail = rte_mempool_avail_count(wire_pool());
+	send(.flags = ACK, .seq = P0 + 100, .ack = D0, .len = 100);
+	send(.flags = ACK, .seq = P0 + 300, .ack = D0, .len = 50);
+	send(.flags = ACK, .seq = P0 + 200, .ack = D0, .len = 200);
+	wire_drain();
+	h = tcp_reass_head(cb);
+	cr_assert_not_null(h);
+	cr_assert_eq(h->pkt_len, 300, "one entry, P0+100 to P0+400");
+	cr_assert_null(tcp_reass_meta(W->eng, h)->next,
+		       "the covered entry is still linked behind it");
+	cr_assert_eq(tcp_reass_bytes(cb), 300);
+	cr_assert_eq(tcp_reass_segs(cb), 1);
+	cr_assert_eq(rte_mempool_avail_count(wire_pool()), avail - 1);
+	send(.flags = ACK, .seq = P0, .ack = D0, .len = 100);
+	expect(.flags = ACK, .seq = D0, .ack = P0 + 400);
+	cr_assert(rx_is(P0, 400));
+	wire_drain();
+	cr_assert_eq(rte_mempool_avail_count(wire_pool()), avail,
+		     "every mbuf back exactly once");
+}
+
+/* The same with the segment dropped (reass_max_segs) after it covered every
+ * held entry: the queue's head must not stay on a freed mbuf. */
+Test(reass, dropped_segment_leaves_no_link_to_the_ones_it_covered)
+{
+	struct seg s = SEG(.flags = ACK, .seq = P0 + 250, .ack = D0, .len = 50);
+	struct rte_mbuf *m, *t;
+	struct tcp_cb *cb;
+	unsigned int avail;
+	uint8_t *d;
+
+	wire_fini();
+	wire_init();
+	W->conf.reass_max_segs = 2;
+	wire_start();
+	fx_established();
+	cb = tcp_test_cb(W->conn);
+	avail = rte_mempool_avail_count(wire_pool());
+	send(.flags = ACK, .seq = P0 + 300, .ack = D0, .len = 50);
+	send(.flags = ACK, .seq = P0 + 400, .ack = D0, .len = 50);
+	wire_drain();
+	cr_assert_eq(tcp_reass_segs(cb), 2);
+	/* [250,500) in three mbufs: it covers both, then exceeds the
+	 * bound on its own. */
+	m = seg_build(&s, &W->peer);
+	for (uint32_t off = 300; off < 500; off += 100) {
+		t = rte_pktmbuf_alloc(wire_pool());
+		cr_assert_not_null(t);
+		d = (uint8_t *)rte_pktmbuf_append(t, 100);
+		for (unsigned int i = 0; i < 100; i++)
+			d[i] = pat(P0 + off + i);
+		cr_assert_eq(rte_pktmbuf_chain(m, t), 0);
+	}
+	shoal_tcp_input_burst(W->eng, &m, &W->ep, 1, W->now);
+	wire_drain();
+	cr_assert_eq(stats().ooo_segs_dropped, 1);
+	cr_assert_null(tcp_reass_head(cb),
+		       "the queue still starts at a freed entry");
+	cr_assert_eq(tcp_reass_bytes(cb), 0);
+	cr_assert_eq(tcp_reass_segs(cb), 0);
+	cr_assert_eq(rte_mempool_avail_count(wire_pool()), avail);
+	/* The peer sends it again, in order this time. */
+	send(.flags = ACK, .seq = P0, .ack = D0, .len = 500);
+	cr_assert(rx_is(P0, 500));
+	wire_drain();
+	cr_assert_eq(rte_mempool_avail_count(wire_pool()), avail);
+}
+
 Test(reass, data_without_recv_callback_is_freed)
 {
 	struct seg s = SEG(.flags = ACK, .seq = P0, .ack = D0, .len = 100);
