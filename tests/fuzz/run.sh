@@ -30,7 +30,7 @@ for t in "${targets[@]}"; do
 	art=$bdir/artifacts
 	log=$bdir/$t.log
 	mkdir -p "$work" "$art"
-	opts=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=4096
+	opts=(-max_total_time="$secs" -timeout=30 -rss_limit_mb=4096
 	      -max_len=4096 -print_final_stats=1 -artifact_prefix="$art/$t-")
 	[ -f "$fdir/$t.dict" ] && opts+=(-dict="$fdir/$t.dict")
 	echo "== $t: ${secs}s from $(ls "$fdir/corpus/$t" | wc -l) seeds" \
