@@ -183,3 +183,51 @@ Test(reass, delivered_mbuf_is_the_arrived_one_adjusted)
 	cr_assert_eq(*rte_pktmbuf_mtod(got, uint8_t *), pat(P0));
 	rte_pktmbuf_free(got);
 }
+
+/* The queue's entries in order, by walking the links (at most max). */
+static unsigned int
+queue_walk(struct rte_mbuf **out, unsigned int max)
+{
+	struct tcp_cb *cb = tcp_test_cb(W->conn);
+	struct rte_mbuf *m;
+	unsigned int n = 0;
+
+	for (m = tcp_reass_head(cb); m != NULL && n < max;
+	     m = tcp_reass_meta(cb->t, m)->next)
+		out[n++] = m;
+	return n;
+}
+
+/*
+ * A segment that covers a held one and ends up appended to the entry in
+ * front of it (coalesced): the covered entry is freed, and the link to it
+ * must go too. Left in place, it made the freed mbuf part of the queue
+ * again when the pool handed it out, and tcp_reass_pull chained an mbuf
+ * onto itself (the loss grid's worker hang), or freed it twice.
+ */
+Test(reass, coalesced_segment_unlinks_the_entries_it_covers)
+{
+	struct rte_mbuf *q[4];
+	unsigned int avail;
+
+	fx_established();
+	avail = rte_mempool_avail_count(wire_pool());
+	send(.flags = ACK, .seq = P0 + 100, .ack = D0, .len = 100);
+	send(.flags = ACK, .seq = P0 + 250, .ack = D0, .len = 50);
+	cr_assert_eq(queue_walk(q, 4), 2);
+	/* [200, 300) follows the first entry and covers the second. */
+	send(.flags = ACK, .seq = P0 + 200, .ack = D0, .len = 100);
+	cr_assert_eq(queue_walk(q, 4), 1, "one entry, nothing linked after");
+	cr_assert_eq(q[0]->pkt_len, 200);
+	cr_assert_eq(tcp_reass_bytes(tcp_test_cb(W->conn)), 200);
+	cr_assert_eq(tcp_reass_segs(tcp_test_cb(W->conn)), 1);
+	wire_drain();
+	cr_assert_eq(rte_mempool_avail_count(wire_pool()), avail - 1);
+	send(.flags = ACK, .seq = P0, .ack = D0, .len = 100);
+	cr_assert(rx_is(P0, 300));
+	cr_assert_eq(tcp_reass_bytes(tcp_test_cb(W->conn)), 0);
+	wire_drain();
+	cr_assert_eq(rte_mempool_avail_count(wire_pool()), avail,
+		     "every mbuf back once: %u of %u",
+		     rte_mempool_avail_count(wire_pool()), avail);
+}
