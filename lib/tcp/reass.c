@@ -71,6 +71,99 @@ q_next(const struct tcp_cb *cb, struct rte_mbuf *m)
 	return tcp_reass_meta(cb->t, m)->next;
 }
 
+#ifdef SHOAL_DEBUG
+#include <stdlib.h>
+
+#include <rte_debug.h>
+
+static int
+ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a;
+	uintptr_t y = (uintptr_t)*(void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Debug builds (tests, fuzzing): the queue's invariants after every
+ * change. Sorted and disjoint above RCV.NXT, no empty entry, every chain
+ * acyclic and its lengths right, no mbuf held twice, the counters equal
+ * to what is held. The walks are bounded by reass_max_segs (the most
+ * mbufs the queue may hold), so a cycle is reported, not followed.
+ */
+static void
+reass_check(const struct tcp_cb *cb, const char *file, int line)
+{
+	const struct tcp_cb_ext *x = cb->x;
+	uint32_t cap = cb->t->conf.reass_max_segs, bytes = 0, segs = 0;
+	uint32_t end = cb->rcv_nxt, plen;
+	struct rte_mbuf *m, *s, **seen;
+	const char *why = NULL;
+	uint16_t nseg;
+
+	if (x == NULL)
+		return;
+	seen = malloc((cap + 1) * sizeof(*seen));
+	if (seen == NULL)
+		return;
+	for (m = x->reass; m != NULL && why == NULL; m = q_next(cb, m)) {
+		uint32_t seq = q_seq(cb, m);
+
+		if (m->pkt_len == 0)
+			why = "empty entry";
+		else if (SEQ_LT(seq, end))
+			why = "entry below RCV.NXT or overlapping the one before";
+		end = seq + m->pkt_len;
+		plen = 0;
+		nseg = 0;
+		for (s = m; s != NULL && why == NULL; s = s->next) {
+			if (segs == cap) {
+				why = "more mbufs than reass_max_segs (a cycle?)";
+				break;
+			}
+			if (rte_mbuf_refcnt_read(s) < 1)
+				why = "mbuf with refcnt 0";
+			seen[segs++] = s;
+			plen += s->data_len;
+			nseg++;
+		}
+		if (why == NULL && (plen != m->pkt_len || nseg != m->nb_segs))
+			why = "chain lengths disagree with pkt_len/nb_segs";
+		if (why == NULL && rte_mbuf_check(m, 1, &why) != 0)
+			break;
+		bytes += m->pkt_len;
+	}
+	if (why == NULL && (bytes != x->reass_bytes || segs != x->reass_segs))
+		why = "reass_bytes/reass_segs disagree with what is held";
+	if (why == NULL) {
+		qsort(seen, segs, sizeof(*seen), ptr_cmp);
+		for (uint32_t i = 1; i < segs && why == NULL; i++)
+			if (seen[i] == seen[i - 1])
+				why = "an mbuf held twice";
+	}
+	free(seen);
+	if (why != NULL)
+		rte_panic("%s:%d: reassembly queue broken: %s (rcv_nxt %u, "
+			  "bytes %u/%u, segs %u/%u)\n", file, line, why,
+			  cb->rcv_nxt, bytes, x->reass_bytes, segs,
+			  x->reass_segs);
+}
+#define TCP_REASS_CHECK(cb) reass_check((cb), __FILE__, __LINE__)
+#else
+#define TCP_REASS_CHECK(cb) do { } while (0)
+#endif
+
+/* Make @p m follow @p prev (the queue's head when @p prev is NULL). */
+static inline void
+reass_link(struct tcp_cb *cb, struct rte_mbuf *prev, struct rte_mbuf *m)
+{
+	if (prev != NULL)
+		tcp_reass_meta(cb->t, prev)->next = m;
+	else
+		cb->x->reass = m;
+}
+
 /* Append @p m's bytes to @p prev's last mbuf when they fit its tailroom
  * (and that mbuf is ours alone): a run of small out-of-order segments then
  * pins one mbuf, not one each (Linux's tcp_try_coalesce). */
@@ -164,26 +257,35 @@ tcp_reass_insert(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq,
 		else
 			x->reass = cur;
 	}
+	/* Unlink what was just freed before anything else can return: a
+	 * link left to a freed mbuf makes it part of the queue again once
+	 * the pool hands it out (the loss grid's hang: a cycle in the
+	 * chain tcp_reass_pull builds, after a coalesce or a segs-limit
+	 * drop here). */
+	reass_link(cb, prev, cur);
+	if (len == 0) {
+		rte_pktmbuf_free(m);	/* the rest was held already */
+		goto out;
+	}
 	if (prev != NULL && q_seq(cb, prev) + prev->pkt_len == seq &&
 	    reass_coalesce(prev, m)) {
 		x->reass_bytes += len;
 		x->last_ooo_seq = seq;
-		return;
+		goto out;
 	}
 	if (x->reass_segs + m->nb_segs > t->conf.reass_max_segs) {
 		t->st.ooo_segs_dropped++;
 		rte_pktmbuf_free(m);
-		return;
+		goto out;
 	}
 	x->reass_segs += m->nb_segs;
 	tcp_reass_meta(t, m)->seq = seq;
 	tcp_reass_meta(t, m)->next = cur;
-	if (prev != NULL)
-		tcp_reass_meta(t, prev)->next = m;
-	else
-		x->reass = m;
+	reass_link(cb, prev, m);
 	x->reass_bytes += len;
 	x->last_ooo_seq = seq;
+out:
+	TCP_REASS_CHECK(cb);
 }
 
 /* Take what the hole's filling made contiguous: the chain of data from
@@ -231,6 +333,7 @@ tcp_reass_pull(struct tcp_cb *cb, bool *fin)
 		x->reass_segs += tail->nb_segs;
 		cb->rcv_nxt -= tail->pkt_len;
 	}
+	TCP_REASS_CHECK(cb);
 	if ((cb->tf & TF_RCV_FIN_OOO) && cb->rcv_nxt == x->rcv_fin_seq) {
 		cb->tf &= ~TF_RCV_FIN_OOO;
 		*fin = true;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Out-of-order reassembly: held as mbufs (no copy), overlaps trimmed,
  * duplicates dropped, bounded by reass_max, FIN after a hole. */
+#include <string.h>
+
 #include "wire.h"
 
 TestSuite(reass, .init = setup_plain, .fini = teardown);
@@ -262,4 +264,106 @@ Test(reass, delivered_mbuf_is_the_arrived_one_adjusted)
 	cr_assert_eq(got->pkt_len, 100);
 	cr_assert_eq(*rte_pktmbuf_mtod(got, uint8_t *), pat(P0));
 	rte_pktmbuf_free(got);
+}
+
+/* The queue's entries in order, by walking the links (at most max). */
+static unsigned int
+queue_walk(struct rte_mbuf **out, unsigned int max)
+{
+	struct tcp_cb *cb = tcp_test_cb(W->conn);
+	struct rte_mbuf *m;
+	unsigned int n = 0;
+
+	for (m = tcp_reass_head(cb); m != NULL && n < max;
+	     m = tcp_reass_meta(cb->t, m)->next)
+		out[n++] = m;
+	return n;
+}
+
+/*
+ * A segment that covers a held one and ends up appended to the entry in
+ * front of it (coalesced): the covered entry is freed, and the link to it
+ * must go too. Left in place, it made the freed mbuf part of the queue
+ * again when the pool handed it out, and tcp_reass_pull chained an mbuf
+ * onto itself (the loss grid's worker hang), or freed it twice.
+ */
+Test(reass, coalesced_segment_unlinks_the_entries_it_covers)
+{
+	struct rte_mbuf *q[4];
+	unsigned int avail;
+
+	fx_established();
+	avail = rte_mempool_avail_count(wire_pool());
+	send(.flags = ACK, .seq = P0 + 100, .ack = D0, .len = 100);
+	send(.flags = ACK, .seq = P0 + 250, .ack = D0, .len = 50);
+	cr_assert_eq(queue_walk(q, 4), 2);
+	/* [200, 300) follows the first entry and covers the second. */
+	send(.flags = ACK, .seq = P0 + 200, .ack = D0, .len = 100);
+	cr_assert_eq(queue_walk(q, 4), 1, "one entry, nothing linked after");
+	cr_assert_eq(q[0]->pkt_len, 200);
+	cr_assert_eq(tcp_reass_bytes(tcp_test_cb(W->conn)), 200);
+	cr_assert_eq(tcp_reass_segs(tcp_test_cb(W->conn)), 1);
+	wire_drain();
+	cr_assert_eq(rte_mempool_avail_count(wire_pool()), avail - 1);
+	send(.flags = ACK, .seq = P0, .ack = D0, .len = 100);
+	cr_assert(rx_is(P0, 300));
+	cr_assert_eq(tcp_reass_bytes(tcp_test_cb(W->conn)), 0);
+	wire_drain();
+	cr_assert_eq(rte_mempool_avail_count(wire_pool()), avail,
+		     "every mbuf back once: %u of %u",
+		     rte_mempool_avail_count(wire_pool()), avail);
+}
+
+/* Move the last n bytes of @p m into a segment of their own. */
+static void
+split_tail(struct rte_mbuf *m, uint16_t n)
+{
+	struct rte_mbuf *last = rte_pktmbuf_lastseg(m);
+	struct rte_mbuf *t = rte_pktmbuf_alloc(wire_pool());
+	char *dst;
+
+	cr_assert_not_null(t);
+	dst = rte_pktmbuf_append(t, n);
+	cr_assert_not_null(dst);
+	memcpy(dst, rte_pktmbuf_mtod_offset(last, char *, last->data_len - n),
+	       n);
+	last->data_len -= n;
+	m->pkt_len -= n;
+	cr_assert_eq(rte_pktmbuf_chain(m, t), 0);
+}
+
+/* The same for a segment dropped on reass_max_segs after it freed the
+ * held entries it covers: the queue must not keep a link to them. */
+Test(reass, segs_limit_drop_unlinks_the_entries_it_covers)
+{
+	struct seg s = SEG(.flags = ACK, .seq = P0 + 250, .ack = D0,
+			   .len = 150);
+	struct rte_mbuf *q[4], *m;
+	unsigned int avail;
+
+	wire_fini();
+	wire_init();
+	W->conf.reass_max_segs = 2;
+	wire_start();
+	fx_established();
+	avail = rte_mempool_avail_count(wire_pool());
+	send(.flags = ACK, .seq = P0 + 100, .ack = D0, .len = 100);
+	send(.flags = ACK, .seq = P0 + 300, .ack = D0, .len = 50);
+	wire_drain();
+	cr_assert_eq(queue_walk(q, 4), 2);
+	/* [250, 400) in three mbufs covers [300, 350) but is one too many. */
+	m = seg_build(&s, &W->peer);
+	split_tail(m, 50);
+	split_tail(m, 50);
+	cr_assert_eq(m->nb_segs, 3);
+	shoal_tcp_input_burst(W->eng, &m, &W->ep, 1, W->now);
+	cr_assert_eq(stats().ooo_segs_dropped, 1);
+	cr_assert_eq(queue_walk(q, 4), 1, "only [100, 200) left");
+	cr_assert_eq(tcp_reass_bytes(tcp_test_cb(W->conn)), 100);
+	cr_assert_eq(tcp_reass_segs(tcp_test_cb(W->conn)), 1);
+	send(.flags = ACK, .seq = P0, .ack = D0, .len = 100);
+	cr_assert(rx_is(P0, 200));
+	cr_assert_null(tcp_reass_head(tcp_test_cb(W->conn)));
+	wire_drain();
+	cr_assert_eq(rte_mempool_avail_count(wire_pool()), avail);
 }
