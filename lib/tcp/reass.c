@@ -249,13 +249,6 @@ tcp_reass_insert(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq,
 		x->reass_segs -= cur->nb_segs;
 		rte_pktmbuf_free(cur);
 		cur = next;
-		/* Unlink it now: @p m may yet coalesce into prev or be
-		 * dropped, and neither path links prev (or the head) again;
-		 * a stale link would reach the freed mbuf and free it twice. */
-		if (prev != NULL)
-			tcp_reass_meta(t, prev)->next = cur;
-		else
-			x->reass = cur;
 	}
 	/* Unlink what was just freed before anything else can return: a
 	 * link left to a freed mbuf makes it part of the queue again once
