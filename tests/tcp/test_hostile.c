@@ -50,6 +50,36 @@ c_backlog1(struct shoal_tcp_conf *c)
 	c->backlog = 1;
 }
 
+/* The cookie connection from P_PORT carries data both ways. */
+static void
+works_both_ways(uint32_t cookie)
+{
+	send(.flags = ACK | PSH, .seq = P0, .ack = cookie + 1, .len = 100);
+	cr_assert(rx_is(P0, 100));
+	W->app_seq = cookie + 1;
+	cr_assert_eq(app_send(10), 10);
+	flush();
+	expect(.flags = ACK | PSH, .seq = cookie + 1, .ack = P0 + 100,
+	       .len = 10);
+}
+
+/* Backlog of one, filled from P_PORT + 1; the SYN from P_PORT then gets
+ * a cookie, which is returned. */
+static uint32_t
+cookie_with_backlog_full(void)
+{
+	struct tcp_seg sa;
+
+	restart(c_backlog1);
+	from_port(P_PORT + 1);
+	sa = syn_get_synack(P_ISS, 1460);
+	cr_assert_eq(sa.seq, W_ISS, "first SYN gets a control block");
+	from_port(P_PORT);
+	sa = syn_get_synack(P_ISS, 1460);
+	cr_assert_neq(sa.seq, W_ISS, "backlog full: a cookie");
+	return sa.seq;
+}
+
 Test(cookie, sent_when_backlog_full_and_valid_ack_establishes)
 {
 	struct tcp_seg sa;
@@ -75,14 +105,7 @@ Test(cookie, sent_when_backlog_full_and_valid_ack_establishes)
 	cr_assert_eq(conn_state(), SHOAL_TCP_ESTABLISHED);
 	cr_assert_eq(stats().established, 1);
 
-	/* The connection works both ways. */
-	send(.flags = ACK | PSH, .seq = P0, .ack = cookie + 1, .len = 100);
-	cr_assert(rx_is(P0, 100));
-	W->app_seq = cookie + 1;
-	cr_assert_eq(app_send(10), 10);
-	flush();
-	expect(.flags = ACK | PSH, .seq = cookie + 1, .ack = P0 + 100,
-	       .len = 10);
+	works_both_ways(cookie);
 }
 
 Test(cookie, off_again_when_backlog_drains)
@@ -111,16 +134,8 @@ Test(cookie, off_again_when_backlog_drains)
 Test(cookie, ack_of_earlier_cookie_replaces_the_half_open_block)
 {
 	struct tcp_seg sa;
-	uint32_t cookie;
+	uint32_t cookie = cookie_with_backlog_full();
 
-	restart(c_backlog1);
-	from_port(P_PORT + 1);
-	sa = syn_get_synack(P_ISS, 1460);
-	cr_assert_eq(sa.seq, W_ISS, "first SYN gets a control block");
-	from_port(P_PORT);
-	sa = syn_get_synack(P_ISS, 1460);
-	cookie = sa.seq;
-	cr_assert_neq(cookie, W_ISS, "backlog full: a cookie");
 	from_port(P_PORT + 1);
 	send(.flags = ACK, .seq = P0, .ack = W_ISS + 1);	/* room again */
 	cr_assert_eq(W->app.accepted, 1);
@@ -137,13 +152,7 @@ Test(cookie, ack_of_earlier_cookie_replaces_the_half_open_block)
 	cr_assert_eq(stats().conns_open, 2);
 	cr_assert_eq(W->app.accepted, 2);
 	cr_assert_eq(conn_state(), SHOAL_TCP_ESTABLISHED);
-	send(.flags = ACK | PSH, .seq = P0, .ack = cookie + 1, .len = 100);
-	cr_assert(rx_is(P0, 100));
-	W->app_seq = cookie + 1;
-	cr_assert_eq(app_send(10), 10);
-	flush();
-	expect(.flags = ACK | PSH, .seq = cookie + 1, .ack = P0 + 100,
-	       .len = 10);
+	works_both_ways(cookie);
 }
 
 /* The cookie ACK and the first data segment were lost: a later segment
@@ -152,16 +161,8 @@ Test(cookie, ack_of_earlier_cookie_replaces_the_half_open_block)
  * brings the first segment, which establishes. */
 Test(cookie, later_segment_of_a_cookie_connection_is_dropped_not_reset)
 {
-	struct tcp_seg sa;
-	uint32_t cookie;
+	uint32_t cookie = cookie_with_backlog_full();
 
-	restart(c_backlog1);
-	from_port(P_PORT + 1);
-	syn_get_synack(P_ISS, 1460);
-	from_port(P_PORT);
-	sa = syn_get_synack(P_ISS, 1460);
-	cookie = sa.seq;
-	cr_assert_neq(cookie, W_ISS);
 	send(.flags = ACK | PSH, .seq = P0 + 1000, .ack = cookie + 1,
 	     .len = 100);
 	expect_none();

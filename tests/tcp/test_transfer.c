@@ -416,8 +416,9 @@ finish_and_check(void)
 	S = NULL;
 }
 
+/* B listens on port 80, A opens one connection to it. */
 static void
-one_stream(void)
+open_one(void)
 {
 	struct shoal_endpoints ep = { 0 };
 
@@ -428,6 +429,12 @@ one_stream(void)
 	S->cs[0].c = shoal_tcp_connect(S->s[0].eng, &ep, &ops, &S->cs[0]);
 	cr_assert_not_null(S->cs[0].c);
 	shoal_tcp_flush(S->s[0].eng);
+}
+
+static void
+one_stream(void)
+{
+	open_one();
 	run(S->now + 600ULL * 1000 * XMS);
 	cr_assert_eq(S->done, 1, "the transfer did not finish");
 	cr_assert_eq(S->cs[32].rcvd, S->total, "received %lu of %lu",
@@ -510,7 +517,6 @@ Test(transfer, many_connections_with_loss)
  */
 Test(transfer, simultaneous_go_back_n_does_not_deadlock)
 {
-	struct shoal_endpoints ep = { 0 };
 	struct shoal_tcp_stats a, b;
 	uint64_t start;
 
@@ -518,13 +524,7 @@ Test(transfer, simultaneous_go_back_n_does_not_deadlock)
 	S->total = 6 * 1000;
 	S->echo = true;
 	S->hold_start = true;
-	ep.local = shoal_addr_v4(rte_cpu_to_be_32(W_ADDR));
-	ep.remote = shoal_addr_v4(rte_cpu_to_be_32(P_ADDR));
-	ep.rport = rte_cpu_to_be_16(80);
-	cr_assert_eq(shoal_tcp_listen(S->s[1].eng, NULL, 80, &ops, NULL), 0);
-	S->cs[0].c = shoal_tcp_connect(S->s[0].eng, &ep, &ops, &S->cs[0]);
-	cr_assert_not_null(S->cs[0].c);
-	shoal_tcp_flush(S->s[0].eng);
+	open_one();
 	run(S->now + 50 * XMS);
 	cr_assert_eq(S->nq, 0);
 	cr_assert_not_null(S->cs[32].c, "not accepted");
