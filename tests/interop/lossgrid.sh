@@ -5,6 +5,7 @@
 # virtio: shoal-gen bulk client and server over virtio-user/vhost-user,
 #         GRID_CONNS connections each moving GRID_MB MiB both ways, every
 #         byte verified at both ends.
+# GRID_SECONDS caps each cell's run (default 600).
 # tap:    shoal-gen echo client against a kernel echo server over TAP,
 #         GRID_CONNS connections each echoing GRID_MB MiB (so GRID_MB each
 #         way), every byte verified.
@@ -61,7 +62,7 @@ run_virtio_cell() {
 		--vdev "net_virtio_user0,path=$sock" --log-level='*:warning' -- \
 		--config "$conf/bulk-client.ini" bulk.direction=both \
 		bulk.bytes=$((MB << 20)) client.connections="$CONNS" \
-		client.concurrency="$CONNS" run.duration=600s --quiet \
+		client.concurrency="$CONNS" run.duration=${GRID_SECONDS:-600}s --quiet \
 		run.drain=120s run.linger=120s \
 		stack.impair="$spec" --json "$work/cell.json" \
 		>"$work/client.log" 2>&1 &
@@ -92,7 +93,7 @@ run_tap_cell() {
 		stack.ip=198.18.0.2/24 client.server=198.18.0.1 \
 		client.server_port=7 echo.size=64k \
 		client.requests=$((MB * 16)) client.connections="$CONNS" \
-		client.concurrency="$CONNS" run.duration=600s --quiet \
+		client.concurrency="$CONNS" run.duration=${GRID_SECONDS:-600}s --quiet \
 		stack.impair="$spec" --json "$work/cell.json" \
 		>"$work/client.log" 2>&1 &
 	local gpid=$!
