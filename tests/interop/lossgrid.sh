@@ -5,12 +5,12 @@
 # virtio: shoal-gen bulk client and server over virtio-user/vhost-user,
 #         GRID_CONNS connections each moving GRID_MB MiB both ways, every
 #         byte verified at both ends.
-# GRID_SECONDS caps each cell's run (default 600).
 # tap:    shoal-gen echo client against a kernel echo server over TAP,
 #         GRID_CONNS connections each echoing GRID_MB MiB (so GRID_MB each
 #         way), every byte verified.
 # The impairment sits on the client's port, both directions (so each
-# packet crosses one bad link). Every cell must complete with no failure,
+# packet crosses one bad link). GRID_SECONDS caps each cell's run (default
+# 600). Every cell must complete with no failure,
 # at both ends, and no leak (mbufs, control blocks, buffers: shoal-gen's
 # leak counters); the
 # completion time of each cell goes to perf/results/lossgrid-<kind>.json.
