@@ -72,8 +72,8 @@ const struct shoal_cfg_key gen_schema[] = {
 	  gen_profile_names },
 	{ "run", "duration", SHOAL_CFG_DURATION, F(duration), "0",
 	  "length of the run (0: until the connections are done or SIGINT)" },
-	{ "run", "drain", SHOAL_CFG_DURATION, F(drain), "2s",
-	  "time given to close connections gracefully at the end" },
+	{ "run", "drain", SHOAL_CFG_DURATION, F(drain), "10s",
+	  "time given to connections still open at the end to finish (the drain ends as soon as they have; a SYN or request that needs two or three retransmission timeouts takes 3-7 s)" },
 	{ "run", "linger", SHOAL_CFG_DURATION, F(linger), "0",
 	  "keep the stack running this long after the drain, so TIME-WAIT "
 	  "answers a peer whose last ACK was lost (within the drain time)" },
