@@ -249,6 +249,7 @@ gen_publish(struct gen_worker *gw)
 	}
 	p->client_done = !gen_is_client(gw->conf) || gw->flood != NULL ||
 		(gw->to_open == 0 && gw->client_active == 0);
+	p->draining = gw->draining;
 	memcpy(p->h, gw->h, sizeof(p->h));
 	rte_seqcount_write_end(&p->sc);
 }
@@ -274,6 +275,7 @@ gen_pub_sum(const struct gen *g, struct gen_pub *sum)
 	for (int k = 0; k < GEN_H_MAX; k++)
 		hist_reset(&sum->h[k]);
 	sum->client_done = true;
+	sum->draining = true;
 	for (unsigned int i = 0; i < g->nb_workers; i++) {
 		gen_pub_read(g, i, &one);
 		gen_counters_add(&sum->cnt, &one.cnt);
@@ -282,9 +284,21 @@ gen_pub_sum(const struct gen *g, struct gen_pub *sum)
 		sum->mbufs_in_use += one.mbufs_in_use;
 		sum->mbufs_total += one.mbufs_total;
 		sum->client_done &= one.client_done;
+		sum->draining &= one.draining;
 		for (int k = 0; k < GEN_H_MAX; k++)
 			hist_merge(&sum->h[k], &one.h[k]);
 	}
+}
+
+bool
+gen_drained(const struct gen *g)
+{
+	static struct gen_pub sum;	/* too big for the stack of a thread */
+
+	gen_pub_sum(g, &sum);
+	/* Only a count published in the drain is final: until then a
+	 * worker may still be opening connections. */
+	return sum.draining && sum.active == 0;
 }
 
 /* --- leaks ---------------------------------------------------------------- */
@@ -434,6 +448,10 @@ gen_worker_poll(struct shoal_worker *w, void *ctx, uint64_t now_ns)
 			client_drain(gw);
 		if (gw->flood == NULL && gen_is_server(gw->conf))
 			server_drain(gw);
+		/* The control plane waits for this publish: one made
+		 * before the drain may count a connection opened since. */
+		gen_publish(gw);
+		gw->next_publish = now_ns + GEN_PUBLISH_NS;
 		work++;
 	}
 	if (gw->flood != NULL)

@@ -177,6 +177,7 @@ struct gen_pub {
 	uint64_t mbufs_in_use;
 	uint64_t mbufs_total;
 	bool client_done;	/* every connection it was to open is over */
+	bool draining;		/* published after the worker saw GEN_DRAIN */
 	struct hist h[GEN_H_MAX];
 } __rte_cache_aligned;
 
@@ -216,6 +217,10 @@ void gen_pub_read(const struct gen *g, unsigned int i, struct gen_pub *out);
 
 /* Control plane: sum of every worker's published state. */
 void gen_pub_sum(const struct gen *g, struct gen_pub *sum);
+
+/* Control plane, in the drain: every worker has published since it saw
+ * GEN_DRAIN, with no connection left. */
+bool gen_drained(const struct gen *g);
 
 /*
  * Control plane, once every worker's loop returned (shoal_wait): what

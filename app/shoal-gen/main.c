@@ -179,10 +179,7 @@ control_run(void *arg)
 	__atomic_store_n(&ctl->g->phase, GEN_DRAIN, __ATOMIC_RELAXED);
 	drain_end = now_ns() + c->drain;
 	while (!shoal_stopping(stack) && (t = now_ns()) < drain_end) {
-		static struct gen_pub sum;
-
-		gen_pub_sum(ctl->g, &sum);
-		if (sum.active == 0)
+		if (gen_drained(ctl->g))
 			break;
 		sleep_ns(10 * 1000 * 1000);
 	}

@@ -252,8 +252,22 @@ Test(gen_profiles, drain_closes_endless_keepalive_connections)
 	run(gw, 10 * US, 100);
 	cr_expect_eq(gw->client_active, 8);
 	cr_expect_gt(gw->cnt.responses_rx, 8 * 10);
+	/* The last publish before the drain may have caught a moment with
+	 * no connection open (CI once saw it): that is not "drained". */
+	pub.active = 0;
+	cr_expect(!gen_drained(&g));
 	__atomic_store_n(&g.phase, GEN_DRAIN, __ATOMIC_RELAXED);
+	cr_expect(!gen_drained(&g), "drained before the worker saw it");
+	w.now_ns += 10 * US;
+	gen_worker_poll(&w, &g, w.now_ns);
+	cr_expect(pub.draining);
+	cr_expect_eq(pub.active, 16, "the drain's first publish, both ends: %lu",
+		     pub.active);
+	cr_expect(!gen_drained(&g));
 	run(gw, 10 * US, 100);
+	w.now_ns += GEN_PUBLISH_NS;
+	gen_worker_poll(&w, &g, w.now_ns);
+	cr_expect(gen_drained(&g));
 	expect_clean(gw);
 	cr_expect_eq(gw->cnt.conn_closed, 16);
 	cr_expect_eq(gw->cnt.drain_resets, 0);
