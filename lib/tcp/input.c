@@ -959,6 +959,20 @@ segment_input(struct tcp_cb *cb, struct rte_mbuf *m, struct tcp_seg *s)
 		rwnd = tcp_rcv_window(cb);
 	if (!seq_acceptable(cb, seq, seglen, len, rwnd)) {
 		t->st.out_of_window++;
+		/* An old duplicate while we owe no ACK: the peer resent
+		 * what we acknowledged, so that ACK was lost. Echo this
+		 * segment's timestamp, as FreeBSD does (it trims the
+		 * segment to nothing at RCV.NXT first): else the peer's
+		 * RTT sample for it is its whole retransmission timeout,
+		 * its RTO grows with each lost ACK, and on a lossy link
+		 * it ends up in the minutes (Linux over the loss grid). */
+		if (!rst && (cb->tf & TF_TS) && s->has_ts &&
+		    SEQ_LEQ(seq + seglen, cb->rcv_nxt) &&
+		    cb->last_ack_sent == cb->rcv_nxt &&
+		    SEQ_GEQ(s->tsval, cb->ts_recent)) {
+			cb->ts_recent = s->tsval;
+			cb->tf |= TF_TS_RECENT;
+		}
 		if (!rst) {
 			ack_now(cb);
 			/* A retransmitted FIN restarts TIME-WAIT. */

@@ -294,6 +294,43 @@ Test(ts, paws_accepts_equal_and_newer_echoing_the_earliest)
 	       .tsecr = 1600);
 }
 
+/* The peer resends data we acknowledged: our ACK was lost. The dup ACK
+ * echoes the resent segment's timestamp, so the peer's RTT sample is
+ * this round trip and not its retransmission timeout (FreeBSD's rule). */
+Test(ts, duplicate_after_a_lost_ack_echoes_its_own_timestamp)
+{
+	ts_established();
+	send(.flags = ACK, .seq = P0, .ack = D0, .len = 100, .ts = true,
+	     .tsval = 1100);
+	advance(40);
+	expect(.flags = ACK, .seq = D0, .ack = P0 + 100, .ts = true,
+	       .tsecr = 1100);
+	send(.flags = ACK, .seq = P0, .ack = D0, .len = 100, .ts = true,
+	     .tsval = 2300);
+	expect(.flags = ACK, .seq = D0, .ack = P0 + 100, .ts = true,
+	       .tsecr = 2300);
+	cr_assert_eq(W->app.rxlen, 100);
+}
+
+/* With an ACK still owed, RFC 7323's earliest-segment rule stands: a
+ * duplicate of older data does not move TS.Recent. */
+Test(ts, duplicate_while_an_ack_is_owed_keeps_the_earliest)
+{
+	ts_established();
+	send(.flags = ACK, .seq = P0, .ack = D0, .len = 100, .ts = true,
+	     .tsval = 1100);
+	advance(40);
+	expect(.flags = ACK, .seq = D0, .ack = P0 + 100, .ts = true,
+	       .tsecr = 1100);
+	send(.flags = ACK, .seq = P0 + 100, .ack = D0, .len = 100, .ts = true,
+	     .tsval = 1200);
+	/* delayed: nothing yet; then an old duplicate */
+	send(.flags = ACK, .seq = P0, .ack = D0, .len = 100, .ts = true,
+	     .tsval = 2300);
+	expect(.flags = ACK, .seq = D0, .ack = P0 + 200, .ts = true,
+	       .tsecr = 1200);
+}
+
 Test(ts, paws_handles_tsval_wrap)
 {
 	fx_listen();
