@@ -164,6 +164,16 @@ reass_link(struct tcp_cb *cb, struct rte_mbuf *prev, struct rte_mbuf *m)
 		cb->x->reass = m;
 }
 
+
+/* Remember an out-of-order arrival for the SACK blocks we send. */
+static void
+ooo_arrived(struct tcp_cb_ext *x, uint32_t seq)
+{
+	memmove(&x->ooo_recent[1], &x->ooo_recent[0],
+		sizeof(x->ooo_recent) - sizeof(x->ooo_recent[0]));
+	x->ooo_recent[0] = seq;
+}
+
 /* Append @p m's bytes to @p prev's last mbuf when they fit its tailroom
  * (and that mbuf is ours alone): a run of small out-of-order segments then
  * pins one mbuf, not one each (Linux's tcp_try_coalesce). */
@@ -215,7 +225,7 @@ tcp_reass_insert(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq,
 		x->rcv_fin_seq = seq + len;
 	}
 	t->st.ooo_segs++;
-	x->last_ooo_seq = seq;
+	ooo_arrived(x, seq);
 	if (len == 0) {
 		rte_pktmbuf_free(m);
 		return;
@@ -263,7 +273,6 @@ tcp_reass_insert(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq,
 	if (prev != NULL && q_seq(cb, prev) + prev->pkt_len == seq &&
 	    reass_coalesce(prev, m)) {
 		x->reass_bytes += len;
-		x->last_ooo_seq = seq;
 		goto out;
 	}
 	if (x->reass_segs + m->nb_segs > t->conf.reass_max_segs) {
@@ -276,7 +285,6 @@ tcp_reass_insert(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq,
 	tcp_reass_meta(t, m)->next = cur;
 	reass_link(cb, prev, m);
 	x->reass_bytes += len;
-	x->last_ooo_seq = seq;
 out:
 	TCP_REASS_CHECK(cb);
 }
@@ -359,7 +367,8 @@ tcp_reass_sack_blocks(const struct tcp_cb *cb, struct tcp_sack_blk *b,
 		      unsigned int max)
 {
 	struct tcp_sack_blk all[16];
-	unsigned int n = 0, i, k = 0, first = 0;
+	bool used[RTE_DIM(all)] = { false };
+	unsigned int n = 0, i, k = 0, r;
 	struct rte_mbuf *m;
 
 	for (m = tcp_reass_head(cb); m != NULL; m = q_next(cb, m)) {
@@ -375,15 +384,26 @@ tcp_reass_sack_blocks(const struct tcp_cb *cb, struct tcp_sack_blk *b,
 		all[n].end = e;
 		n++;
 	}
-	for (i = 0; i < n; i++)
-		if (SEQ_LEQ(all[i].start, cb->x->last_ooo_seq) &&
-		    SEQ_LT(cb->x->last_ooo_seq, all[i].end))
-			first = i;
 	if (n == 0 || max == 0)
 		return 0;
-	b[k++] = all[first];
+	/* RFC 2018 4: the block of the segment that triggered this ACK
+	 * first, then the most recently reported ones, so each block goes
+	 * out in several ACKs and a lost ACK or two does not hide it;
+	 * then the lowest. */
+	for (r = 0; r < TCP_SACK_RECENT && k < max; r++) {
+		uint32_t seq = cb->x->ooo_recent[r];
+
+		for (i = 0; i < n; i++) {
+			if (!used[i] && SEQ_LEQ(all[i].start, seq) &&
+			    SEQ_LT(seq, all[i].end)) {
+				used[i] = true;
+				b[k++] = all[i];
+				break;
+			}
+		}
+	}
 	for (i = 0; i < n && k < max; i++)
-		if (i != first)
+		if (!used[i])
 			b[k++] = all[i];
 	return k;
 }

@@ -47,6 +47,7 @@
 #define TCP_COPY_MAX		128	/* payloads up to this are copied */
 #define TCP_DUPTHRESH		3
 #define TCP_SACK_BLOCKS		8	/* scoreboard entries */
+#define TCP_SACK_RECENT		4	/* arrivals remembered for the blocks we send */
 #define TCP_CHALLENGE_ACK_LIMIT	1000	/* per engine per second (RFC 5961 7) */
 /* What an idle ESTABLISHED connection may cost per side, in bytes: control
  * block with its pool overhead, its share of the 4-tuple table and of the
@@ -220,7 +221,9 @@ struct tcp_cb_ext {
 	uint32_t reass_bytes;
 	uint32_t reass_segs;		/* mbufs held */
 	uint32_t rcv_fin_seq;		/* with TF_RCV_FIN_OOO */
-	uint32_t last_ooo_seq;		/* start of the latest ooo arrival */
+	/* Starts of the latest out-of-order arrivals, newest first: the
+	 * SACK blocks we send repeat the most recent ones (RFC 2018 4). */
+	uint32_t ooo_recent[TCP_SACK_RECENT];
 	uint8_t nsack;
 	struct tcp_sack_blk sack[TCP_SACK_BLOCKS];	/* sorted, disjoint */
 };

@@ -474,9 +474,34 @@ Test(sack, four_blocks_without_timestamps)
 		     .len = 100);
 	wire_drain();
 	send(.flags = ACK, .seq = P0 + 10000, .ack = D0, .len = 100);
+	/* RFC 2018 4: the triggering block, then the latest reported */
 	expect(.flags = ACK, .seq = D0, .ack = P0, .nsack = 4,
-	       .sack = { { P0 + 10000, P0 + 10100 }, { P0 + 1000, P0 + 1100 },
-			 { P0 + 2000, P0 + 2100 }, { P0 + 3000, P0 + 3100 } });
+	       .sack = { { P0 + 10000, P0 + 10100 }, { P0 + 5000, P0 + 5100 },
+			 { P0 + 4000, P0 + 4100 }, { P0 + 3000, P0 + 3100 } });
+}
+
+/* A block above many others is repeated in the next ACKs, not only in
+ * the one its segment triggered (which the link may lose): before RFC
+ * 2018's rule the lowest blocks took every place after the first. */
+Test(sack, recent_blocks_are_repeated_in_the_next_acks)
+{
+	unsigned int i;
+
+	sack_established();
+	for (i = 0; i < 6; i++)
+		send(.flags = ACK, .seq = P0 + 1000 * (i + 1), .ack = D0,
+		     .len = 100);
+	send(.flags = ACK, .seq = P0 + 20000, .ack = D0, .len = 100);
+	wire_drain();
+	/* a segment that extends the lowest block: 20000 is still there */
+	send(.flags = ACK, .seq = P0 + 1100, .ack = D0, .len = 100);
+	expect(.flags = ACK, .seq = D0, .ack = P0, .nsack = 4,
+	       .sack = { { P0 + 1000, P0 + 1200 }, { P0 + 20000, P0 + 20100 },
+			 { P0 + 6000, P0 + 6100 }, { P0 + 5000, P0 + 5100 } });
+	send(.flags = ACK, .seq = P0 + 2100, .ack = D0, .len = 100);
+	expect(.flags = ACK, .seq = D0, .ack = P0, .nsack = 4,
+	       .sack = { { P0 + 2000, P0 + 2200 }, { P0 + 1000, P0 + 1200 },
+			 { P0 + 20000, P0 + 20100 }, { P0 + 6000, P0 + 6100 } });
 }
 
 Test(sack, three_blocks_with_timestamps)
