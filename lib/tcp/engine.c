@@ -74,6 +74,7 @@ shoal_tcp_conf_init(struct shoal_tcp_conf *conf)
 	conf->sack = true;
 	conf->wscale = true;
 	conf->timestamps = true;
+	conf->loss_probes = true;
 	conf->port_lo = 49152;
 	conf->port_hi = 65535;
 	conf->syncookies = SHOAL_TCP_SYNCOOKIES_AUTO;

@@ -571,8 +571,8 @@ syn_sent_input(struct tcp_cb *cb, struct rte_mbuf *m, const struct tcp_seg *s)
 /* ---------------------------------------------------------------------- */
 /* ACK processing (3.10.7.4, fifth check) for synchronized states. */
 
-static void
-retransmit_first(struct tcp_cb *cb)
+void
+tcp_retransmit_first(struct tcp_cb *cb)
 {
 	uint32_t end = tcp_sb_end(cb), len = 0;
 	uint8_t flags = TH_ACK;
@@ -609,8 +609,8 @@ fast_retransmit(struct tcp_cb *cb)
 		t->st.sack_recoveries++;
 	else
 		cb->cwnd = cb->ssthresh + TCP_DUPTHRESH * cb->smss;
-	retransmit_first(cb);
-	tcp_arm_rxt(cb);
+	tcp_retransmit_first(cb);
+	tcp_arm_rxt_or_probe(cb);
 }
 
 static void
@@ -640,6 +640,9 @@ new_ack(struct tcp_cb *cb, const struct tcp_seg *s)
 		cb->snd_nxt = ack;
 	cb->retries = 0;
 	cb->rxt_shift = 0;
+	cb->tf &= ~TF_PTO_FIRED;
+	if (cb->x != NULL && cb->x->lost_marked && SEQ_GEQ(ack, cb->x->lost_to))
+		cb->x->lost_marked = false;
 	tcp_sack_update(cb, s);
 	tcp_sack_trim(cb);
 	if (cb->tf & TF_RECOVERY) {
@@ -650,7 +653,7 @@ new_ack(struct tcp_cb *cb, const struct tcp_seg *s)
 		} else if (!(cb->tf & TF_SACK)) {
 			/* RFC 6582 3.2 (5): partial ACK: resend the next
 			 * hole, deflate by what was acked, add one SMSS. */
-			retransmit_first(cb);
+			tcp_retransmit_first(cb);
 			cb->cwnd = cb->cwnd > acked ? cb->cwnd - acked : 0;
 			if (acked >= cb->smss)
 				cb->cwnd += cb->smss;
@@ -667,8 +670,9 @@ new_ack(struct tcp_cb *cb, const struct tcp_seg *s)
 		if (!(cb->tf & TF_PERSIST))
 			tcp_timer_stop(cb, TCP_T_RXT);
 	} else {
-		/* RFC 6298 5.3: restart on an ACK of new data. */
-		tcp_arm_rxt(cb);
+		/* RFC 6298 5.3: restart on an ACK of new data (or
+		 * the probe timeout, which goes first). */
+		tcp_arm_rxt_or_probe(cb);
 	}
 	tcp_set_pending(cb);
 	if (data > 0 && cb->ops->sent != NULL && !(cb->tf & TF_APP_CLOSED))
@@ -698,9 +702,31 @@ window_update(struct tcp_cb *cb, const struct tcp_seg *s, uint32_t win)
 		cb->rxt_shift = 0;
 		tcp_timer_stop(cb, TCP_T_RXT);
 		if (cb->snd_una != cb->snd_max)
-			tcp_arm_rxt(cb);
+			tcp_arm_rxt_or_probe(cb);
 		tcp_set_pending(cb);
 	}
+}
+
+/* After an ACK with SACK blocks: a tail loss probe the peer now holds
+ * marks every byte still missing below it lost, since they all went out
+ * a probe timeout before it (RFC 8985 6.2, where RFC 6675 would want
+ * three segments SACKed above a hole); and loss recovery starts on any
+ * ACK whose SACK blocks show SND.UNA lost (RFC 6675 5 (3)), not only on
+ * one that keeps the window unchanged. */
+static void
+sack_loss_check(struct tcp_cb *cb, bool probed, uint32_t probe_seq)
+{
+	if (tcp_nsack(cb) == 0 || (cb->tf & TF_RECOVERY) ||
+	    cb->snd_una == cb->snd_max)
+		return;
+	if (probed && SEQ_GT(probe_seq, cb->snd_una) &&
+	    tcp_sack_find(cb, probe_seq) != NULL) {
+		cb->x->lost_marked = true;
+		cb->x->lost_to = probe_seq;
+	}
+	if (SEQ_GT(cb->snd_una, cb->recover) &&
+	    tcp_sack_is_lost(cb, cb->snd_una))
+		fast_retransmit(cb);
 }
 
 /* Returns false when the segment must go no further. */
@@ -709,6 +735,10 @@ ack_input(struct tcp_cb *cb, const struct tcp_seg *s)
 {
 	struct shoal_tcp *t = cb->t;
 	uint32_t win = (uint32_t)s->win << cb->snd_wscale;
+	/* A tail probe went out and is not yet known lost: high_rxt holds
+	 * its sequence (tcp_send_probe). */
+	bool probed = (cb->tf & (TF_PTO_FIRED | TF_RECOVERY)) == TF_PTO_FIRED;
+	uint32_t probe_seq = cb->high_rxt;
 
 	/* RFC 5961 5.2: ACKs outside [SND.UNA - MAX.SND.WND, SND.NXT]. */
 	if (SEQ_GT(s->ack, cb->snd_max) ||
@@ -747,6 +777,8 @@ ack_input(struct tcp_cb *cb, const struct tcp_seg *s)
 			tcp_set_pending(cb);
 		}
 	}
+	if (cb->tf & TF_SACK)
+		sack_loss_check(cb, probed, probe_seq);
 	window_update(cb, s, win);
 	return true;
 }

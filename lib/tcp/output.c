@@ -407,10 +407,65 @@ sent_advance(struct tcp_cb *cb, uint32_t len, bool fin)
 		cb->tf |= TF_FIN_SENT;
 	if (SEQ_GT(cb->snd_nxt, cb->snd_max))
 		cb->snd_max = cb->snd_nxt;
-	if (!tcp_timer_armed(cb, TCP_T_RXT) || (cb->tf & TF_PERSIST)) {
+	/* The probe timeout counts from the latest send (RFC 8985 7.2). */
+	if (!tcp_timer_armed(cb, TCP_T_RXT) ||
+	    (cb->tf & (TF_PERSIST | TF_PTO))) {
 		cb->tf &= ~TF_PERSIST;
-		tcp_arm_rxt(cb);
+		tcp_arm_rxt_or_probe(cb);
 	}
+}
+
+/*
+ * The probe timeout fired (timers.c): send one segment that makes the
+ * peer answer with what it holds.
+ * - A hole is known (SACK blocks, recovery, or an RTO's go-back-N under
+ *   way): the first hole again. Its retransmission went out at least a
+ *   probe timeout ago with nothing acknowledged since, so it was lost,
+ *   as RACK (RFC 8985 6.2) would conclude; in recovery the hole pass
+ *   starts over from SND.UNA, since the later holes' retransmissions
+ *   are no younger.
+ * - Else RFC 8985 7.3's tail loss probe: a new segment if the peer's
+ *   window takes one, else the last segment (with our FIN if that went
+ *   last), so a lost tail is repaired by SACK recovery, not the RTO.
+ */
+void
+tcp_send_probe(struct tcp_cb *cb)
+{
+	uint32_t end = tcp_sb_end(cb), hi = cb->snd_max, len, flight;
+	uint8_t flags = TH_ACK;
+
+	if (tcp_nsack(cb) > 0 || (cb->tf & TF_RECOVERY) ||
+	    SEQ_LT(cb->snd_nxt, cb->snd_max)) {
+		if (cb->tf & TF_RECOVERY)
+			cb->high_rxt = cb->snd_una;
+		tcp_retransmit_first(cb);
+		return;
+	}
+	flight = cb->snd_nxt - cb->snd_una;
+	if (SEQ_LT(cb->snd_nxt, end) && !(cb->tf & TF_FIN_SENT) &&
+	    cb->snd_wnd > flight) {
+		len = RTE_MIN(RTE_MIN(end - cb->snd_nxt, cb->snd_wnd - flight),
+			      (uint32_t)cb->smss);
+		if (cb->snd_nxt + len == end)
+			flags |= TH_PSH;
+		cb->high_rxt = cb->snd_nxt;	/* the probe, for input.c */
+		if (tcp_send_range(cb, cb->snd_nxt, len, flags) == 0)
+			sent_advance(cb, len, false);
+		return;
+	}
+	if ((cb->tf & TF_FIN_SENT) && hi == end + 1) {
+		flags |= TH_FIN;
+		hi = end;
+	}
+	len = RTE_MIN(hi - cb->snd_una, (uint32_t)cb->smss);
+	if (len > 0 && hi == end)
+		flags |= TH_PSH;	/* as it went the first time */
+	cb->high_rxt = hi - len;	/* the probe, for input.c */
+	if (tcp_send_range(cb, hi - len, len, flags) == 0) {
+		cb->t->st.retransmits++;
+		cb->retransmits++;
+	}
+	cb->tf &= ~TF_RTT_TIMING;	/* Karn */
 }
 
 static bool

@@ -110,6 +110,8 @@ tcp_sack_is_lost(const struct tcp_cb *cb, uint32_t seq)
 {
 	unsigned int i, ranges = 0;
 
+	if (cb->x != NULL && cb->x->lost_marked && SEQ_LT(seq, cb->x->lost_to))
+		return true;
 	for (i = 0; i < tcp_nsack(cb); i++)
 		if (SEQ_GT(cb->x->sack[i].start, seq))
 			ranges++;

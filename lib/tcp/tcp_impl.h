@@ -88,6 +88,8 @@ enum {
 #define TF_RCV_FIN_OOO	(1u << 19)	/* a FIN waits beyond a hole */
 #define TF_TS_RECENT	(1u << 20)	/* ts_recent holds a value */
 #define TF_SYN_RXT	(1u << 21)	/* the SYN was retransmitted */
+#define TF_PTO		(1u << 22)	/* the RXT timer is the probe timeout */
+#define TF_PTO_FIRED	(1u << 23)	/* probed since SND.UNA last moved */
 
 struct tcp_cb;
 struct shoal_tcp;
@@ -225,6 +227,10 @@ struct tcp_cb_ext {
 	 * SACK blocks we send repeat the most recent ones (RFC 2018 4). */
 	uint32_t ooo_recent[TCP_SACK_RECENT];
 	uint8_t nsack;
+	bool lost_marked;		/* lost_to is set */
+	/* Below it every byte not SACKed is lost: the peer SACKed a loss
+	 * probe that went out after all of them (RFC 8985 6.2). */
+	uint32_t lost_to;
 	struct tcp_sack_blk sack[TCP_SACK_BLOCKS];	/* sorted, disjoint */
 };
 
@@ -450,6 +456,9 @@ bool tcp_cookie_ts_decode(uint32_t tsecr, int *wscale, bool *sack);
 void tcp_timer_fire(struct flow_wheel *w, struct flow_timer *tm, void *ctx);
 void tcp_rtt_sample(struct tcp_cb *cb, uint64_t rtt_ns);
 void tcp_arm_rxt(struct tcp_cb *cb);
+void tcp_arm_rxt_or_probe(struct tcp_cb *cb);
+void tcp_send_probe(struct tcp_cb *cb);
+void tcp_retransmit_first(struct tcp_cb *cb);
 void tcp_arm_persist(struct tcp_cb *cb);
 void tcp_arm_keepalive(struct tcp_cb *cb);
 uint64_t tcp_cur_rto(const struct tcp_cb *cb);

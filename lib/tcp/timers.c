@@ -26,13 +26,66 @@ tcp_cur_rto(const struct tcp_cb *cb)
 void
 tcp_arm_rxt(struct tcp_cb *cb)
 {
-	cb->tf &= ~TF_PERSIST;
+	cb->tf &= ~(TF_PERSIST | TF_PTO);
 	tcp_timer_arm(cb, TCP_T_RXT, cb->t->now + tcp_cur_rto(cb));
+}
+
+/* Whether the next timeout may be a loss probe: data in flight on a SACK
+ * connection with an RTT sample, no RTO backoff, and no probe sent since
+ * SND.UNA last advanced (one per step of progress, so a dead peer still
+ * meets the RTO and its backoff). */
+static bool
+probe_ok(const struct tcp_cb *cb)
+{
+	switch (cb->state) {
+	case SHOAL_TCP_ESTABLISHED:
+	case SHOAL_TCP_CLOSE_WAIT:
+	case SHOAL_TCP_FIN_WAIT_1:
+	case SHOAL_TCP_CLOSING:
+	case SHOAL_TCP_LAST_ACK:
+		break;
+	default:
+		return false;
+	}
+	return cb->t->conf.loss_probes &&
+	       (cb->tf & (TF_SACK | TF_PERSIST | TF_PTO_FIRED)) == TF_SACK &&
+	       cb->srtt_ns != 0 && cb->rxt_shift == 0 &&
+	       cb->snd_una != cb->snd_max;
+}
+
+/* RFC 8985 7.2's PTO: 2 SRTT, plus room for the peer's delayed ACK when a
+ * lone segment is in flight with no hole (a hole's filling is ACKed at
+ * once, RFC 5681 4.2), plus 2 ms as Linux adds; never beyond the RTO. */
+static uint64_t
+probe_timeout(const struct tcp_cb *cb)
+{
+	uint64_t pto = 2ULL * cb->srtt_ns;
+
+	if (tcp_nsack(cb) == 0 && !(cb->tf & TF_RECOVERY) &&
+	    cb->snd_max - cb->snd_una <= cb->smss)
+		pto += cb->t->conf.rto_min_ns;
+	else
+		pto += 2 * TCP_CLOCK_G_NS;
+	return RTE_MIN(pto, tcp_cur_rto(cb));
+}
+
+/* After a send or an ACK of new data: the probe timeout where one is
+ * allowed, else the retransmission timeout (RFC 6298 5.1, 5.3). */
+void
+tcp_arm_rxt_or_probe(struct tcp_cb *cb)
+{
+	if (!probe_ok(cb)) {
+		tcp_arm_rxt(cb);
+		return;
+	}
+	cb->tf |= TF_PTO;
+	tcp_timer_arm(cb, TCP_T_RXT, cb->t->now + probe_timeout(cb));
 }
 
 void
 tcp_arm_persist(struct tcp_cb *cb)
 {
+	cb->tf &= ~TF_PTO;
 	cb->tf |= TF_PERSIST;
 	tcp_timer_arm(cb, TCP_T_RXT, cb->t->now + tcp_cur_rto(cb));
 }
@@ -104,6 +157,17 @@ rxt_timeout(struct tcp_cb *cb)
 		persist_timeout(cb);
 		return;
 	}
+	if (cb->tf & TF_PTO) {
+		cb->tf &= ~TF_PTO;
+		if (cb->snd_una == cb->snd_max)
+			return;
+		cb->tf |= TF_PTO_FIRED;
+		t->st.loss_probes++;
+		tcp_send_probe(cb);
+		/* The RTO, counted from the probe, watches what follows. */
+		tcp_arm_rxt(cb);
+		return;
+	}
 	t->st.rto_fires++;
 	if (cb->state == SHOAL_TCP_SYN_SENT ||
 	    cb->state == SHOAL_TCP_SYN_RECEIVED) {
@@ -139,6 +203,8 @@ rxt_timeout(struct tcp_cb *cb)
 	cb->dupacks = 0;
 	cb->recover = cb->snd_max;	/* RFC 6582 section 4 */
 	cb->high_rxt = cb->snd_una;
+	if (cb->x != NULL)
+		cb->x->lost_marked = false;
 	/* Go back N from the first unacknowledged byte. */
 	cb->snd_nxt = cb->snd_una;
 	if (cb->tf & TF_FIN_SENT)

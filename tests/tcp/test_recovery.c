@@ -24,6 +24,16 @@ setup_sack(void)
 	wire_start();
 }
 
+static void
+setup_sack_no_probes(void)
+{
+	wire_init();
+	W->conf.cc = SHOAL_TCP_CC_NEWRENO;
+	W->conf.sack = true;
+	W->conf.loss_probes = false;
+	wire_start();
+}
+
 TestSuite(fastrexmt, .init = setup_newreno, .fini = teardown);
 TestSuite(sackrec, .init = setup_sack, .fini = teardown);
 
@@ -263,8 +273,11 @@ Test(sackrec, scoreboard_trims_on_cumulative_ack)
 	wire_drain();
 }
 
+/* The RTO's go-back-N, so without the loss probe that comes first. */
 Test(sackrec, rto_retransmission_skips_sacked_ranges)
 {
+	wire_fini();
+	setup_sack_no_probes();
 	sack_ten_in_flight(0);
 	DUP(.nsack = 1, .sack = { { S(1), S(2) } });
 	wire_drain();
@@ -276,4 +289,128 @@ Test(sackrec, rto_retransmission_skips_sacked_ranges)
 	expect(.flags = ACK, .seq = S(2), .ack = P0, .len = 1460);
 	expect(.flags = ACK, .seq = S(3), .ack = P0, .len = 1460);
 	expect_none();
+}
+
+/* --- loss probes (RFC 8985 7, and its lost retransmissions) ------------- */
+
+TestSuite(probe, .init = setup_sack, .fini = teardown);
+
+/* The next segment out: its sequence, -1 when none. */
+static int64_t
+next_seq(void)
+{
+	struct tcp_seg t;
+
+	return wire_next(&t, NULL) ? (int64_t)t.seq : -1;
+}
+
+/* Ten segments in flight on a SACK connection whose handshake measured
+ * 10 ms: SRTT 10 ms, so the probe timeout is 2 SRTT + 2 ms = 22 ms and
+ * the RTO its 200 ms floor. */
+static void
+probe_ten_in_flight(uint32_t extra)
+{
+	fx_listen();
+	send(.flags = SYN, .seq = P_ISS, .mss = 1460, .sackok = true);
+	expect(.flags = SYN | ACK, .seq = W_ISS, .ack = P0, .mss = 1460,
+	       .sackok = true);
+	advance(10);
+	send(.flags = ACK, .seq = P0, .ack = D0);
+	app_send(10 * 1460 + extra);
+	flush();
+	wire_drain();
+}
+
+Test(probe, a_silent_tail_is_probed_with_the_last_segment)
+{
+	probe_ten_in_flight(0);
+	advance(21);
+	expect_none();
+	advance(1);
+	expect(.flags = ACK | PSH, .seq = S(9), .ack = P0, .len = 1460);
+	expect_none();
+	cr_assert_eq(stats().loss_probes, 1);
+	cr_assert_eq(stats().retransmits, 1);
+	/* one probe per step of progress: then the RTO, from the probe */
+	advance(199);
+	expect_none();
+	advance(1);
+	expect(.flags = ACK, .seq = S(0), .ack = P0, .len = 1460);
+	cr_assert_eq(stats().rto_fires, 1);
+	cr_assert_eq(stats().loss_probes, 1);
+}
+
+/* The last five segments lost: the probe of S9 comes back SACKed, and
+ * S5-S8, all sent before it, are lost though only one segment is SACKed
+ * above them (RFC 6675 alone would wait for the RTO). */
+Test(probe, a_sacked_probe_marks_the_tail_below_it_lost)
+{
+	probe_ten_in_flight(0);
+	send(.flags = ACK, .seq = P0, .ack = S(5));
+	advance(22);
+	expect(.flags = ACK | PSH, .seq = S(9), .ack = P0, .len = 1460);
+	expect_none();
+	send(.flags = ACK, .seq = P0, .ack = S(5), .nsack = 1,
+	     .sack = { { S(9), S(10) } });
+	expect(.flags = ACK, .seq = S(5), .ack = P0, .len = 1460);
+	cr_assert_eq(stats().sack_recoveries, 1);
+	cr_assert(tcp_test_cb(W->conn)->tf & TF_RECOVERY);
+	/* cwnd 2.5 SMSS, and S5-S8 no longer count in the pipe */
+	cr_assert_eq(next_seq(), S(6));
+	expect_none();
+	send(.flags = ACK, .seq = P0, .ack = S(6), .nsack = 1,
+	     .sack = { { S(9), S(10) } });
+	cr_assert_eq(next_seq(), S(7));
+	expect_none();
+	send(.flags = ACK, .seq = P0, .ack = S(9));
+	send(.flags = ACK, .seq = P0, .ack = S(10));
+	cr_assert_not(tcp_test_cb(W->conn)->tf & TF_RECOVERY);
+	cr_assert_eq(stats().rto_fires, 0);
+}
+
+/* In recovery the retransmission of the first hole is lost too: a probe
+ * timeout later it goes again, not an RTO later. */
+Test(probe, a_lost_retransmission_goes_again_after_the_probe_timeout)
+{
+	probe_ten_in_flight(0);
+	DUP(.nsack = 1, .sack = { { S(1), S(4) } });
+	expect(.flags = ACK, .seq = S(0), .ack = P0, .len = 1460);
+	wire_drain();
+	cr_assert(tcp_test_cb(W->conn)->tf & TF_RECOVERY);
+	advance(21);
+	expect_none();
+	advance(1);
+	expect(.flags = ACK, .seq = S(0), .ack = P0, .len = 1460);
+	cr_assert_eq(stats().loss_probes, 1);
+	/* and once more only after progress */
+	advance(100);
+	expect_none();
+	send(.flags = ACK, .seq = P0, .ack = S(4));
+	wire_drain();
+	advance(22);
+	cr_assert_eq(next_seq(), S(4));
+	cr_assert_eq(stats().loss_probes, 2);
+}
+
+/* Data waiting that cwnd holds back but the peer's window takes: the
+ * probe is a new segment (RFC 8985 7.3). */
+Test(probe, the_probe_is_new_data_when_the_window_takes_it)
+{
+	probe_ten_in_flight(2 * 1460);
+	advance(22);
+	expect(.flags = ACK, .seq = S(10), .ack = P0, .len = 1460);
+	expect_none();
+	cr_assert_eq(stats().retransmits, 0);
+}
+
+/* An answered probe was no loss: it does not start recovery. */
+Test(probe, a_probe_answered_in_full_ends_the_episode)
+{
+	probe_ten_in_flight(0);
+	advance(22);
+	expect(.flags = ACK | PSH, .seq = S(9), .ack = P0, .len = 1460);
+	send(.flags = ACK, .seq = P0, .ack = S(10));
+	expect_none();
+	cr_assert_not(tcp_test_cb(W->conn)->tf & TF_RECOVERY);
+	cr_assert_eq(stats().sack_recoveries, 0);
 }

@@ -144,6 +144,11 @@ struct shoal_tcp_conf {
 	bool sack;			/**< offer / accept SACK */
 	bool wscale;			/**< offer / accept window scaling */
 	bool timestamps;		/**< offer / accept timestamps */
+	/** Loss probes (with SACK): a tail segment, or the first hole's
+	 *  retransmission, unanswered for 2 SRTT + 2 ms is sent again
+	 *  without waiting for the RTO (RFC 8985's TLP, and its answer to
+	 *  lost retransmissions in its simplest form). Default on. */
+	bool loss_probes;
 	uint16_t port_lo, port_hi;	/**< ephemeral range (host order) */
 	uint8_t isn_key[16];		/**< RFC 6528 secret; zero: random */
 	shoal_tcp_output_fn output;
@@ -306,7 +311,9 @@ void shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info);
  *   blocks were ignored, the out-of-order data dropped;
  * - rcv_window_updates: window updates sent because the application
  *   consumed held data (shoal_conn_consumed); zero_windows_sent: segments
- *   that advertised a zero window.
+ *   that advertised a zero window;
+ * - loss_probes: probe timeouts that fired (conf.loss_probes), each
+ *   sending one segment: new data, the last segment, or the first hole.
  */
 #define SHOAL_TCP_COUNTERS(X) \
 	X(active_opens) X(passive_opens) X(established) X(closed) \
@@ -321,7 +328,8 @@ void shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info);
 	X(syncookies_sent) X(syncookies_ok) X(syncookies_failed) \
 	X(syncookies_over_half_open) X(syncookies_data_dropped) \
 	X(rst_ratelimited) X(conn_limit_drops) X(ooo_segs_dropped) \
-	X(sndbuf_full) X(rcv_window_updates) X(zero_windows_sent) X(no_ext)
+	X(sndbuf_full) X(rcv_window_updates) X(zero_windows_sent) X(no_ext) \
+	X(loss_probes)
 
 struct shoal_tcp_stats {
 #define SHOAL_TCP_STAT_FIELD(n) uint64_t n;
