@@ -641,6 +641,7 @@ new_ack(struct tcp_cb *cb, const struct tcp_seg *s)
 	cb->retries = 0;
 	cb->rxt_shift = 0;
 	cb->tf &= ~TF_PTO_FIRED;
+	cb->probes = 0;
 	if (cb->x != NULL && cb->x->lost_marked && SEQ_GEQ(ack, cb->x->lost_to))
 		cb->x->lost_marked = false;
 	tcp_sack_update(cb, s);

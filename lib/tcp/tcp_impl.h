@@ -90,6 +90,7 @@ enum {
 #define TF_SYN_RXT	(1u << 21)	/* the SYN was retransmitted */
 #define TF_PTO		(1u << 22)	/* the RXT timer is the probe timeout */
 #define TF_PTO_FIRED	(1u << 23)	/* probed since SND.UNA last moved */
+#define TCP_MAX_PROBES	3	/* then the RTO */
 
 struct tcp_cb;
 struct shoal_tcp;
@@ -195,6 +196,7 @@ struct tcp_cb {
 	struct shoal_endpoints ep;
 	bool sb_tail_ours;	/* tail mbuf is ours: shoal_send may fill it */
 	uint8_t keep_probes, keep_sent;
+	uint8_t probes;		/* loss probes since SND.UNA last moved */
 	/* One wheel node per connection, armed at or before the earliest
 	 * deadline in due[]; stopping a timer only clears its deadline, and
 	 * a node that fires with nothing due re-arms itself (timers.c). */

@@ -31,9 +31,10 @@ tcp_arm_rxt(struct tcp_cb *cb)
 }
 
 /* Whether the next timeout may be a loss probe: data in flight on a SACK
- * connection with an RTT sample, no RTO backoff, and no probe sent since
- * SND.UNA last advanced (one per step of progress, so a dead peer still
- * meets the RTO and its backoff). */
+ * connection with an RTT sample, no RTO backoff, and fewer than
+ * TCP_MAX_PROBES probes since SND.UNA last advanced (a probe or its
+ * answer is lost as often as any segment; a dead peer still meets the RTO
+ * and its backoff after them). */
 static bool
 probe_ok(const struct tcp_cb *cb)
 {
@@ -48,14 +49,16 @@ probe_ok(const struct tcp_cb *cb)
 		return false;
 	}
 	return cb->t->conf.loss_probes &&
-	       (cb->tf & (TF_SACK | TF_PERSIST | TF_PTO_FIRED)) == TF_SACK &&
+	       (cb->tf & (TF_SACK | TF_PERSIST)) == TF_SACK &&
+	       cb->probes < TCP_MAX_PROBES &&
 	       cb->srtt_ns != 0 && cb->rxt_shift == 0 &&
 	       cb->snd_una != cb->snd_max;
 }
 
 /* RFC 8985 7.2's PTO: 2 SRTT, plus room for the peer's delayed ACK when a
  * lone segment is in flight with no hole (a hole's filling is ACKed at
- * once, RFC 5681 4.2), plus 2 ms as Linux adds; never beyond the RTO. */
+ * once, RFC 5681 4.2), plus 2 ms as Linux adds; doubled for each probe
+ * already unanswered; never beyond the RTO. */
 static uint64_t
 probe_timeout(const struct tcp_cb *cb)
 {
@@ -66,7 +69,7 @@ probe_timeout(const struct tcp_cb *cb)
 		pto += cb->t->conf.rto_min_ns;
 	else
 		pto += 2 * TCP_CLOCK_G_NS;
-	return RTE_MIN(pto, tcp_cur_rto(cb));
+	return RTE_MIN(pto << cb->probes, tcp_cur_rto(cb));
 }
 
 /* After a send or an ACK of new data: the probe timeout where one is
@@ -162,10 +165,11 @@ rxt_timeout(struct tcp_cb *cb)
 		if (cb->snd_una == cb->snd_max)
 			return;
 		cb->tf |= TF_PTO_FIRED;
+		cb->probes++;
 		t->st.loss_probes++;
 		tcp_send_probe(cb);
-		/* The RTO, counted from the probe, watches what follows. */
-		tcp_arm_rxt(cb);
+		/* The next probe, or the RTO counted from this one. */
+		tcp_arm_rxt_or_probe(cb);
 		return;
 	}
 	t->st.rto_fires++;

@@ -331,13 +331,23 @@ Test(probe, a_silent_tail_is_probed_with_the_last_segment)
 	expect_none();
 	cr_assert_eq(stats().loss_probes, 1);
 	cr_assert_eq(stats().retransmits, 1);
-	/* one probe per step of progress: then the RTO, from the probe */
+	/* unanswered: again after twice the timeout, and four times */
+	advance(43);
+	expect_none();
+	advance(1);
+	expect(.flags = ACK | PSH, .seq = S(9), .ack = P0, .len = 1460);
+	advance(87);
+	expect_none();
+	advance(1);
+	expect(.flags = ACK | PSH, .seq = S(9), .ack = P0, .len = 1460);
+	cr_assert_eq(stats().loss_probes, TCP_MAX_PROBES);
+	/* then the RTO, from the last probe, and its go-back-N */
 	advance(199);
 	expect_none();
 	advance(1);
 	expect(.flags = ACK, .seq = S(0), .ack = P0, .len = 1460);
 	cr_assert_eq(stats().rto_fires, 1);
-	cr_assert_eq(stats().loss_probes, 1);
+	cr_assert_eq(stats().loss_probes, TCP_MAX_PROBES);
 }
 
 /* The last five segments lost: the probe of S9 comes back SACKed, and
@@ -382,14 +392,16 @@ Test(probe, a_lost_retransmission_goes_again_after_the_probe_timeout)
 	advance(1);
 	expect(.flags = ACK, .seq = S(0), .ack = P0, .len = 1460);
 	cr_assert_eq(stats().loss_probes, 1);
-	/* and once more only after progress */
-	advance(100);
+	advance(43);
 	expect_none();
+	advance(1);
+	expect(.flags = ACK, .seq = S(0), .ack = P0, .len = 1460);
+	/* progress: the count and the timeout start over */
 	send(.flags = ACK, .seq = P0, .ack = S(4));
 	wire_drain();
 	advance(22);
 	cr_assert_eq(next_seq(), S(4));
-	cr_assert_eq(stats().loss_probes, 2);
+	cr_assert_eq(stats().loss_probes, 3);
 }
 
 /* Data waiting that cwnd holds back but the peer's window takes: the
