@@ -58,6 +58,7 @@ struct gen_conf {
 	uint16_t tcp_mss;
 	int tcp_cc;
 	bool tcp_nodelay;
+	bool tcp_loss_probes;
 	uint64_t tcp_msl;
 	/* [run] */
 	int role;

@@ -227,6 +227,7 @@ gen_conf_to_stack(const struct gen_conf *c, struct shoal_conf *sc)
 		sc->tcp.mss = c->tcp_mss;
 	if (c->tcp_msl)
 		sc->tcp.msl_ns = c->tcp_msl;
+	sc->tcp.loss_probes = c->tcp_loss_probes;
 	sc->tcp.cc = c->tcp_cc == GEN_CC_NEWRENO ? SHOAL_TCP_CC_NEWRENO :
 		SHOAL_TCP_CC_CUBIC;
 }
