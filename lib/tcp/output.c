@@ -439,6 +439,11 @@ tcp_send_probe(struct tcp_cb *cb)
 		if (cb->tf & TF_RECOVERY)
 			cb->high_rxt = cb->snd_una;
 		tcp_retransmit_first(cb);
+		/* Not a tail probe: nothing above it for input.c to mark
+		 * lost when it is SACKed (out of recovery, high_rxt holds
+		 * the tail probe's sequence). */
+		if (!(cb->tf & TF_RECOVERY))
+			cb->high_rxt = cb->snd_una;
 		return;
 	}
 	flight = cb->snd_nxt - cb->snd_una;
