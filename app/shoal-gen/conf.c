@@ -63,7 +63,8 @@ const struct shoal_cfg_key gen_schema[] = {
 	  "switch Nagle off on every connection" },
 	{ "tcp", "loss_probes", SHOAL_CFG_BOOL, F(tcp_loss_probes), "true",
 	  "with SACK, resend a silent tail or a lost retransmission after "
-	  "2 SRTT + 2 ms instead of the RTO (RFC 8985's TLP; false: RTO only)" },
+	  "2 SRTT + 2 ms (at least 10 ms) instead of the RTO (RFC 8985's "
+	  "TLP; false: RTO only)" },
 	{ "tcp", "msl", SHOAL_CFG_DURATION, F(tcp_msl), "0",
 	  "maximum segment lifetime, TIME-WAIT is twice it (0: engine default)" },
 	/* [run] */

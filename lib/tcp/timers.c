@@ -57,8 +57,13 @@ probe_ok(const struct tcp_cb *cb)
 
 /* RFC 8985 7.2's PTO: 2 SRTT, plus room for the peer's delayed ACK when a
  * lone segment is in flight with no hole (a hole's filling is ACKed at
- * once, RFC 5681 4.2), plus 2 ms as Linux adds; doubled for each probe
- * already unanswered; never beyond the RTO. */
+ * once, RFC 5681 4.2), plus 2 ms as Linux adds, and at least 10 ms as
+ * FreeBSD's RACK stack keeps: with microsecond RTTs, a peer descheduled
+ * for a few ms (two busy processes per core here) drew a spurious probe
+ * from 2 SRTT + 2 ms. Doubled for each probe already unanswered; never
+ * beyond the RTO. */
+#define TCP_PTO_MIN_NS	(10 * TCP_CLOCK_G_NS)
+
 static uint64_t
 probe_timeout(const struct tcp_cb *cb)
 {
@@ -69,6 +74,7 @@ probe_timeout(const struct tcp_cb *cb)
 		pto += cb->t->conf.rto_min_ns;
 	else
 		pto += 2 * TCP_CLOCK_G_NS;
+	pto = RTE_MAX(pto, TCP_PTO_MIN_NS);
 	return RTE_MIN(pto << cb->probes, tcp_cur_rto(cb));
 }
 

@@ -145,9 +145,10 @@ struct shoal_tcp_conf {
 	bool wscale;			/**< offer / accept window scaling */
 	bool timestamps;		/**< offer / accept timestamps */
 	/** Loss probes (with SACK): a tail segment, or the first hole's
-	 *  retransmission, unanswered for 2 SRTT + 2 ms is sent again
-	 *  without waiting for the RTO (RFC 8985's TLP, and its answer to
-	 *  lost retransmissions in its simplest form). Default on. */
+	 *  retransmission, unanswered for 2 SRTT + 2 ms (10 ms at least)
+	 *  is sent again without waiting for the RTO (RFC 8985's TLP, and
+	 *  its answer to lost retransmissions in its simplest form); up to
+	 *  three per advance of SND.UNA, then the RTO. Default on. */
 	bool loss_probes;
 	uint16_t port_lo, port_hi;	/**< ephemeral range (host order) */
 	uint8_t isn_key[16];		/**< RFC 6528 secret; zero: random */
