@@ -960,13 +960,30 @@ seq_acceptable(const struct tcp_cb *cb, uint32_t seq, uint32_t seglen,
 		SEQ_LT(seq + seglen - 1, nxt + rwnd));
 }
 
+/* States in which a wholly old segment's ACK field is still taken. */
+static bool
+old_ack_state(uint8_t state)
+{
+	switch (state) {
+	case SHOAL_TCP_ESTABLISHED:
+	case SHOAL_TCP_FIN_WAIT_1:
+	case SHOAL_TCP_FIN_WAIT_2:
+	case SHOAL_TCP_CLOSE_WAIT:
+	case SHOAL_TCP_CLOSING:
+	case SHOAL_TCP_LAST_ACK:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void
 segment_input(struct tcp_cb *cb, struct rte_mbuf *m, struct tcp_seg *s)
 {
 	struct shoal_tcp *t = cb->t;
 	uint32_t seq = s->seq, len = s->len, rwnd, seglen, d, fin_seq;
 	bool syn = s->flags & TH_SYN, fin = s->flags & TH_FIN;
-	bool rst = s->flags & TH_RST;
+	bool rst = s->flags & TH_RST, old = false;
 
 	/* Simultaneous open: the peer's SYN-ACK repeats the SYN we already
 	 * took; trim it and keep the ACK (RFC 9293 figure 8). */
@@ -1014,6 +1031,27 @@ segment_input(struct tcp_cb *cb, struct rte_mbuf *m, struct tcp_seg *s)
 				tcp_timer_arm(cb, TCP_T_2MSL,
 					       t->now + 2 * t->conf.msl_ns);
 		}
+		/* Wholly old, but its ACK field may be news: the peer
+		 * resends data whose ACK we lost with an acknowledgment of
+		 * ours, or sends a bare ACK at a sequence we are past (Linux
+		 * does when our window looks closed to it). Take the ACK,
+		 * drop the rest, as FreeBSD does (it trims such a segment to
+		 * nothing at RCV.NXT and goes on for the ACK). Dropped
+		 * whole, on a lossy link it may be the only carrier of that
+		 * ACK: we retransmit what the peer holds, up to a timeout
+		 * (the TAP grid at 20% loss timed two connections out). */
+		if (!rst && !syn && (s->flags & TH_ACK) &&
+		    SEQ_LEQ(seq + seglen, cb->rcv_nxt) &&
+		    old_ack_state(cb->state)) {
+			/* Our answer first: the ACK may end the
+			 * connection (LAST-ACK), and the peer still
+			 * needs to hear that we hold its data. */
+			tcp_send_ack(cb);
+			len = 0;
+			fin = false;
+			old = true;
+			goto ack;
+		}
 		goto drop;
 	}
 	/* Second: RST, RFC 5961 3.2: exact match resets, else challenge. */
@@ -1045,6 +1083,7 @@ segment_input(struct tcp_cb *cb, struct rte_mbuf *m, struct tcp_seg *s)
 		goto drop;
 	}
 	/* Fifth: ACK. */
+ack:
 	if (!(s->flags & TH_ACK)) {
 		t->st.no_ack_drops++;
 		goto drop;
@@ -1110,8 +1149,10 @@ segment_input(struct tcp_cb *cb, struct rte_mbuf *m, struct tcp_seg *s)
 	default:
 		break;
 	}
-	/* TS.Recent, RFC 7323 4.3: from segments covering Last.ACK.sent. */
-	if ((cb->tf & TF_TS) && s->has_ts && SEQ_LEQ(seq, cb->last_ack_sent) &&
+	/* TS.Recent, RFC 7323 4.3: from segments covering Last.ACK.sent (an
+	 * old one has had its say above). */
+	if (!old && (cb->tf & TF_TS) && s->has_ts &&
+	    SEQ_LEQ(seq, cb->last_ack_sent) &&
 	    SEQ_GEQ(s->tsval, cb->ts_recent)) {
 		cb->ts_recent = s->tsval;
 		cb->tf |= TF_TS_RECENT;

@@ -425,3 +425,43 @@ Test(data, out_of_order_and_dup_ack_take_the_slow_path)
 	cr_assert_eq(stats().hdr_predicted, 0);
 	wire_drain();
 }
+
+/* The peer resends data we hold (our ACK of it was lost) with an ACK of
+ * our data: the segment is old, its ACK field is news. It is taken (as
+ * FreeBSD does) and the duplicate is answered. Dropped whole, with the
+ * peer's other segments lost, our data stayed unacknowledged until we
+ * timed the connection out. */
+Test(data, an_old_segment_still_acknowledges_our_data)
+{
+	fx_established();
+	send(.flags = ACK, .seq = P0, .ack = D0, .len = 300);
+	app_send(1000);
+	flush();
+	wire_drain();
+	send(.flags = ACK, .seq = P0, .ack = D0 + 1000, .len = 300);
+	expect(.flags = ACK, .seq = D0 + 1000, .ack = P0 + 300);
+	cr_assert_eq(W->app.acked, 1000);
+	cr_assert(rx_is(P0, 300));
+	cr_assert_eq(W->app.recv_calls, 1);
+	/* and a bare ACK below RCV.NXT, as Linux sends when our window
+	 * looks closed to it */
+	app_send(500);
+	flush();
+	wire_drain();
+	send(.flags = ACK, .seq = P0 + 100, .ack = D0 + 1500);
+	cr_assert_eq(W->app.acked, 1500);
+}
+
+/* An old segment acknowledging what we never sent is still challenged
+ * (RFC 5961 5.2), not taken. */
+Test(data, an_old_segment_acking_beyond_what_we_sent_is_not_taken)
+{
+	fx_established();
+	send(.flags = ACK, .seq = P0, .ack = D0, .len = 300);
+	app_send(1000);
+	flush();
+	wire_drain();
+	send(.flags = ACK, .seq = P0, .ack = D0 + 5000, .len = 300);
+	cr_assert_eq(W->app.acked, 0);
+	cr_assert_eq(stats().challenge_acks, 1);
+}

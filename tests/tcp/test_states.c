@@ -41,7 +41,8 @@ Test(S, out_of_window_segment_gets_ack_and_is_dropped)		\
 Test(S, old_duplicate_gets_ack_and_is_dropped)			\
 {									\
 	FX();								\
-	send(.flags = ACK, .seq = RA - 20, .ack = WN, .len = 10);	\
+	/* its ACK field is old too: nothing changes */		\
+	send(.flags = ACK, .seq = RA - 20, .ack = WN - 1, .len = 10);	\
 	expect(.flags = ACK, .seq = WN, .ack = RA);			\
 	expect_none();							\
 	cr_assert_eq(conn_state(), ST);					\
@@ -180,6 +181,20 @@ Test(fin_wait_1, data_still_delivered)
 	send(.flags = ACK, .seq = P_ISS + 1, .ack = W_ISS + 2, .len = 10);
 	cr_assert(rx_is(P_ISS + 1, 10));
 	cr_assert_eq(conn_state(), SHOAL_TCP_FIN_WAIT_2);
+}
+
+/* The peer resends data and FIN it had sent (our ACK was lost) and
+ * acknowledges our FIN on it: the segment is old, the ACK is taken. */
+Test(fin_wait_1, old_segment_acking_our_fin_goes_to_fin_wait_2)
+{
+	fx_fin_wait_1();
+	send(.flags = ACK, .seq = P_ISS + 1, .ack = W_ISS + 1, .len = 10);
+	wire_drain();
+	send(.flags = ACK, .seq = P_ISS + 1, .ack = W_ISS + 2, .len = 10);
+	expect(.flags = ACK, .seq = W_ISS + 2, .ack = P_ISS + 11);
+	expect_none();
+	cr_assert_eq(conn_state(), SHOAL_TCP_FIN_WAIT_2);
+	cr_assert_eq(W->app.rxlen, 10);
 }
 
 Test(fin_wait_1, fin_without_ack_of_ours_goes_to_closing)
@@ -351,6 +366,17 @@ Test(last_ack, ack_of_fin_closes)
 	expect_none();
 	cr_assert_eq(W->app.closed, 1);
 	cr_assert_eq(flow_slab_avail(&W->eng->cbs), avail + 1);
+}
+
+/* Its FIN resent (our ACK of it was lost) with the ACK of ours: we say
+ * we hold it, then close. */
+Test(last_ack, old_fin_acking_ours_is_answered_then_closes)
+{
+	fx_last_ack();
+	send(.flags = FIN | ACK, .seq = P_ISS + 1, .ack = W_ISS + 2);
+	expect(.flags = ACK, .seq = W_ISS + 2, .ack = P_ISS + 2);
+	expect_none();
+	cr_assert_eq(W->app.closed, 1);
 }
 
 Test(last_ack, fin_is_retransmitted)

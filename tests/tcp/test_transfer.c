@@ -277,6 +277,10 @@ static const struct shoal_tcp_ops ops = {
 	.closed = on_closed,
 };
 
+/* Loss probes in the engines sim_init makes next (a test that needs the
+ * RTO's go-back-N turns them off). */
+static bool sim_probes = true;
+
 static struct shoal_tcp *
 engine(int idx, bool sack, enum shoal_tcp_cc cc)
 {
@@ -293,6 +297,7 @@ engine(int idx, bool sack, enum shoal_tcp_cc cc)
 	conf.timestamps = sack;
 	conf.wscale = true;
 	conf.cc = cc;
+	conf.loss_probes = sim_probes;
 	conf.msl_ns = 1000 * XMS;
 	e = shoal_tcp_create(&conf, S->now);
 	cr_assert_not_null(e, "engine: %s", rte_strerror(rte_errno));
@@ -514,12 +519,15 @@ Test(transfer, many_connections_with_loss)
  * ACK must carry SND.MAX, not the rewound SND.NXT, or it is old too and
  * the pair deadlocks in RTO backoff (found by the loss grid: a FIN-WAIT-1
  * client and an ESTABLISHED server retransmitting at each other forever).
+ * Loss probes would resolve it before the RTO: they are off here. (An old
+ * segment's ACK field is now taken too, a second way out.)
  */
 Test(transfer, simultaneous_go_back_n_does_not_deadlock)
 {
 	struct shoal_tcp_stats a, b;
 	uint64_t start;
 
+	sim_probes = false;
 	sim_init(3, 0, true, SHOAL_TCP_CC_CUBIC);
 	S->total = 6 * 1000;
 	S->echo = true;
