@@ -121,10 +121,20 @@ if [ "$kind" = tap ]; then
 			echo "kernel peer: no tcp_rto_max_ms here, RTO up to 120 s"
 		fi
 	fi
+	# The kernel peer runs Linux's default congestion control, CUBIC
+	# (GRID_LINUX_CC), whatever the host's default: this VM's is BBR, whose
+	# bandwidth filter at 20% loss fell to 688 bit/s on a connection
+	# and paced it at one segment per RTO, minutes from the end of its
+	# echoes while shoal waited on them.
+	# Set on the listening socket (accepted ones inherit it): a namespace
+	# may only pick from tcp_allowed_congestion_control, a socket of
+	# root's from any module loaded.
+	echo "kernel peer: congestion control ${GRID_LINUX_CC:-cubic}"
 	# The kernel's echo server: one thread per connection.
 	nsx python3 -c '
-import socket, threading
+import socket, sys, threading
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, sys.argv[1].encode())
 s.bind(("0.0.0.0", 7)); s.listen(512)
 def echo(c):
     with c:
@@ -136,7 +146,7 @@ def echo(c):
 while True:
     c, _ = s.accept()
     threading.Thread(target=echo, args=(c,), daemon=True).start()
-' >"$work/echo.log" 2>&1 &
+' "${GRID_LINUX_CC:-cubic}" >"$work/echo.log" 2>&1 &
 	pids+=($!)
 fi
 
@@ -161,10 +171,11 @@ done
 
 mkdir -p "$results"
 python3 - "$cells" "$results/lossgrid-$kind.json" "$kind" "$CONNS" "$MB" \
-	"${rto_max:-}" <<'PY'
+	"${rto_max:-}" "${GRID_LINUX_CC:-cubic}" <<'PY'
 import json, sys, time, platform
 rows = [l.split() for l in open(sys.argv[1])]
-extra = {"linux_tcp_rto_max_ms": int(sys.argv[6])} if sys.argv[6] else {}
+extra = {"linux_tcp_rto_max_ms": int(sys.argv[6]),
+         "linux_congestion_control": sys.argv[7]} if sys.argv[6] else {}
 json.dump({**extra,
     "benchmark": "lossgrid", "kind": sys.argv[3], "host": platform.node(),
     "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
