@@ -207,8 +207,25 @@ headroom_ensure(struct shoal_worker *w, struct rte_mbuf *m, uint16_t len)
 	return h;
 }
 
+/* Whether a segment of @p m other than the last holds an odd number of
+ * bytes: the next one then starts on an odd byte of the sum. DPDK 22.11's
+ * TAP PMD sent such chains with a wrong TCP checksum (tcpdump: "incorrect";
+ * the kernel counted them in TcpInCsumErrors and dropped them), the way
+ * its rte_raw_cksum_mbuf() goes wrong (lib/wire/cksum.h). A retransmission
+ * is cut the same way each time, so in the TAP loss grid at 20% such
+ * connections sat in RTO backoff until the give-up. */
+static bool
+odd_split(const struct rte_mbuf *m)
+{
+	for (; m->next != NULL; m = m->next)
+		if (m->data_len & 1)
+			return true;
+	return false;
+}
+
 /* The TCP checksum for segment @p m under header @p ip: the pseudo-header
- * sum for the NIC to finish, or the whole sum in software. */
+ * sum for the NIC to finish, or the whole sum in software (also for a
+ * chain split at an odd byte, which not every PMD sums right). */
 static bool
 tcp_cksum_out(struct shoal_worker *w, const struct shoal_iface *ifc,
 	      struct rte_mbuf *m, const struct rte_ipv4_hdr *ip)
@@ -218,7 +235,7 @@ tcp_cksum_out(struct shoal_worker *w, const struct shoal_iface *ifc,
 	if (unlikely(th == NULL))
 		return false;
 	th->cksum = 0;
-	if (ifc->tx_tcp_cksum) {
+	if (ifc->tx_tcp_cksum && likely(m->next == NULL || !odd_split(m))) {
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
 		if (m->l4_len == 0)
 			m->l4_len = tcp_hdr_len(th);
@@ -271,7 +288,8 @@ ipv4_output(struct shoal_worker *w, struct rte_mbuf *m, rte_be32_t src,
 			worker_drop(w, m, SHOAL_DROP_TCP_TRUNCATED);
 			return -EINVAL;
 		}
-		offloaded = ifc->tx_tcp_cksum;
+		offloaded = (m->ol_flags & RTE_MBUF_F_TX_L4_MASK) ==
+			    RTE_MBUF_F_TX_TCP_CKSUM;
 	}
 
 	hdrs = sizeof(iph) + (ifc->l3 ? 0 : sizeof(struct rte_ether_hdr));

@@ -220,6 +220,40 @@ HTEST(ipv4_out, ip_checksum_offload)
 	cr_assert_eq(H.w->stats.tx_cksum_offloaded, 1);
 }
 
+/* A chain split at an odd byte is summed here, offload or not: DPDK
+ * 22.11's TAP PMD sums each segment as if it began on an even byte, and
+ * the kernel dropped such retransmissions for their checksum. An even
+ * split still goes to the port. */
+HTEST(ipv4_out, tcp_chain_split_at_an_odd_byte_is_summed_in_software)
+{
+	uint8_t seg[2048], ph[12];
+	uint32_t n = tcp_seg(seg, 1448), len;
+	uint16_t odd[3] = { 20 + 647, 801 };
+	uint16_t even[3] = { 20 + 648, 800 };
+	struct rte_mbuf *m;
+
+	H.ifaces[0].tx_tcp_cksum = true;
+	h_neigh_learn(H_PEER, &h_peer_mac);
+	m = h_chain(0, seg, n, odd, 2);
+	cr_assert_eq(out(m, H_LOCAL, H_PEER, IPPROTO_TCP), 0);
+	cr_assert_eq(H.tx[0]->ol_flags & RTE_MBUF_F_TX_L4_MASK, 0);
+	len = h_flat(H.tx[0], got);
+	cr_assert_eq(len, 14 + 20 + n);
+	memcpy(ph, got + IP + 12, 8);
+	ph[8] = 0;
+	ph[9] = IPPROTO_TCP;
+	ph[10] = n >> 8;
+	ph[11] = n & 0xff;
+	cr_assert_eq(h_ref_cksum(got + IP + 20, n, h_ref_sum(ph, 12, 0)), 0);
+	cr_assert_eq(H.w->stats.tx_cksum_offloaded, 0);
+
+	m = h_chain(0, seg, n, even, 2);
+	cr_assert_eq(out(m, H_LOCAL, H_PEER, IPPROTO_TCP), 0);
+	cr_assert((H.tx[1]->ol_flags & RTE_MBUF_F_TX_L4_MASK) ==
+		  RTE_MBUF_F_TX_TCP_CKSUM);
+	cr_assert_eq(H.w->stats.tx_cksum_offloaded, 1);
+}
+
 HTEST(ipv4_out, tcp_checksum_offload_leaves_pseudo_header_sum)
 {
 	uint8_t seg[256];
