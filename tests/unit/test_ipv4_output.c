@@ -41,6 +41,21 @@ tcp_seg(uint8_t *b, uint32_t plen)
 	return n;
 }
 
+/* The TCP checksum of the flat frame in got[] (n bytes of segment),
+ * against the plain reference with the pseudo-header: 0 when right. */
+static uint16_t
+tcp_ref_cksum(uint32_t n)
+{
+	uint8_t ph[12];
+
+	memcpy(ph, got + IP + 12, 8);
+	ph[8] = 0;
+	ph[9] = IPPROTO_TCP;
+	ph[10] = n >> 8;
+	ph[11] = n & 0xff;
+	return h_ref_cksum(got + IP + 20, n, h_ref_sum(ph, 12, 0));
+}
+
 static int
 out(struct rte_mbuf *m, rte_be32_t src, rte_be32_t dst, uint8_t proto)
 {
@@ -186,7 +201,6 @@ HTEST(ipv4_out, tcp_checksum_in_software_over_odd_chain)
 	uint32_t n = tcp_seg(seg, 1201), len;
 	uint16_t segs[5] = { 21, 333, 1, 97 };
 	struct rte_mbuf *m = h_chain(0, seg, n, segs, 5);
-	uint8_t ph[12];
 
 	h_neigh_learn(H_PEER, &h_peer_mac);
 	cr_assert_eq(out(m, H_LOCAL, H_PEER, IPPROTO_TCP), 0);
@@ -194,12 +208,7 @@ HTEST(ipv4_out, tcp_checksum_in_software_over_odd_chain)
 	cr_assert_eq(len, 14 + 20 + n);
 	cr_assert_eq(get16(got + IP + 6), 0x4000, "DF for TCP");
 	/* verify against the plain reference over the flat bytes */
-	memcpy(ph, got + IP + 12, 8);
-	ph[8] = 0;
-	ph[9] = IPPROTO_TCP;
-	ph[10] = n >> 8;
-	ph[11] = n & 0xff;
-	cr_assert_eq(h_ref_cksum(got + IP + 20, n, h_ref_sum(ph, 12, 0)), 0);
+	cr_assert_eq(tcp_ref_cksum(n), 0);
 	cr_assert_eq(H.tx[0]->ol_flags & RTE_MBUF_F_TX_L4_MASK, 0);
 }
 
@@ -226,7 +235,7 @@ HTEST(ipv4_out, ip_checksum_offload)
  * split still goes to the port. */
 HTEST(ipv4_out, tcp_chain_split_at_an_odd_byte_is_summed_in_software)
 {
-	uint8_t seg[2048], ph[12];
+	uint8_t seg[2048];
 	uint32_t n = tcp_seg(seg, 1448), len;
 	uint16_t odd[3] = { 20 + 647, 801 };
 	uint16_t even[3] = { 20 + 648, 800 };
@@ -239,12 +248,7 @@ HTEST(ipv4_out, tcp_chain_split_at_an_odd_byte_is_summed_in_software)
 	cr_assert_eq(H.tx[0]->ol_flags & RTE_MBUF_F_TX_L4_MASK, 0);
 	len = h_flat(H.tx[0], got);
 	cr_assert_eq(len, 14 + 20 + n);
-	memcpy(ph, got + IP + 12, 8);
-	ph[8] = 0;
-	ph[9] = IPPROTO_TCP;
-	ph[10] = n >> 8;
-	ph[11] = n & 0xff;
-	cr_assert_eq(h_ref_cksum(got + IP + 20, n, h_ref_sum(ph, 12, 0)), 0);
+	cr_assert_eq(tcp_ref_cksum(n), 0);
 	cr_assert_eq(H.w->stats.tx_cksum_offloaded, 0);
 
 	m = h_chain(0, seg, n, even, 2);
@@ -298,7 +302,6 @@ HTEST(ipv4_out, no_headroom_chains_a_header_mbuf)
 	uint8_t seg[256];
 	uint32_t n = tcp_seg(seg, 33), len;
 	struct rte_mbuf *m = rte_pktmbuf_alloc(H.pool);
-	uint8_t ph[12];
 
 	m->data_off = 0;
 	memcpy(rte_pktmbuf_append(m, n), seg, n);
@@ -311,12 +314,7 @@ HTEST(ipv4_out, no_headroom_chains_a_header_mbuf)
 	cr_assert_eq(len, 14 + 20 + n);
 	cr_assert_eq(rte_pktmbuf_pkt_len(H.tx[0]), len);
 	cr_assert_eq(h_ref_cksum(got + IP, 20, 0), 0);
-	memcpy(ph, got + IP + 12, 8);
-	ph[8] = 0;
-	ph[9] = IPPROTO_TCP;
-	ph[10] = 0;
-	ph[11] = n;
-	cr_assert_eq(h_ref_cksum(got + IP + 20, n, h_ref_sum(ph, 12, 0)), 0);
+	cr_assert_eq(tcp_ref_cksum(n), 0);
 }
 
 HTEST(ipv4_out, no_headroom_and_no_mbuf_dropped)
