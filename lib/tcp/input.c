@@ -13,6 +13,7 @@
 
 #include <rte_byteorder.h>
 
+#include "mem.h"
 #include "tcp_impl.h"
 
 static inline uint32_t
@@ -409,6 +410,12 @@ listen_input(struct shoal_tcp *t, struct tcp_listener *l, struct rte_mbuf *m,
 	rte_pktmbuf_free(m);
 	if (!(s->flags & TH_SYN)) {
 		t->st.bad_segs++;
+		return;
+	}
+	/* Under memory pressure (mem.h) no new connection, not even a
+	 * cookie's: it would soon hold memory. The peer retransmits. */
+	if (tcp_mem_pressure(t)) {
+		t->st.mem_syn_drops++;
 		return;
 	}
 	/* RFC 4987 3.6: no state for a SYN while the backlog is full or
