@@ -52,6 +52,7 @@ struct gen_conn {
 	bool got_first;		/* first byte of the current response came */
 	bool fin_when_done;	/* half-close once tx_goal is reached */
 	bool fin_sent;
+	bool nomem;		/* queued on gw->retry: send again from the poll */
 	struct shoal_conn *c;
 	struct gen_worker *gw;
 	uint32_t idx;		/* in gw->conns */
@@ -111,6 +112,12 @@ struct gen_worker {
 	struct gen_think *think;	/* ring of think_size entries */
 	uint32_t think_size;
 	uint32_t think_head, think_n;
+	/* Connections whose shoal_send found the stack under memory
+	 * pressure: no sent() follows, the poll retries them (FIFO, one
+	 * entry per connection: nomem). */
+	struct gen_think *retry;	/* ring of retry_size entries */
+	uint32_t retry_size;		/* 2 per context, as think */
+	uint32_t retry_head, retry_n;
 	bool draining;
 
 	/* what connections send */
