@@ -211,12 +211,18 @@ gen_retry_later(struct gen_conn *gc)
 }
 
 /* Retry a bounded number of the sends memory pressure refused, oldest
- * first; each that is refused again goes back to the end. */
+ * first, every GEN_RETRY_NS (the ACKs that end the pressure take a round
+ * trip; retrying every poll only spins); each that is refused again goes
+ * back to the end. */
 static int
 gen_retry_poll(struct gen_worker *gw)
 {
 	uint32_t n = RTE_MIN(gw->retry_n, 256u);
 	int work = 0;
+
+	if (gen_now(gw) < gw->next_retry)
+		return 0;
+	gw->next_retry = gen_now(gw) + GEN_RETRY_NS;
 
 	for (uint32_t i = 0; i < n; i++) {
 		struct gen_think t = gw->retry[gw->retry_head];

@@ -15,6 +15,8 @@
 #define GEN_CHUNK 16384
 /* Most connections a worker opens in one poll. */
 #define GEN_OPEN_BATCH 64
+/* Sends refused under memory pressure are retried this often. */
+#define GEN_RETRY_NS (200ULL * 1000)
 /* Counters and histograms are published this often. */
 #define GEN_PUBLISH_NS (100ULL * 1000 * 1000)
 
@@ -118,6 +120,7 @@ struct gen_worker {
 	struct gen_think *retry;	/* ring of retry_size entries */
 	uint32_t retry_size;		/* 2 per context, as think */
 	uint32_t retry_head, retry_n;
+	uint64_t next_retry;		/* not before: see GEN_RETRY_NS */
 	bool draining;
 
 	/* what connections send */

@@ -176,23 +176,28 @@ net_tcp_input(struct shoal_worker *w, struct rte_mbuf *m,
 
 /* The receive reserve of each worker's pool (shoal_conf.mbuf_reserve):
  * enough to refill every RX ring the worker polls from empty, plus a
- * burst in flight. A pool too small for that keeps a quarter of itself;
- * asked for more than half, the stack could do little else. */
+ * burst in flight. Not less: a PMD may refill its ring in one bulk
+ * allocation of every empty slot (virtio does), which fails as a whole
+ * while fewer mbufs are free, so a ring once drained only recovers with
+ * a ring's worth free. More than half the pool leaves the stack too
+ * little to work with: such a pool is too small for its rings. */
 static uint32_t
 stack_mbuf_reserve(const struct shoal_stack *st)
 {
 	const struct shoal_conf *c = &st->conf;
-	uint32_t r;
+	uint32_t r = (uint32_t)c->mbuf_reserve;
 
-	if (c->mbuf_reserve >= 0) {
-		r = RTE_MIN((uint32_t)c->mbuf_reserve, c->nb_mbufs / 2);
-		if (r != (uint32_t)c->mbuf_reserve)
-			STACK_LOG(WARNING, "mbuf reserve %d above half the "
-				  "pool: %u\n", c->mbuf_reserve, r);
-		return r;
+	if (c->mbuf_reserve < 0)
+		r = (uint32_t)c->nb_rxd * RTE_MAX(st->nb_ifaces, 1u) +
+			SHOAL_RX_BURST;
+	if (r > c->nb_mbufs / 2) {
+		STACK_LOG(WARNING, "a receive reserve of %u mbufs is over half "
+			  "the pool of %u: keeping %u (a pool this small for "
+			  "its RX rings can run dry)\n", r, c->nb_mbufs,
+			  c->nb_mbufs / 2);
+		r = c->nb_mbufs / 2;
 	}
-	r = (uint32_t)c->nb_rxd * RTE_MAX(st->nb_ifaces, 1u) + SHOAL_RX_BURST;
-	return RTE_MIN(r, c->nb_mbufs / 4);
+	return r;
 }
 
 /* Created once the ports are up: the MSS follows the port's MTU. */

@@ -53,9 +53,9 @@ struct shoal_conf {
 	/** Mbufs of each worker's pool kept for refilling its RX queues
 	 *  (shoal_tcp_conf.mbuf_reserve: below it the TCP engine holds no
 	 *  new memory, so a dry pool can never stop the ACKs that would
-	 *  free it). -1 (the default): nb_rxd per port + one RX burst, at
-	 *  most a quarter of the pool; 0: no reserve. At most half the
-	 *  pool. */
+	 *  free it). -1 (the default): nb_rxd per port + one RX burst (a
+	 *  PMD may refill a drained ring in one bulk allocation); 0: no
+	 *  reserve. At most half the pool. */
 	int32_t mbuf_reserve;
 	bool no_offload;	/**< ignore the ports' checksum offloads */
 	bool main_is_worker;	/**< the main lcore runs a worker too */
