@@ -412,9 +412,11 @@ listen_input(struct shoal_tcp *t, struct tcp_listener *l, struct rte_mbuf *m,
 		t->st.bad_segs++;
 		return;
 	}
-	/* Under memory pressure (mem.h) no new connection, not even a
-	 * cookie's: it would soon hold memory. The peer retransmits. */
-	if (tcp_mem_pressure(t)) {
+	/* Deep under memory pressure (mem.h) no new connection, not even a
+	 * cookie's: the peer retransmits. Above that a new connection is
+	 * taken: what it would hold (its answers) is refused on its own,
+	 * and a dropped SYN costs the peer a second or more of back-off. */
+	if (tcp_mem_tight(t)) {
 		t->st.mem_syn_drops++;
 		return;
 	}

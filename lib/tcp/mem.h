@@ -11,9 +11,11 @@
  * tcp_mem and FreeBSD's sbspace under mbuf shortage, the engine keeps
  * conf.mbuf_reserve mbufs for receiving:
  * - below the reserve, it takes no memory it would hold (no new send
- *   buffer mbuf, no new connection, no out-of-order data);
+ *   buffer mbuf, no active open, no out-of-order data) and lets go of
+ *   reassembly queues that SACK did not report;
  * - below half of it, no data segment goes out either (headers and
- *   indirect mbufs wait in TX rings); the retransmission timer retries.
+ *   indirect mbufs wait in TX rings; the retransmission timer retries),
+ *   and SYNs to listeners are dropped (their peers retransmit).
  * Pure ACKs, RSTs and SYN(-ACK)s of existing connections always go: they
  * free memory at the peer, and cost one transient mbuf each.
  */

@@ -216,12 +216,16 @@ tcp_reass_insert(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq,
 		return;
 	}
 	/* Under memory pressure (mem.h), out-of-order data is what can go
-	 * at no loss: the peer resends it. Let go of what is held too, as
-	 * FreeBSD's tcp_drain does under mbuf shortage. */
+	 * at no loss: the peer resends it. What is held goes too, as
+	 * FreeBSD's tcp_drain lets it go under mbuf shortage, unless SACK
+	 * reported it: a SACK sender (shoal's own, RFC 6675 5.1) skips on a
+	 * timeout what it was told we hold, so reneging stalls the stream
+	 * (seen: one answer of 10000 never completed). */
 	if (tcp_mem_pressure(t)) {
 		t->st.mem_ooo_drops++;
 		rte_pktmbuf_free(m);
-		tcp_reass_drain(cb);
+		if (!(cb->tf & TF_SACK))
+			tcp_reass_drain(cb);
 		return;
 	}
 	x = tcp_ext_get(cb);
@@ -353,10 +357,9 @@ tcp_reass_pull(struct tcp_cb *cb, bool *fin)
 	return head;
 }
 
-/* Let go of the reassembly queue of a live connection: what it held is
- * no longer held (an out-of-order FIN included), SACK blocks stop
- * reporting it (RFC 2018 section 8 allows the reneging), and the peer
- * retransmits it. */
+/* Let go of the reassembly queue of a live connection without SACK: what
+ * it held is no longer held (an out-of-order FIN included) and the peer,
+ * which only knows our cumulative ACK, retransmits it. */
 void
 tcp_reass_drain(struct tcp_cb *cb)
 {

@@ -424,6 +424,17 @@ Test(pressure_rules, syn_to_listener_is_dropped_then_answered)
 	expect(.flags = SYN | ACK, .seq = W_ISS, .ack = P_ISS + 1, .mss = 1460);
 }
 
+/* Above half the reserve a SYN is still answered: the connection's
+ * answers are what would hold memory, and they are refused on their own. */
+Test(pressure_rules, syn_is_answered_under_mild_pressure)
+{
+	fx_listen();
+	pressure(rte_mempool_avail_count(wire_pool()) + 100);
+	send(.flags = SYN, .seq = P_ISS, .mss = 1460);
+	expect(.flags = SYN | ACK, .seq = W_ISS, .ack = P_ISS + 1, .mss = 1460);
+	cr_assert_eq(stats().mem_syn_drops, 0);
+}
+
 Test(pressure_rules, syn_is_dropped_even_where_a_cookie_would_answer)
 {
 	W->eng->conf.syncookies = SHOAL_TCP_SYNCOOKIES_ALWAYS;
@@ -494,6 +505,34 @@ Test(pressure_rules, out_of_order_data_is_dropped_and_the_queue_let_go)
 	advance(500);	/* the delayed ACK */
 	expect(.flags = ACK, .seq = D0, .ack = P0 + 2500);
 	cr_assert(rx_is(P0, 2500));
+}
+
+/* What SACK reported stays: a SACK sender may skip it after a timeout
+ * (RFC 6675 5.1), and a stream reneged on would stall. */
+Test(pressure_rules, sacked_out_of_order_data_is_kept)
+{
+	wire_fini();
+	wire_init();
+	W->conf.sack = true;
+	wire_start();
+	fx_listen();
+	send(.flags = SYN, .seq = P_ISS, .mss = 1460, .sackok = true);
+	expect(.flags = SYN | ACK, .seq = W_ISS, .ack = P0, .mss = 1460,
+	       .sackok = true);
+	send(.flags = ACK, .seq = P0, .ack = D0);
+	send(.flags = ACK, .seq = P0 + 1000, .ack = D0, .len = 500);
+	expect(.flags = ACK, .seq = D0, .ack = P0, .nsack = 1,
+	       .sack = { { P0 + 1000, P0 + 1500 } });
+	pressure(PRESSURE);
+	send(.flags = ACK, .seq = P0 + 2000, .ack = D0, .len = 500);
+	expect(.flags = ACK, .seq = D0, .ack = P0, .nsack = 1,
+	       .sack = { { P0 + 1000, P0 + 1500 } });
+	cr_assert_eq(stats().mem_ooo_drops, 1);
+	cr_assert_eq(tcp_reass_bytes(tcp_test_cb(W->conn)), 500);
+	pressure(0);
+	send(.flags = ACK, .seq = P0, .ack = D0, .len = 1000);
+	expect(.flags = ACK, .seq = D0, .ack = P0 + 1500);
+	cr_assert(rx_is(P0, 1500));
 }
 
 Test(pressure_rules, out_of_order_fin_let_go_comes_again)

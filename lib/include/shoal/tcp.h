@@ -171,11 +171,12 @@ struct shoal_tcp_conf {
 	/** Mbufs of @p pool kept free for receiving (RX ring refills): once
 	 *  fewer are free, the engine is under memory pressure and takes no
 	 *  new memory it would hold: shoal_send() takes no new buffer
-	 *  (-ENOBUFS), shoal_tcp_connect() fails with ENOBUFS, SYNs to
-	 *  listeners are dropped (the peer retransmits them), out-of-order
-	 *  data is dropped and the connection's reassembly queue let go (the
-	 *  peer resends it); below half of it, data segments wait for the
-	 *  retransmission timer. Pure ACKs, RSTs and SYN-ACKs of open
+	 *  (-ENOBUFS), shoal_tcp_connect() fails with ENOBUFS, out-of-order
+	 *  data is dropped, and without SACK the connection's reassembly
+	 *  queue let go (the peer resends it; SACKed data is kept, since a
+	 *  SACK sender need not resend it after a timeout); below half of it, data segments wait for the
+	 *  retransmission timer and SYNs to listeners are dropped (the peer
+	 *  retransmits them). Pure ACKs, RSTs and SYN-ACKs of open
 	 *  connections are always sent: they are what lets the peer free its
 	 *  own memory. Without such a reserve a pool that runs dry can never
 	 *  receive the ACKs that would free it. 0 (the default): no reserve. */
