@@ -50,6 +50,10 @@ struct cat {
 	int status;			/* exit status */
 	bool verbose;
 	uint64_t bytes_in, bytes_out;
+	/* buf[pend_off, pend_off + pend_len): read from stdin, not yet
+	 * taken by the connection (send buffer full, or no mbuf to put it
+	 * in under memory pressure: shoal_send() said -ENOBUFS). */
+	uint32_t pend_off, pend_len;
 	uint8_t buf[STDIN_CHUNK];
 };
 
@@ -223,7 +227,9 @@ app_init(struct shoal_worker *w, void *ctx)
 	return 0;
 }
 
-/* Move stdin into the connection while it has send space. */
+/* Move stdin into the connection while it has send space. Bytes read
+ * are never dropped: what the connection does not take now stays in
+ * buf and goes first next time. */
 static int
 pump_stdin(struct cat *c)
 {
@@ -231,24 +237,35 @@ pump_stdin(struct cat *c)
 	ssize_t n;
 	int sent;
 
-	if (c->conn == NULL || c->stdin_eof)
+	if (c->conn == NULL)
 		return 0;
-	space = shoal_send_space(c->conn);
-	if (space == 0)
-		return 0;
-	n = read(STDIN_FILENO, c->buf, RTE_MIN(space, sizeof(c->buf)));
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : (c->stdin_eof = true);
-	if (n == 0) {
-		c->stdin_eof = true;
-		return 1;
+	if (c->pend_len == 0) {
+		if (c->stdin_eof)
+			return 0;
+		space = shoal_send_space(c->conn);
+		if (space == 0)
+			return 0;
+		n = read(STDIN_FILENO, c->buf, RTE_MIN(space, sizeof(c->buf)));
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 :
+				(c->stdin_eof = true);
+		if (n == 0) {
+			c->stdin_eof = true;
+			return 1;
+		}
+		c->pend_off = 0;
+		c->pend_len = n;
 	}
-	sent = shoal_send(c->conn, c->buf, n);
-	if (sent != n) {	/* space was checked: only a dead conn refuses */
+	sent = shoal_send(c->conn, c->buf + c->pend_off, c->pend_len);
+	if (sent == -ENOBUFS || sent == 0)	/* no mbuf or no room: later */
+		return 0;
+	if (sent < 0) {
 		cat_finish(c, 1, "send failed");
 		return 0;
 	}
-	c->bytes_out += n;
+	c->pend_off += sent;
+	c->pend_len -= sent;
+	c->bytes_out += sent;
 	c->last_activity = shoal_worker_now(shoal_worker(c->stack, 0));
 	return 1;
 }
@@ -263,7 +280,8 @@ app_poll(struct shoal_worker *w, void *ctx, uint64_t now)
 		return 0;
 	for (int i = 0; i < 16 && pump_stdin(c) > 0; i++)
 		work++;
-	if (c->conn != NULL && c->stdin_eof && !c->fin_sent) {
+	if (c->conn != NULL && c->stdin_eof && c->pend_len == 0 &&
+	    !c->fin_sent) {
 		shoal_shutdown(c->conn);
 		c->fin_sent = true;
 		work++;

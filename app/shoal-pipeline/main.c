@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <time.h>
 
 #include <rte_eal.h>
@@ -95,10 +96,17 @@ for_shoal(struct rte_mbuf *m, rte_be32_t ip)
  * the data path. */
 struct echo_conn {
 	struct rte_mbuf *pending;
+	struct shoal_conn *c;
+	/* On retry_q: shoal_send() found no mbuf to copy into (memory
+	 * pressure, -ENOBUFS), and no sent() callback will follow. */
+	TAILQ_ENTRY(echo_conn) retry;
+	bool on_retry;
 	bool peer_done;
 };
 
 static struct rte_mempool *echo_pool;
+static TAILQ_HEAD(, echo_conn) retry_q = TAILQ_HEAD_INITIALIZER(retry_q);
+static unsigned int retry_len;
 
 /* Queue what waits: whole chains without a copy when they fit, else copy
  * what fits segment by segment and keep the rest for the next sent(). */
@@ -106,11 +114,12 @@ static void
 echo_push(struct shoal_conn *c, struct echo_conn *e)
 {
 	struct rte_mbuf *m = e->pending;
+	int n = 0;
 
 	if (m != NULL && shoal_send_mbuf(c, m) > 0)
 		m = NULL;
 	while (m != NULL) {
-		int n = shoal_send(c, rte_pktmbuf_mtod(m, void *), m->data_len);
+		n = shoal_send(c, rte_pktmbuf_mtod(m, void *), m->data_len);
 
 		if (n <= 0)
 			break;
@@ -130,8 +139,30 @@ echo_push(struct shoal_conn *c, struct echo_conn *e)
 		m = next;
 	}
 	e->pending = m;
+	if (m != NULL && n == -ENOBUFS && !e->on_retry) {
+		TAILQ_INSERT_TAIL(&retry_q, e, retry);
+		e->on_retry = true;
+		retry_len++;
+	}
 	if (m == NULL && e->peer_done)
 		shoal_close(c);		/* our FIN follows the last byte */
+}
+
+/* Once per loop: try again what memory pressure refused. Only the
+ * connections queued before this pass; one refused again goes back to
+ * the tail for the next loop. */
+static void
+echo_retry(void)
+{
+	unsigned int n = retry_len;
+	struct echo_conn *e;
+
+	while (n-- > 0 && (e = TAILQ_FIRST(&retry_q)) != NULL) {
+		TAILQ_REMOVE(&retry_q, e, retry);
+		e->on_retry = false;
+		retry_len--;
+		echo_push(e->c, e);
+	}
 }
 
 static void
@@ -144,6 +175,8 @@ echo_accepted(struct shoal_conn *c, void *ctx)
 		return;
 	}
 	e->pending = NULL;
+	e->c = c;
+	e->on_retry = false;
 	e->peer_done = false;
 	shoal_conn_set_ctx(c, e);
 	shoal_conn_set_nodelay(c, true);
@@ -187,6 +220,10 @@ echo_closed(struct shoal_conn *c, void *ctx)
 	if (e == NULL)
 		return;
 	rte_pktmbuf_free(e->pending);	/* data the peer will never get */
+	if (e->on_retry) {
+		TAILQ_REMOVE(&retry_q, e, retry);
+		retry_len--;
+	}
 	rte_mempool_put(echo_pool, e);
 }
 
@@ -307,6 +344,7 @@ main(int argc, char **argv)
 		}
 		if (k != 0)
 			shoal_input(w, mine, k, now);
+		echo_retry();
 		shoal_poll(w, now);	/* timers; output lands in tx */
 		if (tx.n != 0)
 			tx_flush(&tx);
