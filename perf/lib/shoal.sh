@@ -317,9 +317,11 @@ sg_rss() {
 # sides sized for N; sets sg_held to "server_kB client_kB established
 # seconds" once all are established, or once LIMIT seconds passed or the
 # client died. Opening is paced at SHOAL_BENCH_HOLD_CPS (10k) a second:
-# at 25k on the loaded 2-core machine the server's answers outran the
-# client's ACKs until its mbuf pool ran dry, and with no mbuf left to
-# receive those ACKs the opening stopped for good (212k of 1M);
+# at 25k on the loaded 2-core machine the server's answers once outran
+# the client's ACKs until its mbuf pool ran dry and the opening stopped
+# for good (212k of 1M); the pool's receive reserve (stack.mbuf_reserve)
+# now keeps that from wedging, but a full TX ring still drops SYNs whose
+# retries back off to 31 s, so 10k/s stays the default;
 # the client takes N / 16384 + 2 source addresses (16384 ephemeral ports
 # each), so 10M connections need 612 of them. Each side has 65536 mbufs
 # (SHOAL_BENCH_HOLD_MBUFS): the pool hands them out in turn, so the
