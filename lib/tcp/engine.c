@@ -652,6 +652,7 @@ shoal_tcp_listen(struct shoal_tcp *t, const struct shoal_addr *local,
 	rc = listen_table_add(&t->lt, a, rte_cpu_to_be_16(port), l);
 	if (rc < 0)
 		return rc;
+	t->lcache = NULL;	/* it may shadow a wildcard one */
 	memset(l, 0, sizeof(*l));
 	if (ops != NULL)
 		l->ops = *ops;
@@ -682,6 +683,7 @@ shoal_tcp_unlisten(struct shoal_tcp *t, const struct shoal_addr *local,
 		return -ENOENT;
 	l = data;
 	listen_table_del(&t->lt, a, k.port);
+	t->lcache = NULL;
 	/* Half-open children keep the slot (refs) until they finish. */
 	l->in_use = false;
 	return 0;

@@ -462,6 +462,25 @@ listen_input(struct shoal_tcp *t, struct tcp_listener *l, struct rte_mbuf *m,
 	tcp_set_pending(cb);
 }
 
+/* The listener for a SYN to @p addr:@p port (network order): the one on
+ * that address, else the wildcard one, else NULL. */
+struct tcp_listener *
+tcp_listener_find(struct shoal_tcp *t, rte_be32_t addr, rte_be16_t port)
+{
+	struct tcp_listener *l;
+
+	if (t->lcache != NULL && t->lcache_addr == addr &&
+	    t->lcache_port == port)
+		return t->lcache;
+	l = listen_table_lookup(&t->lt, addr, port);
+	if (l != NULL) {
+		t->lcache = l;
+		t->lcache_addr = addr;
+		t->lcache_port = port;
+	}
+	return l;
+}
+
 static void
 no_conn_input(struct shoal_tcp *t, struct rte_mbuf *m,
 	      const struct shoal_endpoints *ep, struct tcp_seg *s)
@@ -469,7 +488,7 @@ no_conn_input(struct shoal_tcp *t, struct rte_mbuf *m,
 	struct tcp_listener *l = NULL;
 
 	if (ep->local.family == SHOAL_AF_INET)
-		l = listen_table_lookup(&t->lt, ep->local.v4, ep->lport);
+		l = tcp_listener_find(t, ep->local.v4, ep->lport);
 	if (l != NULL && l->in_use) {
 		listen_input(t, l, m, ep, s);
 		return;
@@ -1240,7 +1259,7 @@ input_one(struct shoal_tcp *t, struct rte_mbuf *m,
 	if (cb != NULL && cb->state == SHOAL_TCP_TIME_WAIT &&
 	    (s.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
 	    timewait_reusable(cb, &s) &&
-	    listen_table_lookup(&t->lt, ep->local.v4, ep->lport) != NULL) {
+	    tcp_listener_find(t, ep->local.v4, ep->lport) != NULL) {
 		t->st.timewait_reuse++;
 		tcp_drop(cb, 0);
 		cb = NULL;
