@@ -9,6 +9,7 @@
  * a burst yields at most one pure ACK per connection.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -94,7 +95,8 @@ tcp_parse(struct rte_mbuf *m, struct tcp_seg *s)
 	const struct rte_tcp_hdr *th;
 	unsigned int hlen;
 
-	memset(s, 0, sizeof(*s));
+	/* sack[] is read only below nsack: leave it (48 bytes a segment). */
+	memset(s, 0, offsetof(struct tcp_seg, sack));
 	/* The header must be in the first segment and whole. */
 	if (m->data_len < TCP_HDR_LEN || m->pkt_len < TCP_HDR_LEN)
 		return -EINVAL;
@@ -111,6 +113,18 @@ tcp_parse(struct rte_mbuf *m, struct tcp_seg *s)
 	/* SYN+FIN and SYN+RST make no sense on any path: drop them. */
 	if ((s->flags & TH_SYN) && (s->flags & (TH_FIN | TH_RST)))
 		return -EINVAL;
+	if (hlen == TCP_HDR_LEN + TCP_TS_OPT_LEN) {
+		/* What every segment but a SYN carries, from us, Linux and
+		 * BSD (RFC 7323 appendix A): NOP, NOP, timestamps. */
+		const uint8_t *o = (const uint8_t *)(th + 1);
+
+		if (o[0] == 1 && o[1] == 1 && o[2] == 8 && o[3] == 10) {
+			s->has_ts = true;
+			s->tsval = get32(o + 4);
+			s->tsecr = get32(o + 8);
+			return 0;
+		}
+	}
 	parse_opts((const uint8_t *)(th + 1), hlen - TCP_HDR_LEN, s);
 	return 0;
 }
