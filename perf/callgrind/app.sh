@@ -145,17 +145,32 @@ report() {
 	done
 }
 
+# measure WORKLOAD UNIT JQ SERVER-ARGS CLIENT-ARGS: run and report, again
+# (up to 3 times) when the server's zeroing came so late that it counted
+# under 95% of the units: its figure would then be mostly idle polls.
+measure() {
+	local w=$1 unit=$2 q=$3 sargs=$4 cargs=$5 n k try
+	for try in 1 2 3; do
+		run "$w" "$sargs" "$cargs"
+		n=$(jq "$q" "$out/$w-client.json")
+		k=$(cg_calls "$out/$w-server.out" server_recv)
+		[ $((k * 100)) -ge $((n * 95)) ] && break
+		echo "cg-app: $w: the server counted $k of $n, again" >&2
+	done
+	report "$w" "$unit" "$n"
+}
+
 for w in $workloads; do
 	case $w in
 	close)
-		run close "--config $conf/http-cps-server.ini http.body=64" \
+		measure close connection .counters.conn_closed \
+			"--config $conf/http-cps-server.ini http.body=64" \
 			"--config $conf/http-cps-client.ini client.connections=$conns client.cps=0 client.ramp=0 client.concurrency=256"
-		report close connection "$(jq .counters.conn_closed "$out/close-client.json")"
 		;;
 	keepalive)
-		run keepalive "--config $conf/http-cps-server.ini http.body=64" \
+		measure keepalive request .counters.responses_rx \
+			"--config $conf/http-cps-server.ini http.body=64" \
 			"--config $conf/http-cps-client.ini client.connections=$ka_conns client.cps=0 client.ramp=0 client.concurrency=$ka_conns client.requests=$ka_reqs client.think=0"
-		report keepalive request "$(jq .counters.responses_rx "$out/keepalive-client.json")"
 		;;
 	*)
 		echo "cg-app: unknown workload $w" >&2
