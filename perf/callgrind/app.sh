@@ -11,7 +11,7 @@
 #   keepalive  SHOAL_CG_APP_KA_CONNS (64) connections x 100 GETs each
 # (SHOAL_CG_APP_WORKLOADS="close" runs one of them.)
 # Prints one line per workload and side, "WORKLOAD SIDE IR PER UNIT (N
-# counted)", and
+# counted, P polls each)", and
 # leaves OUTDIR/<workload>-<side>.{out,top} (the callgrind file and its 25
 # most expensive functions, inclusive).
 #
@@ -22,8 +22,11 @@
 # application init/fini/drain, and sleeping. The empty polls of the loop
 # stay in (stack.poll=idle keeps them few, and the server's counters are
 # zeroed once the client has started, so its wait for the client's start
-# is not counted); they are part of what a worker costs. Only vdevs and
-# --no-pci: no NIC is probed.
+# is not counted); they are part of what a worker costs. How many there
+# are follows how the two processes are scheduled, which varies from run
+# to run (the client polled 5 to 17 times per connection in otherwise
+# equal runs): "polls each" says it, and only the median of several runs
+# says much. Only vdevs and --no-pci: no NIC is probed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -135,13 +138,14 @@ run() {
 # server's units are the requests it received while counting (calls of
 # server_recv: every GET arrives in one segment), not the client's count.
 report() {
-	local w=$1 unit=$2 n=$3 side ir k
+	local w=$1 unit=$2 n=$3 side ir k polls
 	for side in server client; do
 		ir=$(cg_work "$out/$w-$side.out")
 		k=$n
 		[ "$side" = server ] && k=$(cg_calls "$out/$w-server.out" server_recv)
+		polls=$(cg_calls "$out/$w-$side.out" shoal_tcp_advance)
 		cg_top "$out/$w-$side.out" > "$out/$w-$side.top"
-		echo "$w $side $ir $(awk -v a="$ir" -v n="$k" 'BEGIN { printf "%.0f", a / n }') $unit ($k counted)"
+		echo "$w $side $ir $(awk -v a="$ir" -v n="$k" 'BEGIN { printf "%.0f", a / n }') $unit ($k counted, $(awk -v p="$polls" -v n="$k" 'BEGIN { printf "%.1f", p / n }') polls each)"
 	done
 }
 
