@@ -410,7 +410,8 @@ const struct shoal_tcp_ops client_ops = {
 
 /* --- opening connections ------------------------------------------------------ */
 
-static void
+/* False when the engine is under memory pressure: open no more now. */
+static bool
 open_one(struct gen_worker *gw, uint64_t due)
 {
 	const struct gen_conf *c = gw->conf;
@@ -422,7 +423,7 @@ open_one(struct gen_worker *gw, uint64_t due)
 	gc = gen_conn_alloc(gw, true);
 	if (gc == NULL) {
 		gw->cnt.fail_local++;
-		return;
+		return true;
 	}
 	gw->client_active++;
 	memset(&ep, 0, sizeof(ep));
@@ -442,12 +443,21 @@ open_one(struct gen_worker *gw, uint64_t due)
 	gc->state = CS_CONNECTING;
 	gc->t_sched = due;
 	gc->c = shoal_tcp_connect(gw->tcp, &ep, &client_ops, gc);
+	if (gc->c == NULL && rte_errno == ENOBUFS) {
+		/* Memory pressure: not a failure, the connection is
+		 * opened once the stack has mbufs to spare again. */
+		gw->cnt.open_nomem++;
+		gw->to_open++;
+		gen_conn_free(gc);
+		return false;
+	}
 	if (gc->c == NULL) {
 		gw->cnt.fail_local++;
 		gen_conn_free(gc);
-		return;
+		return true;
 	}
 	gw->cnt.conn_attempts++;
+	return true;
 }
 
 static __rte_noinline int
@@ -489,7 +499,8 @@ client_poll_work(struct gen_worker *gw)
 			pace_due_ns(&gw->pace, gw->pace.taken - n + 1 + i) :
 			gen_now(gw);
 
-		open_one(gw, due);
+		if (!open_one(gw, due))
+			break;
 	}
 	return work + (int)n;
 }

@@ -48,6 +48,10 @@ const struct shoal_cfg_key gen_schema[] = {
 	  "RX descriptors per queue", .min = 64, .max = 32768 },
 	{ "stack", "txd", SHOAL_CFG_U16, F(txd), "1024",
 	  "TX descriptors per queue", .min = 64, .max = 32768 },
+	{ "stack", "mbuf_reserve", SHOAL_CFG_I64, F(mbuf_reserve), "-1",
+	  "mbufs per worker kept for receiving: below it TCP holds no new "
+	  "memory (-1: rxd per port + 32; 0: none; at most mbufs/2)",
+	  .min = -1, .max = 1 << 26 },
 	/* [tcp] */
 	{ "tcp", "max_conns", SHOAL_CFG_U32, F(tcp_max_conns), "0",
 	  "control blocks per worker incl. TIME-WAIT (0: engine default)" },

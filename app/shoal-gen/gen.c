@@ -201,6 +201,54 @@ pump_source(struct gen_conn *gc, uint32_t *n)
 	}
 }
 
+/* The stack took nothing for lack of mbufs (memory pressure): no sent()
+ * will call back, so the poll tries again (gen_retry_poll). */
+static void
+gen_retry_later(struct gen_conn *gc)
+{
+	struct gen_worker *gw = gc->gw;
+
+	gw->cnt.send_nomem++;
+	/* A context reused while its stale entry waits may queue again:
+	 * two entries per context always fit. */
+	if (gc->nomem || gw->retry_n == gw->retry_size)
+		return;
+	gc->nomem = true;
+	gw->retry[(gw->retry_head + gw->retry_n++) % gw->retry_size] =
+		(struct gen_think){ .idx = gc->idx, .gen = gc->gen };
+}
+
+/* Retry a bounded number of the sends memory pressure refused, oldest
+ * first, every GEN_RETRY_NS (the ACKs that end the pressure take a round
+ * trip; retrying every poll only spins); each that is refused again goes
+ * back to the end. */
+static int
+gen_retry_poll(struct gen_worker *gw)
+{
+	uint32_t n = RTE_MIN(gw->retry_n, 256u);
+	int work = 0;
+
+	if (gen_now(gw) < gw->next_retry)
+		return 0;
+	gw->next_retry = gen_now(gw) + GEN_RETRY_NS;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct gen_think t = gw->retry[gw->retry_head];
+		struct gen_conn *gc = &gw->conns[t.idx];
+
+		gw->retry_head = (gw->retry_head + 1) % gw->retry_size;
+		gw->retry_n--;
+		if (gc->gen != t.gen || !gc->nomem)
+			continue;	/* reused or freed meanwhile */
+		gc->nomem = false;
+		if (gc->state == CS_FREE || gc->state == CS_CLOSING)
+			continue;
+		gen_pump(gc);
+		work++;
+	}
+	return work;
+}
+
 void
 gen_pump(struct gen_conn *gc)
 {
@@ -222,6 +270,10 @@ gen_pump(struct gen_conn *gc)
 		if (p == NULL)
 			return;
 		ret = shoal_send(gc->c, p, n);
+		if (ret == -ENOBUFS) {
+			gen_retry_later(gc);
+			return;
+		}
 		if (ret <= 0) {
 			if (ret == 0)
 				gw->cnt.send_stalls++;
@@ -404,9 +456,13 @@ gen_worker_init(struct shoal_worker *w, void *ctx)
 	 * entry still waits: room for two entries each. */
 	gw->think_size = 2 * nb;
 	gw->think = calloc(gw->think_size, sizeof(*gw->think));
+	gw->retry_size = 2 * nb;
+	gw->retry = calloc(gw->retry_size ? gw->retry_size : 1,
+			   sizeof(*gw->retry));
 	gw->fill = malloc(GEN_CHUNK);
 	gw->scratch = malloc(GEN_CHUNK);
-	if (gw->conns == NULL || gw->think == NULL || gw->fill == NULL ||
+	if (gw->conns == NULL || gw->think == NULL || gw->retry == NULL ||
+	    gw->fill == NULL ||
 	    gw->scratch == NULL) {
 		ret = -ENOMEM;
 		goto fail;
@@ -434,6 +490,7 @@ gen_worker_init(struct shoal_worker *w, void *ctx)
 fail:
 	free(gw->conns);
 	free(gw->think);
+	free(gw->retry);
 	free(gw->fill);
 	free(gw->scratch);
 	free(gw->resp_whole);
@@ -463,6 +520,8 @@ gen_worker_poll(struct shoal_worker *w, void *ctx, uint64_t now_ns)
 		gw->next_publish = now_ns + GEN_PUBLISH_NS;
 		work++;
 	}
+	if (gw->retry_n != 0)
+		work += gen_retry_poll(gw);
 	if (gw->flood != NULL)
 		work += flood_poll(gw);
 	else if (gen_is_client(gw->conf))

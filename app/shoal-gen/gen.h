@@ -52,6 +52,7 @@ struct gen_conf {
 	bool main_is_worker;
 	uint32_t mbufs;
 	uint16_t rxd, txd;
+	int64_t mbuf_reserve;	/* -1: the stack's default */
 	/* [tcp] */
 	uint32_t tcp_max_conns;
 	uint64_t tcp_sndbuf, tcp_rcvbuf;
@@ -153,6 +154,8 @@ gen_is_server(const struct gen_conf *c)
 	X(app_bytes_rx)		/* payload received from the engine */ \
 	X(pace_skipped)		/* connection slots lost to the burst cap */ \
 	X(send_stalls)		/* send buffer full: wait for sent() */ \
+	X(send_nomem)		/* stack under memory pressure: send retried */ \
+	X(open_nomem)		/* client: connect deferred, memory pressure */ \
 	X(flood_syns)		/* synflood: raw SYNs sent */
 
 struct gen_counters {

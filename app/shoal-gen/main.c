@@ -217,6 +217,7 @@ gen_conf_to_stack(const struct gen_conf *c, struct shoal_conf *sc)
 	sc->nb_mbufs = c->mbufs;
 	sc->nb_rxd = c->rxd;
 	sc->nb_txd = c->txd;
+	sc->mbuf_reserve = (int32_t)c->mbuf_reserve;
 	if (c->tcp_max_conns)
 		sc->tcp.max_conns = c->tcp_max_conns;
 	if (c->tcp_sndbuf)

@@ -82,6 +82,25 @@ print_drops(FILE *f, const struct shoal_stats *now,
 	fputc(')', f);
 }
 
+/* Memory pressure this interval, when there was any: what the engine
+ * refused or let go to keep its receive reserve, and packets the ports
+ * could not receive for want of an mbuf. */
+static void
+print_pressure(FILE *f, const struct report_snap *now,
+	       const struct report_snap *prev)
+{
+	uint64_t mem = 0, nombuf = now->st.rx_nombuf - prev->st.rx_nombuf;
+
+#define MEM_SUM(n) mem += now->tcp.n - prev->tcp.n;
+	MEM_SUM(mem_send_refused) MEM_SUM(mem_tx_deferred)
+	MEM_SUM(mem_syn_drops) MEM_SUM(mem_connect_refused)
+	MEM_SUM(mem_ooo_drops)
+#undef MEM_SUM
+	if (mem != 0 || nombuf != 0)
+		fprintf(f, "  mem pressure %" PRIu64 " rx_nombuf %" PRIu64,
+			mem, nombuf);
+}
+
 void
 report_live(FILE *f, const struct gen_conf *c, const struct report_snap *now,
 	    const struct report_snap *prev, uint64_t since_start)
@@ -122,6 +141,7 @@ report_live(FILE *f, const struct gen_conf *c, const struct report_snap *now,
 		per_sec(now->st.tx_packets - prev->st.tx_packets, dt) / 1e6,
 		now->tcp.retransmits - prev->tcp.retransmits);
 	print_drops(f, &now->st, &prev->st);
+	print_pressure(f, now, prev);
 	fprintf(f, "  mbufs %" PRIu64 "/%" PRIu64 "  cbs %" PRIu64
 		" (timewait %" PRIu64 ")\n", now->g.mbufs_in_use,
 		now->g.mbufs_total, now->tcp.conns_open, now->tcp.conns_timewait);

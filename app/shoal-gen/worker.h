@@ -15,6 +15,8 @@
 #define GEN_CHUNK 16384
 /* Most connections a worker opens in one poll. */
 #define GEN_OPEN_BATCH 64
+/* Sends refused under memory pressure are retried this often. */
+#define GEN_RETRY_NS (200ULL * 1000)
 /* Counters and histograms are published this often. */
 #define GEN_PUBLISH_NS (100ULL * 1000 * 1000)
 
@@ -52,6 +54,7 @@ struct gen_conn {
 	bool got_first;		/* first byte of the current response came */
 	bool fin_when_done;	/* half-close once tx_goal is reached */
 	bool fin_sent;
+	bool nomem;		/* queued on gw->retry: send again from the poll */
 	struct shoal_conn *c;
 	struct gen_worker *gw;
 	uint32_t idx;		/* in gw->conns */
@@ -111,6 +114,13 @@ struct gen_worker {
 	struct gen_think *think;	/* ring of think_size entries */
 	uint32_t think_size;
 	uint32_t think_head, think_n;
+	/* Connections whose shoal_send found the stack under memory
+	 * pressure: no sent() follows, the poll retries them (FIFO, one
+	 * entry per connection: nomem). */
+	struct gen_think *retry;	/* ring of retry_size entries */
+	uint32_t retry_size;		/* 2 per context, as think */
+	uint32_t retry_head, retry_n;
+	uint64_t next_retry;		/* not before: see GEN_RETRY_NS */
 	bool draining;
 
 	/* what connections send */

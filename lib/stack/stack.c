@@ -126,6 +126,7 @@ shoal_conf_init(struct shoal_conf *conf)
 	conf->nb_mbufs = 16384;
 	conf->nb_rxd = 1024;
 	conf->nb_txd = 1024;
+	conf->mbuf_reserve = -1;
 	conf->poll = SHOAL_POLL_IDLE;
 	conf->idle_max_us = 1000;
 	conf->neigh_entries = 1024;
@@ -173,6 +174,32 @@ net_tcp_input(struct shoal_worker *w, struct rte_mbuf *m,
 		worker_tcp_flush_rx(w);
 }
 
+/* The receive reserve of each worker's pool (shoal_conf.mbuf_reserve):
+ * enough to refill every RX ring the worker polls from empty, plus a
+ * burst in flight. Not less: a PMD may refill its ring in one bulk
+ * allocation of every empty slot (virtio does), which fails as a whole
+ * while fewer mbufs are free, so a ring once drained only recovers with
+ * a ring's worth free. More than half the pool leaves the stack too
+ * little to work with: such a pool is too small for its rings. */
+static uint32_t
+stack_mbuf_reserve(const struct shoal_stack *st)
+{
+	const struct shoal_conf *c = &st->conf;
+	uint32_t r = (uint32_t)c->mbuf_reserve;
+
+	if (c->mbuf_reserve < 0)
+		r = (uint32_t)c->nb_rxd * RTE_MAX(st->nb_ifaces, 1u) +
+			SHOAL_RX_BURST;
+	if (r > c->nb_mbufs / 2) {
+		STACK_LOG(WARNING, "a receive reserve of %u mbufs is over half "
+			  "the pool of %u: keeping %u (a pool this small for "
+			  "its RX rings can run dry)\n", r, c->nb_mbufs,
+			  c->nb_mbufs / 2);
+		r = c->nb_mbufs / 2;
+	}
+	return r;
+}
+
 /* Created once the ports are up: the MSS follows the port's MTU. */
 static int
 worker_tcp_create(struct shoal_stack *st, struct shoal_worker *w)
@@ -196,6 +223,7 @@ worker_tcp_create(struct shoal_stack *st, struct shoal_worker *w)
 		tc.mss = mss_max;
 	tc.output = stack_tcp_output;
 	tc.output_ctx = w;
+	tc.mbuf_reserve = stack_mbuf_reserve(st);
 	if (st->steer != NULL || st->nb_workers > 1) {
 		/* Active opens pick ports whose replies hash back here. */
 		tc.port_ok = rss_port_ok_cb;
@@ -309,6 +337,10 @@ stack_setup_impair(struct shoal_stack *st)
 static int
 stack_create_tcp(struct shoal_stack *st)
 {
+	if (!st->conf.no_tcp)
+		STACK_LOG(INFO, "each worker keeps %u of its %u mbufs for "
+			  "receiving\n", stack_mbuf_reserve(st),
+			  st->conf.nb_mbufs);
 	for (unsigned int i = 0; i < st->nb_workers; i++) {
 		int ret = worker_tcp_create(st, st->workers[i]);
 
@@ -998,6 +1030,13 @@ shoal_stats_read(const struct shoal_stack *st, struct shoal_stats *sum)
 			s = p->stats;
 		} while (rte_seqcount_read_retry(&p->sc, sn));
 		shoal_stats_add(sum, &s);
+	}
+	/* RX refill failures are counted by the ports, not the workers. */
+	for (unsigned int i = 0; i < st->nb_ifaces && !st->embedded; i++) {
+		struct rte_eth_stats es;
+
+		if (rte_eth_stats_get(st->ifaces[i].port_id, &es) == 0)
+			sum->rx_nombuf += es.rx_nombuf;
 	}
 }
 

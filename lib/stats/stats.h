@@ -11,7 +11,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Plain event counters. */
+/* Plain event counters. rx_nombuf: packets the ports could not receive
+ * for want of an mbuf to refill their RX rings with (the ports' own
+ * count, added when the stack's counters are read). */
 #define SHOAL_COUNTERS(X) \
 	X(rx_packets) \
 	X(rx_bytes) \
@@ -33,7 +35,8 @@
 	X(tx_cksum_offloaded) \
 	X(arp_tx_failed) \
 	X(tcp_rx_segments) \
-	X(arp_rx_shared)
+	X(arp_rx_shared) \
+	X(rx_nombuf)
 
 /* Why a packet was dropped. Every drop in the stack names one of these. */
 #define SHOAL_DROP_REASONS(X) \

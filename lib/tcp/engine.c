@@ -14,6 +14,7 @@
 #include <rte_mbuf_dyn.h>
 #include <rte_random.h>
 
+#include "mem.h"
 #include "tcp_impl.h"
 #include "flow/siphash.h"
 
@@ -716,6 +717,13 @@ shoal_tcp_connect(struct shoal_tcp *t, const struct shoal_endpoints *ep,
 		rte_errno = EADDRNOTAVAIL;
 		return NULL;
 	}
+	/* A new connection soon holds memory (its SYN, then its data):
+	 * none while the receive reserve is touched (mem.h). */
+	if (tcp_mem_pressure(t)) {
+		t->st.mem_connect_refused++;
+		rte_errno = ENOBUFS;
+		return NULL;
+	}
 	if (e.lport == 0) {
 		rc = flow_ports_pick(&t->ports, &e, t->conf.port_ok,
 				     t->conf.port_ok_ctx, tuple_free, t);
@@ -813,6 +821,12 @@ shoal_send(struct shoal_conn *c, const void *buf, uint32_t len)
 		m = cb->sb_tail;
 		if (m == NULL || !cb->sb_tail_ours ||
 		    rte_pktmbuf_tailroom(m) == 0) {
+			/* A new buffer would be held until ACKed: not out
+			 * of the receive reserve (mem.h). */
+			if (tcp_mem_pressure(cb->t)) {
+				cb->t->st.mem_send_refused++;
+				break;
+			}
 			m = rte_pktmbuf_alloc(cb->t->conf.pool);
 			if (m == NULL) {
 				cb->t->st.no_mbuf++;
@@ -834,6 +848,8 @@ shoal_send(struct shoal_conn *c, const void *buf, uint32_t len)
 	cb->sb_len += done;
 	if (done > 0)
 		tcp_set_pending(cb);
+	else if (len > 0)
+		return -ENOBUFS;	/* no memory: no sent() will follow */
 	return (int)done;
 }
 

@@ -14,6 +14,7 @@
 
 #include <rte_byteorder.h>
 
+#include "mem.h"
 #include "tcp_impl.h"
 
 static inline uint32_t
@@ -423,6 +424,14 @@ listen_input(struct shoal_tcp *t, struct tcp_listener *l, struct rte_mbuf *m,
 	rte_pktmbuf_free(m);
 	if (!(s->flags & TH_SYN)) {
 		t->st.bad_segs++;
+		return;
+	}
+	/* Deep under memory pressure (mem.h) no new connection, not even a
+	 * cookie's: the peer retransmits. Above that a new connection is
+	 * taken: what it would hold (its answers) is refused on its own,
+	 * and a dropped SYN costs the peer a second or more of back-off. */
+	if (tcp_mem_tight(t)) {
+		t->st.mem_syn_drops++;
 		return;
 	}
 	/* RFC 4987 3.6: no state for a SYN while the backlog is full or

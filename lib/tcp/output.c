@@ -11,6 +11,7 @@
 
 #include <rte_byteorder.h>
 
+#include "mem.h"
 #include "tcp_impl.h"
 
 uint32_t
@@ -267,6 +268,15 @@ tcp_send_range(struct tcp_cb *cb, uint32_t seq, uint32_t len, uint8_t flags)
 	bool syn = flags & TH_SYN;
 	uint16_t win;
 
+	/* Deep under memory pressure (mem.h) data waits: its header and
+	 * indirect mbufs would come out of the receive reserve. The timer
+	 * tries again when nothing in flight would bring an ACK. */
+	if (len > 0 && tcp_mem_tight(t)) {
+		t->st.mem_tx_deferred++;
+		if (!tcp_timer_armed(cb, TCP_T_RXT))
+			tcp_arm_rxt(cb);
+		return -ENOBUFS;
+	}
 	m = seg_alloc(t);
 	if (m == NULL)
 		return -ENOBUFS;

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "mem.h"
 #include "tcp_impl.h"
 
 struct rte_mbuf *
@@ -214,6 +215,19 @@ tcp_reass_insert(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq,
 		rte_pktmbuf_free(m);
 		return;
 	}
+	/* Under memory pressure (mem.h), out-of-order data is what can go
+	 * at no loss: the peer resends it. What is held goes too, as
+	 * FreeBSD's tcp_drain lets it go under mbuf shortage, unless SACK
+	 * reported it: a SACK sender (shoal's own, RFC 6675 5.1) skips on a
+	 * timeout what it was told we hold, so reneging stalls the stream
+	 * (seen: one answer of 10000 never completed). */
+	if (tcp_mem_pressure(t)) {
+		t->st.mem_ooo_drops++;
+		rte_pktmbuf_free(m);
+		if (!(cb->tf & TF_SACK))
+			tcp_reass_drain(cb);
+		return;
+	}
 	x = tcp_ext_get(cb);
 	if (x == NULL) {
 		t->st.ooo_bytes_dropped += len;
@@ -341,6 +355,18 @@ tcp_reass_pull(struct tcp_cb *cb, bool *fin)
 	}
 	tcp_ext_put_if_empty(cb);
 	return head;
+}
+
+/* Let go of the reassembly queue of a live connection without SACK: what
+ * it held is no longer held (an out-of-order FIN included) and the peer,
+ * which only knows our cumulative ACK, retransmits it. */
+void
+tcp_reass_drain(struct tcp_cb *cb)
+{
+	if (cb->x == NULL || cb->x->reass == NULL)
+		return;
+	cb->tf &= ~TF_RCV_FIN_OOO;
+	tcp_reass_free(cb);
 }
 
 void

@@ -490,6 +490,7 @@ void tcp_reass_insert(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq,
 		      bool fin);
 struct rte_mbuf *tcp_reass_pull(struct tcp_cb *cb, bool *fin);
 void tcp_reass_free(struct tcp_cb *cb);
+void tcp_reass_drain(struct tcp_cb *cb);
 unsigned int tcp_reass_sack_blocks(const struct tcp_cb *cb,
 				   struct tcp_sack_blk *b, unsigned int max);
 struct rte_mbuf *tcp_mbuf_trim_front(struct rte_mbuf *m, uint32_t n);

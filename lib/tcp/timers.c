@@ -196,8 +196,13 @@ rxt_timeout(struct tcp_cb *cb)
 		tcp_output(cb);
 		return;
 	}
-	if (cb->snd_una == cb->snd_max)
-		return;		/* everything acknowledged meanwhile */
+	if (cb->snd_una == cb->snd_max) {
+		/* Everything acknowledged meanwhile; or nothing went out
+		 * because memory pressure held the data back (output.c):
+		 * try again now (not a loss: nothing backs off). */
+		tcp_output(cb);
+		return;
+	}
 	if (cb->retries >= t->conf.max_retries) {
 		tcp_drop(cb, ETIMEDOUT);
 		return;

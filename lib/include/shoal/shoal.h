@@ -50,6 +50,13 @@ struct shoal_conf {
 	uint32_t nb_mbufs;	/**< mbufs per worker pool */
 	uint16_t nb_rxd;	/**< RX descriptors per queue */
 	uint16_t nb_txd;	/**< TX descriptors per queue */
+	/** Mbufs of each worker's pool kept for refilling its RX queues
+	 *  (shoal_tcp_conf.mbuf_reserve: below it the TCP engine holds no
+	 *  new memory, so a dry pool can never stop the ACKs that would
+	 *  free it). -1 (the default): nb_rxd per port + one RX burst (a
+	 *  PMD may refill a drained ring in one bulk allocation); 0: no
+	 *  reserve. At most half the pool. */
+	int32_t mbuf_reserve;
 	bool no_offload;	/**< ignore the ports' checksum offloads */
 	bool main_is_worker;	/**< the main lcore runs a worker too */
 	enum shoal_poll_mode poll;

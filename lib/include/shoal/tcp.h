@@ -168,6 +168,19 @@ struct shoal_tcp_conf {
 	/** Out-of-order mbufs held per connection besides reass_max bytes, so
 	 *  a flood of tiny segments cannot pin thousands of mbufs. Default 64. */
 	uint32_t reass_max_segs;
+	/** Mbufs of @p pool kept free for receiving (RX ring refills): once
+	 *  fewer are free, the engine is under memory pressure and takes no
+	 *  new memory it would hold: shoal_send() takes no new buffer
+	 *  (-ENOBUFS), shoal_tcp_connect() fails with ENOBUFS, out-of-order
+	 *  data is dropped, and without SACK the connection's reassembly
+	 *  queue let go (the peer resends it; SACKed data is kept, since a
+	 *  SACK sender need not resend it after a timeout); below half of it, data segments wait for the
+	 *  retransmission timer and SYNs to listeners are dropped (the peer
+	 *  retransmits them). Pure ACKs, RSTs and SYN-ACKs of open
+	 *  connections are always sent: they are what lets the peer free its
+	 *  own memory. Without such a reserve a pool that runs dry can never
+	 *  receive the ACKs that would free it. 0 (the default): no reserve. */
+	uint32_t mbuf_reserve;
 };
 
 /** Fill @p conf with defaults; the caller sets name, pool and output. */
@@ -212,14 +225,18 @@ int shoal_tcp_unlisten(struct shoal_tcp *t, const struct shoal_addr *local,
 /**
  * Active open towards ep->remote:ep->rport from ep->local; ep->lport 0 lets
  * the engine choose (RFC 6056, filtered by conf.port_ok). Sends the SYN at
- * the next flush. NULL with rte_errno (EADDRNOTAVAIL, ENOSPC) on failure.
+ * the next flush. NULL with rte_errno (EADDRNOTAVAIL, ENOSPC, or ENOBUFS
+ * under memory pressure: try again later) on failure.
  */
 struct shoal_conn *shoal_tcp_connect(struct shoal_tcp *t,
 				     const struct shoal_endpoints *ep,
 				     const struct shoal_tcp_ops *ops, void *ctx);
 
 /** Queue up to @p len bytes (copied); returns how many were taken (0 when
- *  the send buffer is full), or -ENOTCONN / -EPIPE. */
+ *  the send buffer is full: sent() calls when it has room again), or
+ *  -ENOTCONN / -EPIPE, or -ENOBUFS when nothing was taken for lack of
+ *  mbufs (memory pressure, conf.mbuf_reserve): no callback follows, the
+ *  application tries again later (from its poll). */
 int shoal_send(struct shoal_conn *c, const void *buf, uint32_t len);
 
 /** Queue mbuf chain @p m without copying; the engine takes it on success
@@ -315,6 +332,12 @@ void shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info);
  *   that advertised a zero window;
  * - loss_probes: probe timeouts that fired (conf.loss_probes), each
  *   sending one segment: new data, the last segment, or the first hole.
+ * - mem_*: what memory pressure (conf.mbuf_reserve) refused or let go:
+ *   mem_send_refused (shoal_send calls that took less or nothing),
+ *   mem_tx_deferred (data segments left for the retransmission timer),
+ *   mem_syn_drops (SYNs to listeners dropped), mem_connect_refused
+ *   (active opens refused with ENOBUFS), mem_ooo_drops (out-of-order
+ *   segments dropped, with the reassembly queue they would join).
  */
 #define SHOAL_TCP_COUNTERS(X) \
 	X(active_opens) X(passive_opens) X(established) X(closed) \
@@ -330,7 +353,8 @@ void shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info);
 	X(syncookies_over_half_open) X(syncookies_data_dropped) \
 	X(rst_ratelimited) X(conn_limit_drops) X(ooo_segs_dropped) \
 	X(sndbuf_full) X(rcv_window_updates) X(zero_windows_sent) X(no_ext) \
-	X(loss_probes)
+	X(loss_probes) X(mem_send_refused) X(mem_tx_deferred) X(mem_syn_drops) \
+	X(mem_connect_refused) X(mem_ooo_drops)
 
 struct shoal_tcp_stats {
 #define SHOAL_TCP_STAT_FIELD(n) uint64_t n;
