@@ -460,8 +460,8 @@ open_one(struct gen_worker *gw, uint64_t due)
 	return true;
 }
 
-int
-client_poll(struct gen_worker *gw)
+static __rte_noinline int
+client_poll_work(struct gen_worker *gw)
 {
 	const struct gen_conf *c = gw->conf;
 	uint64_t want, n;
@@ -503,6 +503,17 @@ client_poll(struct gen_worker *gw)
 			break;
 	}
 	return work + (int)n;
+}
+
+/* Called on every poll, and at full concurrency nothing is to do: decide
+ * that before paying for the work's register saves. */
+int
+client_poll(struct gen_worker *gw)
+{
+	if (gw->think_n == 0 && (gw->draining || gw->to_open == 0 ||
+				 gw->client_active >= gw->concurrency))
+		return 0;
+	return client_poll_work(gw);
 }
 
 void

@@ -174,6 +174,14 @@ pump_source(struct gen_conn *gc, uint32_t *n)
 		 * keep-alive heads are padded to match), so the position in
 		 * the stream says which response and where in it. */
 		within = gc->tx_off % gw->resp_len;
+		if (gw->resp_whole != NULL) {
+			const uint8_t *r = gw->resp_whole +
+				(gc->tx_off >= gc->close_at ? gw->resp_len : 0);
+
+			*n = (uint32_t)RTE_MIN((uint64_t)*n,
+					       gw->resp_len - within);
+			return r + within;
+		}
 		if (within < gw->resp_head_len) {
 			const char *head = gc->tx_off >= gc->close_at ?
 				gw->resp_close : gw->resp_ka;
@@ -485,6 +493,7 @@ fail:
 	free(gw->retry);
 	free(gw->fill);
 	free(gw->scratch);
+	free(gw->resp_whole);
 	rte_free(gw);
 	return ret;
 }

@@ -6,6 +6,7 @@
  * received mbuf chain back to the engine without copying.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pattern.h"
@@ -35,6 +36,18 @@ build_responses(struct gen_worker *gw)
 	gw->resp_close[ka] = '\0';
 	gw->resp_head_len = (uint32_t)ka;
 	gw->resp_len = (uint64_t)ka + c->body;
+	/* The body is fill[0, body): pump_source sends the same bytes. */
+	if (gw->resp_len <= GEN_CHUNK) {
+		uint8_t *r = malloc(2 * gw->resp_len);
+
+		if (r == NULL)
+			return -ENOMEM;
+		memcpy(r, gw->resp_ka, ka);
+		memcpy(r + ka, gw->fill, c->body);
+		memcpy(r + gw->resp_len, gw->resp_close, ka);
+		memcpy(r + gw->resp_len + ka, gw->fill, c->body);
+		gw->resp_whole = r;
+	}
 	return 0;
 }
 

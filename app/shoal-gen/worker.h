@@ -129,6 +129,9 @@ struct gen_worker {
 	char resp_ka[256], resp_close[256];	/* same length, see server.c */
 	uint32_t resp_head_len;
 	uint64_t resp_len;
+	/* Whole responses, head and body in one piece (keep-alive, then
+	 * close), when one fits GEN_CHUNK: one shoal_send each. Else NULL. */
+	uint8_t *resp_whole;
 	uint8_t *fill;		/* GEN_CHUNK constant bytes */
 	uint8_t *scratch;	/* GEN_CHUNK bytes for generated pattern */
 

@@ -239,7 +239,9 @@ tcp_cksum_out(struct shoal_worker *w, const struct shoal_iface *ifc,
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
 		if (m->l4_len == 0)
 			m->l4_len = tcp_hdr_len(th);
-		th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		th->cksum = cksum_ipv4_pseudo(ip->src_addr, ip->dst_addr,
+					      IPPROTO_TCP,
+					      rte_pktmbuf_pkt_len(m));
 		return true;
 	}
 	th->cksum = cksum_ipv4_l4(ip, m, 0);
@@ -310,7 +312,7 @@ ipv4_output(struct shoal_worker *w, struct rte_mbuf *m, rte_be32_t src,
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
 		offloaded = true;
 	} else {
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		ip->hdr_checksum = cksum_ipv4_hdr20(ip);
 	}
 	if (offloaded)
 		w->stats.tx_cksum_offloaded++;

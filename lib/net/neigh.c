@@ -320,14 +320,12 @@ entry_expire(struct shoal_worker *w, struct neigh_entry *e)
 	}
 }
 
-void
-neigh_timer(struct shoal_worker *w)
+static __rte_noinline void
+neigh_timer_run(struct shoal_worker *w)
 {
 	struct neigh_table *t = w->neigh;
 	uint64_t now = w->now_ns, next = UINT64_MAX;
 
-	if (likely(now < t->next_check_ns))
-		return;
 	t->next_check_ns = now + NEIGH_TICK_NS;
 	if (likely(now < t->next_due_ns))
 		return;
@@ -342,4 +340,13 @@ neigh_timer(struct shoal_worker *w)
 			next = e->deadline_ns;
 	}
 	t->next_due_ns = next;
+}
+
+/* Called on every poll: the gate alone, so that the usual answer costs no
+ * register saves (the walk above needs many). */
+void
+neigh_timer(struct shoal_worker *w)
+{
+	if (unlikely(w->now_ns >= w->neigh->next_check_ns))
+		neigh_timer_run(w);
 }

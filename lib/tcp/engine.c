@@ -568,12 +568,36 @@ shoal_tcp_free(struct shoal_tcp *t)
 	rte_free(t);
 }
 
+/* Whether a poll finds nothing to do: no connection waits to send, none
+ * to be freed. The poll loop asks on every turn, mostly to hear no. */
+static inline bool
+engine_quiet(const struct shoal_tcp *t)
+{
+	return TAILQ_EMPTY(&t->pending) && TAILQ_EMPTY(&t->dead);
+}
+
+/* Whether the wheel has nothing to fire at t->now: still in the tick it
+ * walked last, and nothing was armed into that tick's slot since (a timer
+ * due in an earlier tick is linked there too, see flow_timer_link). */
+static inline bool
+wheel_quiet(const struct shoal_tcp *t)
+{
+	const struct flow_wheel *w = &t->wheel;
+	uint64_t tick = t->now >> w->shift;
+
+	return tick == w->cur_tick && w->slots[tick & w->mask] == NULL;
+}
+
 void
 shoal_tcp_advance(struct shoal_tcp *t, uint64_t now_ns)
 {
-	tcp_enter(t);
 	if (now_ns > t->now)
 		t->now = now_ns;
+	/* Most polls of a busy worker fall inside one 1 ms tick: skip the
+	 * entry, the walk and the flush (about 80 instructions a poll). */
+	if (wheel_quiet(t) && engine_quiet(t))
+		return;
+	tcp_enter(t);
 	flow_wheel_advance(&t->wheel, t->now);
 	tcp_flush_pending(t);
 	tcp_leave(t);
@@ -582,6 +606,8 @@ shoal_tcp_advance(struct shoal_tcp *t, uint64_t now_ns)
 void
 shoal_tcp_flush(struct shoal_tcp *t)
 {
+	if (engine_quiet(t))
+		return;
 	tcp_enter(t);
 	tcp_flush_pending(t);
 	tcp_leave(t);
@@ -627,6 +653,7 @@ shoal_tcp_listen(struct shoal_tcp *t, const struct shoal_addr *local,
 	rc = listen_table_add(&t->lt, a, rte_cpu_to_be_16(port), l);
 	if (rc < 0)
 		return rc;
+	t->lcache = NULL;	/* it may shadow a wildcard one */
 	memset(l, 0, sizeof(*l));
 	if (ops != NULL)
 		l->ops = *ops;
@@ -657,6 +684,7 @@ shoal_tcp_unlisten(struct shoal_tcp *t, const struct shoal_addr *local,
 		return -ENOENT;
 	l = data;
 	listen_table_del(&t->lt, a, k.port);
+	t->lcache = NULL;
 	/* Half-open children keep the slot (refs) until they finish. */
 	l->in_use = false;
 	return 0;

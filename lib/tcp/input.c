@@ -9,6 +9,7 @@
  * a burst yields at most one pure ACK per connection.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -95,7 +96,8 @@ tcp_parse(struct rte_mbuf *m, struct tcp_seg *s)
 	const struct rte_tcp_hdr *th;
 	unsigned int hlen;
 
-	memset(s, 0, sizeof(*s));
+	/* sack[] is read only below nsack: leave it (48 bytes a segment). */
+	memset(s, 0, offsetof(struct tcp_seg, sack));
 	/* The header must be in the first segment and whole. */
 	if (m->data_len < TCP_HDR_LEN || m->pkt_len < TCP_HDR_LEN)
 		return -EINVAL;
@@ -112,6 +114,18 @@ tcp_parse(struct rte_mbuf *m, struct tcp_seg *s)
 	/* SYN+FIN and SYN+RST make no sense on any path: drop them. */
 	if ((s->flags & TH_SYN) && (s->flags & (TH_FIN | TH_RST)))
 		return -EINVAL;
+	if (hlen == TCP_HDR_LEN + TCP_TS_OPT_LEN) {
+		/* What every segment but a SYN carries, from us, Linux and
+		 * BSD (RFC 7323 appendix A): NOP, NOP, timestamps. */
+		const uint8_t *o = (const uint8_t *)(th + 1);
+
+		if (o[0] == 1 && o[1] == 1 && o[2] == 8 && o[3] == 10) {
+			s->has_ts = true;
+			s->tsval = get32(o + 4);
+			s->tsecr = get32(o + 8);
+			return 0;
+		}
+	}
 	parse_opts((const uint8_t *)(th + 1), hlen - TCP_HDR_LEN, s);
 	return 0;
 }
@@ -471,6 +485,25 @@ listen_input(struct shoal_tcp *t, struct tcp_listener *l, struct rte_mbuf *m,
 	tcp_set_pending(cb);
 }
 
+/* The listener for a SYN to @p addr:@p port (network order): the one on
+ * that address, else the wildcard one, else NULL. */
+struct tcp_listener *
+tcp_listener_find(struct shoal_tcp *t, rte_be32_t addr, rte_be16_t port)
+{
+	struct tcp_listener *l;
+
+	if (t->lcache != NULL && t->lcache_addr == addr &&
+	    t->lcache_port == port)
+		return t->lcache;
+	l = listen_table_lookup(&t->lt, addr, port);
+	if (l != NULL) {
+		t->lcache = l;
+		t->lcache_addr = addr;
+		t->lcache_port = port;
+	}
+	return l;
+}
+
 static void
 no_conn_input(struct shoal_tcp *t, struct rte_mbuf *m,
 	      const struct shoal_endpoints *ep, struct tcp_seg *s)
@@ -478,7 +511,7 @@ no_conn_input(struct shoal_tcp *t, struct rte_mbuf *m,
 	struct tcp_listener *l = NULL;
 
 	if (ep->local.family == SHOAL_AF_INET)
-		l = listen_table_lookup(&t->lt, ep->local.v4, ep->lport);
+		l = tcp_listener_find(t, ep->local.v4, ep->lport);
 	if (l != NULL && l->in_use) {
 		listen_input(t, l, m, ep, s);
 		return;
@@ -1249,7 +1282,7 @@ input_one(struct shoal_tcp *t, struct rte_mbuf *m,
 	if (cb != NULL && cb->state == SHOAL_TCP_TIME_WAIT &&
 	    (s.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
 	    timewait_reusable(cb, &s) &&
-	    listen_table_lookup(&t->lt, ep->local.v4, ep->lport) != NULL) {
+	    tcp_listener_find(t, ep->local.v4, ep->lport) != NULL) {
 		t->st.timewait_reuse++;
 		tcp_drop(cb, 0);
 		cb = NULL;

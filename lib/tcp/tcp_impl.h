@@ -297,6 +297,12 @@ struct shoal_tcp {
 	struct flow_wheel wheel;
 	struct flow_ports ports;
 	struct tcp_listener *listeners;
+	/* tcp_listener_find's last answer: a server's SYNs come to one
+	 * address and port, and the table costs two hash lookups for a
+	 * wildcard listener. Cleared when a listener opens or closes. */
+	struct tcp_listener *lcache;
+	rte_be32_t lcache_addr;
+	rte_be16_t lcache_port;
 	struct tcp_cb_list pending;
 	struct tcp_cb_list dead;
 	uint32_t depth;			/* nesting of entry points */
@@ -426,6 +432,8 @@ tcp_timer_stop_all(struct tcp_cb *cb)
 
 /* input.c */
 int tcp_parse(struct rte_mbuf *m, struct tcp_seg *s);
+struct tcp_listener *tcp_listener_find(struct shoal_tcp *t, rte_be32_t addr,
+				       rte_be16_t port);
 bool tcp_challenge_ack_ok(struct shoal_tcp *t);
 bool tcp_rst_ok(struct shoal_tcp *t);
 

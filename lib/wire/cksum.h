@@ -16,6 +16,7 @@
  */
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
@@ -63,6 +64,29 @@ cksum_ipv4_pseudo(rte_be32_t src, rte_be32_t dst, uint8_t proto,
 	sum += rte_cpu_to_be_16((uint16_t)proto);
 	sum += rte_cpu_to_be_16((uint16_t)l4_len);
 	return cksum_fold(sum);
+}
+
+/**
+ * Header checksum of option-less IPv4 header @p ip, its hdr_checksum
+ * zeroed: the value to store there. Five 32-bit adds, where DPDK 22.11's
+ * rte_ipv4_cksum() loops over ten 16-bit words (~45 instructions a
+ * packet more, on every packet a port without IPv4 checksum offload
+ * sends: virtio-user, vhost).
+ */
+static inline uint16_t
+cksum_ipv4_hdr20(const struct rte_ipv4_hdr *ip)
+{
+	const uint8_t *p = (const uint8_t *)ip;
+	uint64_t sum = 0;
+	uint32_t v;
+
+	for (unsigned int i = 0; i < sizeof(*ip); i += 4) {
+		memcpy(&v, p + i, 4);
+		sum += v;
+	}
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	return (uint16_t)~cksum_fold((uint32_t)sum);
 }
 
 /**

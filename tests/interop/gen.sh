@@ -87,8 +87,15 @@ curl-server)
 		-o /dev/null -w '%{http_code}\n' "http://$shoal_ip/{}" \
 		>"$work/codes2" 2>>"$work/curl.log" || fail "a curl failed"
 	[ "$(grep -c '^200$' "$work/codes2")" -eq 200 ] || fail "not 200 x 200"
-	bytes=$(nsx curl -sS --max-time 10 "http://$shoal_ip/" | wc -c)
-	[ "$bytes" -eq 1024 ] || fail "body of $bytes bytes, expected 1024"
+	# the body is the fill pattern, whichever head (close, keep-alive)
+	awk 'BEGIN { for (i = 0; i < 1024; i++)
+		printf "%s", substr("shoal-gen\n", i % 10 + 1, 1) }' >"$work/want"
+	nsx curl -sS --max-time 10 "http://$shoal_ip/" >"$work/body"
+	cmp -s "$work/body" "$work/want" ||
+		fail "keep-alive body: $(wc -c <"$work/body") bytes, not 1 KiB of the pattern"
+	nsx curl -sS --max-time 10 -H 'Connection: close' "http://$shoal_ip/" >"$work/body"
+	cmp -s "$work/body" "$work/want" ||
+		fail "close body: $(wc -c <"$work/body") bytes, not 1 KiB of the pattern"
 	stop_gen
 	pass "curl: 3 keep-alive + 200 one-shot requests answered 200, 1 KiB bodies"
 	;;

@@ -526,3 +526,27 @@ Test(engine, control_block_hot_fields_fit_two_cache_lines)
 	cr_assert_leq(offsetof(struct tcp_cb, ctx) + 8, 128u + 32u);
 	printf("sizeof(struct tcp_cb) = %zu\n", sizeof(struct tcp_cb));
 }
+
+Test(engine, listener_find_follows_listen_and_unlisten)
+{
+	struct shoal_addr a7 = shoal_addr_v4(7);
+	rte_be16_t p80 = rte_cpu_to_be_16(80);
+	struct tcp_listener *any, *exact;
+
+	cr_assert_eq(shoal_tcp_listen(W->eng, NULL, 80, &W->ops, W), 0);
+	any = tcp_listener_find(W->eng, 7, p80);
+	cr_assert_not_null(any);
+	cr_assert_eq(tcp_listener_find(W->eng, 7, p80), any);
+	/* The answer for 7:80 is cached: a listener on 7 must replace it. */
+	cr_assert_eq(shoal_tcp_listen(W->eng, &a7, 80, &W->ops, W), 0);
+	exact = tcp_listener_find(W->eng, 7, p80);
+	cr_assert_not_null(exact);
+	cr_assert_neq(exact, any);
+	cr_assert_eq(exact->addr, 7);
+	cr_assert_eq(tcp_listener_find(W->eng, 8, p80), any);
+	cr_assert_eq(shoal_tcp_unlisten(W->eng, &a7, 80), 0);
+	cr_assert_eq(tcp_listener_find(W->eng, 7, p80), any);
+	cr_assert_eq(shoal_tcp_unlisten(W->eng, NULL, 80), 0);
+	cr_assert_null(tcp_listener_find(W->eng, 7, p80));
+	cr_assert_null(tcp_listener_find(W->eng, 8, p80));
+}

@@ -237,3 +237,22 @@ HTEST(cksum, fold_handles_double_carry)
 	cr_assert_eq(cksum_fold(0x0001ffff), 0x0001);
 	cr_assert_eq(cksum_fold(0), 0);
 }
+
+HTEST(cksum, ipv4_header_and_pseudo_header_match_dpdk)
+{
+	srand(4);
+	for (int i = 0; i < 10000; i++) {
+		struct rte_ipv4_hdr ip;
+		uint16_t l4_len = (uint16_t)(rand() % 1480);
+
+		fill_random((uint8_t *)&ip, sizeof(ip));
+		ip.version_ihl = RTE_IPV4_VHL_DEF;
+		ip.total_length = rte_cpu_to_be_16(sizeof(ip) + l4_len);
+		ip.hdr_checksum = 0;
+		cr_assert_eq(cksum_ipv4_hdr20(&ip), rte_ipv4_cksum(&ip),
+			     "header %d", i);
+		cr_assert_eq(cksum_ipv4_pseudo(ip.src_addr, ip.dst_addr,
+					       ip.next_proto_id, l4_len),
+			     rte_ipv4_phdr_cksum(&ip, 0), "pseudo-header %d", i);
+	}
+}
