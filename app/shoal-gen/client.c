@@ -132,7 +132,7 @@ send_request(struct gen_conn *gc)
 	switch (c->profile) {
 	case GEN_PROFILE_HTTP:
 		gc->src = SRC_HTTP_REQ;
-		gc->msg = last ? gw->req_close : gw->req_ka;
+		gc->req_close = last;
 		gc->msg_start = gc->tx_off;
 		gc->tx_goal = gc->tx_off + (last ? gw->req_close_len :
 					    gw->req_ka_len);
@@ -190,7 +190,7 @@ response_done(struct gen_conn *gc, bool keep_alive)
 	}
 	gc->state = CS_THINK;
 	gw->think[(gw->think_head + gw->think_n) % gw->think_size] =
-		(struct gen_think){ gc->idx, gc->gen };
+		(struct gen_think){ gen_conn_idx(gc), gc->gen };
 	gw->think_n++;
 }
 

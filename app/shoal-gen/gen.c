@@ -74,10 +74,8 @@ gen_conn_alloc(struct gen_worker *gw, bool client)
 	memset(gc, 0, offsetof(struct gen_conn, hp));
 	gc->kind = GEN_OBJ_CONN;
 	gc->gw = gw;
-	gc->idx = (uint32_t)(gc - gw->conns);
 	gc->gen = gen;
 	gc->client = client;
-	gc->close_at = UINT64_MAX;
 	gc->state = CS_ACTIVE;
 	gw->active++;
 	return gc;
@@ -99,7 +97,7 @@ gen_conn_free(struct gen_conn *gc)
 	gc->state = CS_FREE;
 	gc->c = NULL;
 	gc->next_free = gw->free_head;
-	gw->free_head = gc->idx;
+	gw->free_head = gen_conn_idx(gc);
 	gw->active--;
 }
 
@@ -168,7 +166,8 @@ pump_source(struct gen_conn *gc, uint32_t *n)
 
 	switch (gc->src) {
 	case SRC_HTTP_REQ:
-		return gc->msg + (gc->tx_off - gc->msg_start);
+		return (gc->req_close ? gw->req_close : gw->req_ka) +
+			(gc->tx_off - gc->msg_start);
 	case SRC_HTTP_RESP:
 		/* Every response has the same length (the close and the
 		 * keep-alive heads are padded to match), so the position in

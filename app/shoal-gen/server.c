@@ -100,6 +100,7 @@ server_accepted(struct shoal_conn *c, void *ctx)
 	case GEN_PROFILE_HTTP:
 		http_parser_init(&gc->hp, false);
 		gc->src = SRC_HTTP_RESP;
+		gc->close_at = UINT64_MAX;
 		break;
 	case GEN_PROFILE_RR:
 		gc->src = SRC_FILL;
