@@ -19,6 +19,11 @@
 
 RTE_LOG_REGISTER(tcp_logtype, shoal.tcp, NOTICE);
 
+const struct tcp_cc_ops *const tcp_cc_algos[] = {
+	[SHOAL_TCP_CC_CUBIC] = &tcp_cc_cubic,
+	[SHOAL_TCP_CC_NEWRENO] = &tcp_cc_newreno,
+};
+
 static inline struct tcp_cb *
 C(const struct shoal_conn *c)
 {
@@ -217,11 +222,13 @@ tcp_drop(struct tcp_cb *cb, int err)
 	tcp_timer_stop_all(cb);
 	tcp_cb_key(cb, &key);
 	flow_table_del(&t->ft, &key);
-	if (cb->listener != NULL) {
+	if (cb->listener != TCP_NO_LISTENER) {
+		struct tcp_listener *l = tcp_cb_listener(cb);
+
 		if (cb->state == SHOAL_TCP_SYN_RECEIVED)
-			cb->listener->half_open--;
-		cb->listener->refs--;
-		cb->listener = NULL;
+			l->half_open--;
+		l->refs--;
+		cb->listener = TCP_NO_LISTENER;
 	}
 	tcp_cb_release_bufs(cb);
 	tcp_set_state(cb, SHOAL_TCP_CLOSED);
@@ -339,6 +346,7 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 	}
 	memset(cb, 0, sizeof(*cb));
 	cb->t = t;
+	cb->listener = TCP_NO_LISTENER;
 	cb->ep = *ep;
 	flow_key4_from_ep(&key, ep);
 	if (flow_table_add(&t->ft, &key, cb) != 0) {
@@ -351,7 +359,7 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 	cb->due[TCP_T_2MSL] = TCP_T_OFF;
 	cb->smss = TCP_DEFAULT_MSS;
 	cb->rcv_mss = TCP_DEFAULT_MSS;
-	cb->rto_ns = t->conf.rto_init_ns;
+	tcp_set_rto_ns(cb, t->conf.rto_init_ns);
 	cb->ssthresh = UINT32_MAX;
 	cb->ts_off = tcp_ts_offset(t, ep);
 	cb->iss = tcp_iss(t, ep);
@@ -359,8 +367,8 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 	cb->sb_seq = cb->iss + 1;
 	cb->recover = cb->iss;
 	cb->snd_sml = cb->iss;
-	cb->cc = t->conf.cc == SHOAL_TCP_CC_NEWRENO ? &tcp_cc_newreno :
-						       &tcp_cc_cubic;
+	cb->cc = t->conf.cc == SHOAL_TCP_CC_NEWRENO ? SHOAL_TCP_CC_NEWRENO :
+						       SHOAL_TCP_CC_CUBIC;
 	if (!t->conf.nagle)
 		cb->tf |= TF_NODELAY;
 	/* The window scale we would offer: smallest shift that fits rcvbuf
@@ -395,6 +403,9 @@ tcp_sb_drop(struct tcp_cb *cb, uint32_t n)
 	bool cur_gone = false;
 
 	cb->sb_seq += n;
+	/* bytes_acked's 2^32 wraps (shoal_conn_info) */
+	if (cb->sb_seq - cb->iss - 1 < n)
+		cb->snd_wraps++;
 	cb->sb_len -= n;
 	if (cb->sb_cur_off >= n)
 		cb->sb_cur_off -= n;
@@ -449,7 +460,8 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 
 	if (conf == NULL || conf->pool == NULL || conf->output == NULL ||
 	    conf->max_conns == 0 || conf->mss < 64 ||
-	    conf->init_cwnd == 0 || conf->max_listeners == 0) {
+	    conf->init_cwnd == 0 || conf->max_listeners == 0 ||
+	    conf->max_listeners >= TCP_NO_LISTENER) {	/* a u16 index */
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -466,7 +478,7 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 		return NULL;
 	}
 	t->conf = *conf;
-	t->now = now_ns;
+	tcp_set_now(t, now_ns);
 	t->rst_credit_ns = 1000000000ULL;	/* a full second's burst */
 	t->rst_last_ns = now_ns;
 	snprintf(t->tname, 13, "%.12s", conf->name ? conf->name :
@@ -572,7 +584,7 @@ shoal_tcp_advance(struct shoal_tcp *t, uint64_t now_ns)
 {
 	tcp_enter(t);
 	if (now_ns > t->now)
-		t->now = now_ns;
+		tcp_set_now(t, now_ns);
 	flow_wheel_advance(&t->wheel, t->now);
 	tcp_flush_pending(t);
 	tcp_leave(t);
@@ -980,7 +992,7 @@ shoal_conn_set_keepalive(struct shoal_conn *c, uint64_t idle_ns,
 		tcp_timer_stop(cb, TCP_T_2MSL);
 		return;
 	}
-	cb->last_rcv_ns = cb->t->now;
+	cb->last_rcv_ms = cb->t->now_ms;
 	tcp_arm_keepalive(cb);
 }
 
@@ -1042,9 +1054,16 @@ shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info)
 	info->snd_wnd = cb->snd_wnd;
 	info->srtt_us = cb->srtt_ns / 1000;
 	info->rttvar_us = cb->rttvar_ns / 1000;
-	info->rto_us = cb->rto_ns / 1000;
-	info->bytes_sent = cb->bytes_sent;
-	info->bytes_acked = cb->bytes_acked;
+	info->rto_us = cb->rto_us;
+	/* Acknowledged: the send buffer's start from the first data byte,
+	 * with its wraps; sent: that plus the new data beyond it that went
+	 * out (retransmissions are not counted). */
+	info->bytes_acked = (uint64_t)cb->snd_wraps << 32 |
+		(uint32_t)(cb->sb_seq - cb->iss - 1);
+	info->bytes_sent = info->bytes_acked;
+	if (SEQ_GT(SEQ_MIN(cb->snd_max, tcp_sb_end(cb)), cb->sb_seq))
+		info->bytes_sent += SEQ_MIN(cb->snd_max, tcp_sb_end(cb)) -
+			cb->sb_seq;
 	info->bytes_received = cb->bytes_received;
 	info->retransmits = cb->retransmits;
 	info->sack = !!(cb->tf & TF_SACK);

@@ -391,13 +391,12 @@ sent_advance(struct tcp_cb *cb, uint32_t len, bool fin)
 		t->st.retransmits++;
 		cb->retransmits++;
 	} else {
-		cb->bytes_sent += len;
 		/* Time one segment per RTT (RFC 6298 3; Karn: never a
 		 * retransmitted one). */
 		if (!(cb->tf & TF_RTT_TIMING) && len > 0) {
 			cb->tf |= TF_RTT_TIMING;
 			cb->rtt_seq = cb->snd_nxt;
-			cb->rtt_start_ns = t->now;
+			cb->rtt_start_ns = (uint32_t)t->now;
 		}
 	}
 	if (len < cb->smss)
@@ -534,7 +533,7 @@ syn_output(struct tcp_cb *cb)
 			    !(cb->tf & TF_RTT_TIMING)) {
 				cb->tf |= TF_RTT_TIMING;
 				cb->rtt_seq = cb->iss;
-				cb->rtt_start_ns = cb->t->now;
+				cb->rtt_start_ns = (uint32_t)cb->t->now;
 			}
 			cb->snd_nxt = cb->iss + 1;
 			cb->snd_max = cb->iss + 1;

@@ -53,7 +53,7 @@
  * block with its pool overhead, its share of the 4-tuple table and of the
  * extension pool (tests/tcp/test_memory.c). A ratchet: issue 7 targets 320; lower it as
  * the control block shrinks, never raise it. */
-#define TCP_CONN_BYTES_MAX	456
+#define TCP_CONN_BYTES_MAX	410
 
 /* A connection's timers (tcp_cb.due). */
 enum {
@@ -64,6 +64,7 @@ enum {
 	TCP_T_MAX
 };
 #define TCP_T_OFF	UINT64_MAX	/* tcp_cb.due[]: not armed */
+#define TCP_NO_LISTENER	UINT16_MAX	/* tcp_cb.listener: none */
 
 /* Control block flags (tcp_cb.tf). */
 #define TF_ACKNOW	(1u << 0)	/* send an ACK at the next flush */
@@ -111,6 +112,9 @@ struct tcp_cc_ops {
 
 extern const struct tcp_cc_ops tcp_cc_newreno;
 extern const struct tcp_cc_ops tcp_cc_cubic;
+/* The algorithms by enum shoal_tcp_cc: a control block keeps a one-byte
+ * index (tcp_cb.cc), not a pointer. */
+extern const struct tcp_cc_ops *const tcp_cc_algos[];
 
 /* Floats where 24 bits of mantissa are plenty (window sizes in segments,
  * K in seconds); w_est stays a double: it grows by small increments. */
@@ -169,14 +173,17 @@ struct tcp_cb {
 	uint16_t retries;
 	uint32_t rcv_unacked;	/* bytes received since the last ACK */
 	uint32_t ts_off;
-	struct tcp_listener *listener;
+	uint16_t listener;	/* index in t->listeners, TCP_NO_LISTENER */
+	uint8_t cc;		/* enum shoal_tcp_cc: tcp_cc_algos[] */
+	bool sb_tail_ours;	/* tail mbuf is ours: shoal_send may fill it */
+	uint8_t keep_probes, keep_sent;
+	uint8_t probes;		/* loss probes since SND.UNA last moved */
 	struct shoal_tcp *t;
 
 	/* --- cache line 1: buffers, callbacks, output --- */
 	struct rte_mbuf *sb_cur;	/* cursor into the send buffer */
 	struct rte_mbuf *sb_head, *sb_tail;
 	struct tcp_cb_ext *x;		/* cold state, only while needed */
-	const struct tcp_cc_ops *cc;
 	const struct shoal_tcp_ops *ops;
 	void *ctx;
 	uint32_t sb_cur_off;	/* stream offset of sb_cur */
@@ -186,27 +193,34 @@ struct tcp_cb {
 	uint32_t high_rxt;	/* RFC 6675 HighRxt */
 	uint32_t snd_sml;	/* end of the last small segment (Minshall) */
 	uint32_t rtt_seq;
-	uint64_t rtt_start_ns;
-	uint64_t rto_ns;		/* before backoff */
+	/* When rtt_seq went out: the clock's low 32 bits (ns). A sample is
+	 * the difference modulo 2^32: exact for every RTT a sample may
+	 * report, as samples are clamped to 2^31 ns (tcp_rtt_sample). */
+	uint32_t rtt_start_ns;
+	uint32_t rto_us;		/* before backoff; us: 71 min at most */
 	uint32_t srtt_ns, rttvar_ns;	/* 0: no sample yet */
 	uint32_t rcv_held;	/* bytes the application holds */
 	uint32_t retransmits;
 
 	/* --- colder --- */
 	struct shoal_endpoints ep;
-	bool sb_tail_ours;	/* tail mbuf is ours: shoal_send may fill it */
-	uint8_t keep_probes, keep_sent;
-	uint8_t probes;		/* loss probes since SND.UNA last moved */
+	/* Data acknowledged is sb_seq - (iss + 1) plus 2^32 per wrap, and
+	 * data sent is that plus what went out beyond sb_seq (shoal_conn_info):
+	 * only the wraps are counted, in tcp_sb_drop. */
+	uint32_t snd_wraps;
 	/* One wheel node per connection, armed at or before the earliest
 	 * deadline in due[]; stopping a timer only clears its deadline, and
 	 * a node that fires with nothing due re-arms itself (timers.c). */
 	struct flow_timer tm;
 	uint64_t due[TCP_T_MAX];	/* ns, TCP_T_OFF: not armed */
 	TAILQ_ENTRY(tcp_cb) link;	/* pending or dead list */
-	uint64_t last_rcv_ns;		/* keepalive: peer last heard */
-	uint64_t probe_ns;		/* last zero-window probe sent */
+	/* In ms of the engine's clock (shoal_tcp.now_ms), modulo 2^32 (49
+	 * days, more than any keepalive time): keepalive and zero-window
+	 * probes need no finer time, and differences are what is used. */
+	uint32_t last_rcv_ms;		/* keepalive: peer last heard */
+	uint32_t probe_ms;		/* last zero-window probe sent */
 	uint32_t keep_idle_ms, keep_intvl_ms;	/* 0: keepalive off */
-	uint64_t bytes_sent, bytes_acked, bytes_received;
+	uint64_t bytes_received;
 	struct tcp_cubic cubic;
 };
 
@@ -290,6 +304,7 @@ struct tcp_tsoff_slot {
 struct shoal_tcp {
 	struct shoal_tcp_conf conf;
 	uint64_t now;
+	uint32_t now_ms;		/* now / 1 ms, modulo 2^32 (tcp_set_now) */
 	struct flow_table ft;
 	struct listen_table lt;
 	struct flow_slab cbs;		/* the control blocks */
@@ -356,10 +371,66 @@ uint32_t tcp_ts_offset(struct shoal_tcp *t, const struct shoal_endpoints *ep);
 void tcp_sb_drop(struct tcp_cb *cb, uint32_t n);
 void tcp_cb_release_bufs(struct tcp_cb *cb);
 
+static inline const struct tcp_cc_ops *
+tcp_cc(const struct tcp_cb *cb)
+{
+	return tcp_cc_algos[cb->cc];
+}
+
+/* The listener that @p cb was born on, while it still points there. */
+static inline struct tcp_listener *
+tcp_cb_listener(const struct tcp_cb *cb)
+{
+	return cb->listener == TCP_NO_LISTENER ? NULL :
+		&cb->t->listeners[cb->listener];
+}
+
+static inline void
+tcp_cb_set_listener(struct tcp_cb *cb, const struct tcp_listener *l)
+{
+	cb->listener = l == NULL ? TCP_NO_LISTENER :
+		(uint16_t)(l - cb->t->listeners);
+}
+
+/* The RTO before backoff, in ns. */
+static inline uint64_t
+tcp_rto_ns(const struct tcp_cb *cb)
+{
+	return (uint64_t)cb->rto_us * 1000;
+}
+
+/* Store an RTO given in ns (rounded up to the next us). */
+static inline void
+tcp_set_rto_ns(struct tcp_cb *cb, uint64_t ns)
+{
+	uint64_t us = (ns + 999) / 1000;
+
+	cb->rto_us = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
+/* The engine's clock moves (never backwards): ns, and ms once per call
+ * rather than once per segment. */
+static inline void
+tcp_set_now(struct shoal_tcp *t, uint64_t now_ns)
+{
+	t->now = now_ns;
+	t->now_ms = (uint32_t)(now_ns / 1000000);
+}
+
 static inline uint32_t
 tcp_ts_now(const struct tcp_cb *cb)
 {
-	return (uint32_t)(cb->t->now / 1000000) + cb->ts_off;
+	return cb->t->now_ms + cb->ts_off;
+}
+
+/* When the peer was last heard from, in ns (the start of that ms). */
+static inline uint64_t
+tcp_last_rcv_ns(const struct tcp_cb *cb)
+{
+	const struct shoal_tcp *t = cb->t;
+
+	return (t->now / 1000000 - (uint32_t)(t->now_ms - cb->last_rcv_ms)) *
+		1000000;
 }
 
 /* Keepalive times are kept in ms (4 bytes each, 49 days at most). */

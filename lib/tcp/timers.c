@@ -15,7 +15,7 @@ uint64_t
 tcp_cur_rto(const struct tcp_cb *cb)
 {
 	const struct shoal_tcp_conf *c = &cb->t->conf;
-	uint64_t r = cb->rto_ns;
+	uint64_t r = tcp_rto_ns(cb);
 	unsigned int i;
 
 	for (i = 0; i < cb->rxt_shift && r < c->rto_max_ns; i++)
@@ -115,7 +115,7 @@ tcp_rtt_sample(struct tcp_cb *cb, uint64_t rtt_ns)
 		cb->srtt_ns = (7 * (uint64_t)cb->srtt_ns + r) / 8;
 	}
 	rto = cb->srtt_ns + RTE_MAX(TCP_CLOCK_G_NS, 4ULL * cb->rttvar_ns);
-	cb->rto_ns = RTE_MIN(RTE_MAX(rto, c->rto_min_ns), c->rto_max_ns);
+	tcp_set_rto_ns(cb, RTE_MIN(RTE_MAX(rto, c->rto_min_ns), c->rto_max_ns));
 }
 
 static void
@@ -134,14 +134,14 @@ persist_timeout(struct tcp_cb *cb)
 	 * connection and its send buffer forever (an orphan never timed
 	 * out at all): unanswered probes count like retransmissions, as
 	 * Linux counts them against tcp_retries2. */
-	if (cb->last_rcv_ns >= cb->probe_ns) {
+	if ((int32_t)(cb->last_rcv_ms - cb->probe_ms) >= 0) {
 		cb->retries = 0;	/* it answered the last probe */
 	} else if (cb->retries >= t->conf.max_retries) {
 		tcp_drop(cb, ETIMEDOUT);
 		return;
 	}
 	cb->retries++;
-	cb->probe_ns = t->now;
+	cb->probe_ms = t->now_ms;
 	/* The probe: one byte beyond the closed window. If the window
 	 * opened, the peer takes it; if not, its ACK tells us again. */
 	if (tcp_send_range(cb, cb->snd_una, 1, TH_ACK) == 0) {
@@ -207,7 +207,7 @@ rxt_timeout(struct tcp_cb *cb)
 		cb->rxt_shift++;
 	/* RFC 5681 (4): ssthresh once per loss episode, cwnd to one segment. */
 	if (cb->retries == 1)
-		cb->cc->rto(cb, t->now);
+		tcp_cc(cb)->rto(cb, t->now);
 	cb->cwnd = cb->smss;
 	cb->tf &= ~(TF_RECOVERY | TF_RTT_TIMING);
 	cb->dupacks = 0;
@@ -230,7 +230,7 @@ tcp_arm_keepalive(struct tcp_cb *cb)
 	if (cb->keep_idle_ms == 0)
 		return;
 	tcp_timer_arm(cb, TCP_T_2MSL,
-		       cb->last_rcv_ns + tcp_keep_idle_ns(cb));
+		       tcp_last_rcv_ns(cb) + tcp_keep_idle_ns(cb));
 }
 
 /* RFC 1122 4.2.3.6: a probe is an ACK one below SND.UNA, which the peer
@@ -243,7 +243,7 @@ keepalive_timeout(struct tcp_cb *cb)
 	if (cb->keep_idle_ms == 0)
 		return;
 	if (cb->keep_sent == 0 &&
-	    t->now - cb->last_rcv_ns < tcp_keep_idle_ns(cb)) {
+	    t->now - tcp_last_rcv_ns(cb) < tcp_keep_idle_ns(cb)) {
 		tcp_arm_keepalive(cb);	/* heard from the peer meanwhile */
 		return;
 	}
