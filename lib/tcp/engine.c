@@ -92,6 +92,28 @@ shoal_tcp_conf_init(struct shoal_tcp_conf *conf)
  * inside go on the dead list and return to the pool when the outermost
  * entry point leaves, so no caller up the stack holds a dangling pointer. */
 
+/* Move the blocks dropped while pending to the dead list (rare: a drop
+ * between a tcp_set_pending and the next flush, from an application
+ * call that does not flush). */
+static void
+tcp_pending_reap(struct shoal_tcp *t)
+{
+	struct tcp_cb_list keep = STAILQ_HEAD_INITIALIZER(keep);
+	struct tcp_cb *cb;
+
+	while ((cb = STAILQ_FIRST(&t->pending)) != NULL) {
+		STAILQ_REMOVE_HEAD(&t->pending, link);
+		if (cb->tf & TF_DEAD) {
+			cb->tf &= ~TF_PENDING;
+			STAILQ_INSERT_TAIL(&t->dead, cb, link);
+		} else {
+			STAILQ_INSERT_TAIL(&keep, cb, link);
+		}
+	}
+	STAILQ_CONCAT(&t->pending, &keep);
+	t->dead_pending = 0;
+}
+
 void
 tcp_enter(struct shoal_tcp *t)
 {
@@ -105,8 +127,10 @@ tcp_leave(struct shoal_tcp *t)
 
 	if (--t->depth > 0)
 		return;
-	while ((cb = TAILQ_FIRST(&t->dead)) != NULL) {
-		TAILQ_REMOVE(&t->dead, cb, link);
+	if (t->dead_pending > 0)
+		tcp_pending_reap(t);
+	while ((cb = STAILQ_FIRST(&t->dead)) != NULL) {
+		STAILQ_REMOVE_HEAD(&t->dead, link);
 		/* tcp_drop cancelled them, but the application's closed()
 		 * callback runs after that and may have poked the
 		 * connection: no freed block may stay on the wheel. */
@@ -121,7 +145,7 @@ tcp_set_pending(struct tcp_cb *cb)
 	if (cb->tf & (TF_PENDING | TF_DEAD))
 		return;
 	cb->tf |= TF_PENDING;
-	TAILQ_INSERT_TAIL(&cb->t->pending, cb, link);
+	STAILQ_INSERT_TAIL(&cb->t->pending, cb, link);
 }
 
 void
@@ -235,10 +259,11 @@ tcp_drop(struct tcp_cb *cb, int err)
 	t->st.closed++;
 	t->st.conns_open--;
 	tcp_notify_closed(cb, err);
+	cb->tf |= TF_DEAD;
 	if (cb->tf & TF_PENDING)
-		TAILQ_REMOVE(&t->pending, cb, link);
-	cb->tf = (cb->tf & ~TF_PENDING) | TF_DEAD;
-	TAILQ_INSERT_TAIL(&t->dead, cb, link);
+		t->dead_pending++;	/* the flush or tcp_leave moves it */
+	else
+		STAILQ_INSERT_TAIL(&t->dead, cb, link);
 }
 
 /* RFC 9293 3.10.7.4: TIME-WAIT holds the tuple 2 MSL so old duplicates die;
@@ -483,8 +508,8 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 	t->rst_last_ns = now_ns;
 	snprintf(t->tname, 13, "%.12s", conf->name ? conf->name :
 		 "tcp");
-	TAILQ_INIT(&t->pending);
-	TAILQ_INIT(&t->dead);
+	STAILQ_INIT(&t->pending);
+	STAILQ_INIT(&t->dead);
 	rc = dynfield_register();
 	if (rc < 0)
 		goto fail;
@@ -1064,7 +1089,12 @@ shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info)
 	if (SEQ_GT(SEQ_MIN(cb->snd_max, tcp_sb_end(cb)), cb->sb_seq))
 		info->bytes_sent += SEQ_MIN(cb->snd_max, tcp_sb_end(cb)) -
 			cb->sb_seq;
-	info->bytes_received = cb->bytes_received;
+	/* Received: RCV.NXT from the first data byte, less the FIN, with
+	 * its wraps (in SYN-SENT nothing is known of the peer yet). */
+	if (cb->state != SHOAL_TCP_SYN_SENT)
+		info->bytes_received = (uint64_t)cb->rcv_wraps << 32 |
+			(uint32_t)(cb->rcv_nxt - cb->irs - 1 -
+				   ((cb->tf & TF_PEER_FIN) ? 1 : 0));
 	info->retransmits = cb->retransmits;
 	info->sack = !!(cb->tf & TF_SACK);
 	info->wscale = !!(cb->tf & TF_WSCALE);

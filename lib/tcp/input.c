@@ -796,7 +796,6 @@ fin_acked(const struct tcp_cb *cb)
 static void
 deliver(struct tcp_cb *cb, struct rte_mbuf *m)
 {
-	cb->bytes_received += m->pkt_len;
 	if (cb->ops->recv != NULL && !(cb->tf & (TF_APP_CLOSED | TF_APP_GONE)))
 		cb->ops->recv((struct shoal_conn *)cb, cb->ctx, m);
 	else
@@ -858,6 +857,8 @@ data_input(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq, uint32_t len,
 		return;
 	}
 	cb->rcv_nxt += len;
+	if (unlikely(cb->rcv_nxt - cb->irs - 1 < len))
+		cb->rcv_wraps++;	/* bytes_received, shoal_conn_info */
 	if (len > cb->rcv_mss)
 		cb->rcv_mss = (uint16_t)RTE_MIN(len, 65535u);
 	if (tcp_reass_head(cb) != NULL || (cb->tf & TF_RCV_FIN_OOO)) {

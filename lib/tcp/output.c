@@ -642,9 +642,15 @@ tcp_flush_pending(struct shoal_tcp *t)
 {
 	struct tcp_cb *cb;
 
-	while ((cb = TAILQ_FIRST(&t->pending)) != NULL) {
-		TAILQ_REMOVE(&t->pending, cb, link);
+	while ((cb = STAILQ_FIRST(&t->pending)) != NULL) {
+		STAILQ_REMOVE_HEAD(&t->pending, link);
 		cb->tf &= ~TF_PENDING;
+		if (unlikely(cb->tf & TF_DEAD)) {
+			/* dropped while pending (tcp_drop) */
+			t->dead_pending--;
+			STAILQ_INSERT_TAIL(&t->dead, cb, link);
+			continue;
+		}
 		tcp_output(cb);
 	}
 }

@@ -53,7 +53,7 @@
  * block with its pool overhead, its share of the 4-tuple table and of the
  * extension pool (tests/tcp/test_memory.c). A ratchet: issue 7 targets 320; lower it as
  * the control block shrinks, never raise it. */
-#define TCP_CONN_BYTES_MAX	410
+#define TCP_CONN_BYTES_MAX	394
 
 /* A connection's timers (tcp_cb.due). */
 enum {
@@ -117,14 +117,18 @@ extern const struct tcp_cc_ops tcp_cc_cubic;
 extern const struct tcp_cc_ops *const tcp_cc_algos[];
 
 /* Floats where 24 bits of mantissa are plenty (window sizes in segments,
- * K in seconds); w_est stays a double: it grows by small increments. */
-struct tcp_cubic {
+ * K in seconds); w_est stays a double: it grows by small increments.
+ * Aligned to 4 only, so that it packs into the control block without a
+ * hole (x86 reads a 4-aligned double at full speed). */
+struct __attribute__((packed, aligned(4))) tcp_cubic {
+	double w_est;		/* segments, Reno-friendly estimate */
 	float w_max;		/* segments */
 	float w_last_max;	/* segments, for fast convergence */
 	float k;		/* seconds */
 	float cwnd_epoch;	/* segments at the epoch start */
-	double w_est;		/* segments, Reno-friendly estimate */
-	uint64_t epoch_ns;	/* 0: no epoch */
+	/* ms of the clock modulo 2^32 (49 days), 0: no epoch. W_cubic
+	 * needs no finer time than its RTT term. */
+	uint32_t epoch_ms;
 };
 
 struct tcp_sack_blk {
@@ -213,18 +217,23 @@ struct tcp_cb {
 	 * a node that fires with nothing due re-arms itself (timers.c). */
 	struct flow_timer tm;
 	uint64_t due[TCP_T_MAX];	/* ns, TCP_T_OFF: not armed */
-	TAILQ_ENTRY(tcp_cb) link;	/* pending or dead list */
+	/* The pending or the dead list. A block dropped while pending stays
+	 * on the pending list (TF_DEAD and TF_PENDING): a singly linked
+	 * list has no O(1) removal, and the flush or tcp_leave moves it. */
+	STAILQ_ENTRY(tcp_cb) link;
 	/* In ms of the engine's clock (shoal_tcp.now_ms), modulo 2^32 (49
 	 * days, more than any keepalive time): keepalive and zero-window
 	 * probes need no finer time, and differences are what is used. */
 	uint32_t last_rcv_ms;		/* keepalive: peer last heard */
 	uint32_t probe_ms;		/* last zero-window probe sent */
 	uint32_t keep_idle_ms, keep_intvl_ms;	/* 0: keepalive off */
-	uint64_t bytes_received;
+	/* Data received is rcv_nxt - (irs + 1), less the peer's FIN, plus
+	 * 2^32 per wrap (counted in data_input and tcp_reass_pull). */
+	uint32_t rcv_wraps;
 	struct tcp_cubic cubic;
 };
 
-TAILQ_HEAD(tcp_cb_list, tcp_cb);
+STAILQ_HEAD(tcp_cb_list, tcp_cb);
 
 /**
  * The control block's cold extension, from a second pool, attached only
@@ -314,6 +323,7 @@ struct shoal_tcp {
 	struct tcp_listener *listeners;
 	struct tcp_cb_list pending;
 	struct tcp_cb_list dead;
+	uint32_t dead_pending;		/* dropped, still on pending */
 	uint32_t depth;			/* nesting of entry points */
 	uint8_t isn_key[16];
 	uint8_t ts_key[16];

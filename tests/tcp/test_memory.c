@@ -128,3 +128,35 @@ Test(memory, ooo_data_dropped_and_counted_when_no_extension_is_free)
 	cr_assert_eq(stats().ooo_bytes_dropped, 100);
 	rte_mempool_put_bulk(W->eng->extpool, objs, n);
 }
+
+/* The byte counters are derived from the sequence space and a wrap count
+ * (no 64-bit counters in the control block): placed 10 bytes before the
+ * 4 GiB mark, they must pass it. */
+Test(memory, byte_counters_pass_the_32_bit_wrap)
+{
+	struct shoal_conn_info ci;
+	struct tcp_cb *cb;
+
+	fx_established();
+	cb = tcp_test_cb(W->conn);
+	/* As if 2^32 - 10 bytes had gone each way already. */
+	cb->irs = cb->rcv_nxt + 9;
+	cb->iss = cb->sb_seq + 9;
+	shoal_conn_info(W->conn, &ci);
+	cr_assert_eq(ci.bytes_received, (1ULL << 32) - 10);
+	cr_assert_eq(ci.bytes_acked, (1ULL << 32) - 10);
+
+	send(.flags = ACK, .seq = P_ISS + 1, .ack = W_ISS + 1, .len = 100);
+	app_send(300);
+	flush();
+	send(.flags = ACK, .seq = P_ISS + 1 + 100, .ack = W_ISS + 1 + 100);
+	shoal_conn_info(W->conn, &ci);
+	cr_assert_eq(ci.bytes_received, (1ULL << 32) + 90);
+	cr_assert_eq(ci.bytes_acked, (1ULL << 32) + 90);
+	cr_assert_eq(ci.bytes_sent, (1ULL << 32) + 290);
+
+	/* the peer's FIN is not data */
+	send(.flags = ACK | FIN, .seq = P_ISS + 1 + 100, .ack = W_ISS + 1 + 100);
+	shoal_conn_info(W->conn, &ci);
+	cr_assert_eq(ci.bytes_received, (1ULL << 32) + 90);
+}
