@@ -380,8 +380,6 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 		return NULL;
 	}
 	flow_timer_init(&cb->tm);
-	cb->due[TCP_T_RXT] = cb->due[TCP_T_DELACK] = TCP_T_OFF;
-	cb->due[TCP_T_2MSL] = TCP_T_OFF;
 	cb->smss = TCP_DEFAULT_MSS;
 	cb->rcv_mss = TCP_DEFAULT_MSS;
 	tcp_set_rto_ns(cb, t->conf.rto_init_ns);
@@ -503,6 +501,11 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 		return NULL;
 	}
 	t->conf = *conf;
+	/* Timer deadlines are 32-bit (tcp_timer_arm): the times that arm
+	 * them stay within range. */
+	t->conf.rto_max_ns = RTE_MIN(t->conf.rto_max_ns, TCP_T_US_MAX_NS);
+	t->conf.delack_ns = RTE_MIN(t->conf.delack_ns, TCP_T_US_MAX_NS);
+	t->conf.msl_ns = RTE_MIN(t->conf.msl_ns, TCP_T_MS_MAX_NS / 2);
 	tcp_set_now(t, now_ns);
 	t->rst_credit_ns = 1000000000ULL;	/* a full second's burst */
 	t->rst_last_ns = now_ns;

@@ -53,7 +53,7 @@
  * block with its pool overhead, its share of the 4-tuple table and of the
  * extension pool (tests/tcp/test_memory.c). A ratchet: issue 7 targets 320; lower it as
  * the control block shrinks, never raise it. */
-#define TCP_CONN_BYTES_MAX	394
+#define TCP_CONN_BYTES_MAX	386
 
 /* A connection's timers (tcp_cb.due). */
 enum {
@@ -63,7 +63,12 @@ enum {
 				 * while synchronized */
 	TCP_T_MAX
 };
-#define TCP_T_OFF	UINT64_MAX	/* tcp_cb.due[]: not armed */
+#define TCP_T_OFF	UINT64_MAX	/* no deadline (tcp_timer_fire) */
+/* The furthest a deadline may lie ahead in each unit: half the 32-bit
+ * range, so that deadlines compare modulo 2^32. The engine clamps its
+ * RTOs, delayed-ACK time, MSL and keepalive times to these. */
+#define TCP_T_US_MAX_NS	(((1ULL << 31) - 1) * 1000)	/* 35 min */
+#define TCP_T_MS_MAX_NS	(((1ULL << 31) - 1) * 1000000)	/* 24 days */
 #define TCP_NO_LISTENER	UINT16_MAX	/* tcp_cb.listener: none */
 
 /* Control block flags (tcp_cb.tf). */
@@ -182,6 +187,7 @@ struct tcp_cb {
 	bool sb_tail_ours;	/* tail mbuf is ours: shoal_send may fill it */
 	uint8_t keep_probes, keep_sent;
 	uint8_t probes;		/* loss probes since SND.UNA last moved */
+	uint8_t t_armed;	/* bit k: due[k] holds a deadline */
 	struct shoal_tcp *t;
 
 	/* --- cache line 1: buffers, callbacks, output --- */
@@ -216,7 +222,7 @@ struct tcp_cb {
 	 * deadline in due[]; stopping a timer only clears its deadline, and
 	 * a node that fires with nothing due re-arms itself (timers.c). */
 	struct flow_timer tm;
-	uint64_t due[TCP_T_MAX];	/* ns, TCP_T_OFF: not armed */
+	uint32_t due[TCP_T_MAX];	/* tcp_t_unit_ns() units, mod 2^32 */
 	/* The pending or the dead list. A block dropped while pending stays
 	 * on the pending list (TF_DEAD and TF_PENDING): a singly linked
 	 * list has no O(1) removal, and the flush or tcp_leave moves it. */
@@ -443,13 +449,14 @@ tcp_last_rcv_ns(const struct tcp_cb *cb)
 		1000000;
 }
 
-/* Keepalive times are kept in ms (4 bytes each, 49 days at most). */
+/* Keepalive times are kept in ms (4 bytes each), 24 days at most: they
+ * arm the TIME-WAIT/keepalive timer (TCP_T_MS_MAX_NS). */
 static inline uint32_t
 tcp_ns_to_ms_up(uint64_t ns)
 {
-	uint64_t ms = (ns + 999999) / 1000000;
+	uint64_t ms = (RTE_MIN(ns, TCP_T_MS_MAX_NS) + 999999) / 1000000;
 
-	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+	return (uint32_t)ms;
 }
 
 static inline uint64_t
@@ -470,10 +477,24 @@ tcp_sb_end(const struct tcp_cb *cb)
 	return cb->sb_seq + cb->sb_len;
 }
 
+/*
+ * A deadline is kept in 32 bits: the retransmission and delayed-ACK
+ * timers in us (35 minutes ahead at most), TIME-WAIT and keepalive in ms
+ * (24 days). It is rounded up to its unit and the wheel node is armed at
+ * that rounded time, so a timer never fires early and at most one unit
+ * late (RFC 6298's clock granularity is the wheel's 1 ms tick anyway);
+ * virtual clocks that move in whole units see exact times.
+ */
+static inline uint64_t
+tcp_t_unit_ns(unsigned int k)
+{
+	return k == TCP_T_2MSL ? 1000000 : 1000;
+}
+
 static inline bool
 tcp_timer_armed(const struct tcp_cb *cb, unsigned int k)
 {
-	return cb->due[k] != TCP_T_OFF;
+	return (cb->t_armed & (1u << k)) != 0;
 }
 
 /** Arm timer @p k of @p cb to fire at @p at_ns (replacing its deadline).
@@ -481,9 +502,21 @@ tcp_timer_armed(const struct tcp_cb *cb, unsigned int k)
 static inline void
 tcp_timer_arm(struct tcp_cb *cb, unsigned int k, uint64_t at_ns)
 {
-	cb->due[k] = at_ns;
+	uint64_t u = tcp_t_unit_ns(k), units = (at_ns + u - 1) / u;
+
+	cb->due[k] = (uint32_t)units;
+	cb->t_armed |= (uint8_t)(1u << k);
+	at_ns = units * u;
 	if (!flow_timer_armed(&cb->tm) || at_ns < cb->tm.expire_ns)
 		flow_timer_arm(&cb->t->wheel, &cb->tm, at_ns);
+}
+
+/** How far armed timer @p k's deadline lies ahead of @p now_u, the
+ *  time in its unit (negative or 0: due). */
+static inline int32_t
+tcp_timer_ahead(const struct tcp_cb *cb, unsigned int k, uint64_t now_u)
+{
+	return (int32_t)(cb->due[k] - (uint32_t)now_u);
 }
 
 /** Stop timer @p k; the node, if it has nothing else due, fires once
@@ -491,17 +524,14 @@ tcp_timer_arm(struct tcp_cb *cb, unsigned int k, uint64_t at_ns)
 static inline void
 tcp_timer_stop(struct tcp_cb *cb, unsigned int k)
 {
-	cb->due[k] = TCP_T_OFF;
+	cb->t_armed &= (uint8_t)~(1u << k);
 }
 
 /** Stop every timer and unlink the node (the connection is going). */
 static inline void
 tcp_timer_stop_all(struct tcp_cb *cb)
 {
-	unsigned int k;
-
-	for (k = 0; k < TCP_T_MAX; k++)
-		cb->due[k] = TCP_T_OFF;
+	cb->t_armed = 0;
 	flow_timer_cancel(&cb->t->wheel, &cb->tm);
 }
 

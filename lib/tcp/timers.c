@@ -299,20 +299,26 @@ void
 tcp_timer_fire(struct flow_wheel *w, struct flow_timer *tm, void *ctx)
 {
 	struct tcp_cb *cb = container_of(tm, struct tcp_cb, tm);
-	uint64_t now = w->now_ns, next = TCP_T_OFF;
+	uint64_t now_us = w->now_ns / 1000, now_ms = now_us / 1000;
+	uint64_t next = TCP_T_OFF, now_u;
 	unsigned int k;
 
 	RTE_SET_USED(ctx);
 	for (k = 0; k < TCP_T_MAX; k++) {
-		if (cb->due[k] > now)
+		now_u = k == TCP_T_2MSL ? now_ms : now_us;
+		if (!tcp_timer_armed(cb, k) || tcp_timer_ahead(cb, k, now_u) > 0)
 			continue;
-		cb->due[k] = TCP_T_OFF;
+		tcp_timer_stop(cb, k);
 		timer_run(cb, k);
 		if (cb->tf & TF_DEAD)
 			return;
 	}
-	for (k = 0; k < TCP_T_MAX; k++)
-		next = RTE_MIN(next, cb->due[k]);
+	for (k = 0; k < TCP_T_MAX; k++) {
+		now_u = k == TCP_T_2MSL ? now_ms : now_us;
+		if (tcp_timer_armed(cb, k))
+			next = RTE_MIN(next, (now_u + tcp_timer_ahead(cb, k, now_u)) *
+				       tcp_t_unit_ns(k));
+	}
 	if (next != TCP_T_OFF &&
 	    (!flow_timer_armed(tm) || next < tm->expire_ns))
 		flow_timer_arm(w, tm, next);
