@@ -60,6 +60,19 @@ gen_nb_profile_workers(const struct gen *g)
 
 /* --- connection contexts ------------------------------------------------ */
 
+uint64_t
+gen_conn_id(const struct gen_conn *gc)
+{
+	const struct shoal_endpoints *ep = shoal_conn_endpoints(gc->c);
+
+	/* the client's view: the client is the local end there */
+	if (gc->client)
+		return pattern_conn_id(ep->local.v4, ep->lport, ep->remote.v4,
+				       ep->rport);
+	return pattern_conn_id(ep->remote.v4, ep->rport, ep->local.v4,
+			       ep->lport);
+}
+
 struct gen_conn *
 gen_conn_alloc(struct gen_worker *gw, bool client)
 {
@@ -185,7 +198,7 @@ pump_source(struct gen_conn *gc, uint32_t *n)
 	case SRC_FILL:
 		return gw->fill;
 	case SRC_PATTERN:
-		pattern_fill(gc->id, gc->tx_off, gw->scratch, *n);
+		pattern_fill(gen_conn_id(gc), gc->tx_off, gw->scratch, *n);
 		return gw->scratch;
 	default:
 		return NULL;
