@@ -390,8 +390,8 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 	cb->sb_seq = cb->iss + 1;
 	cb->recover = cb->iss;
 	cb->snd_sml = cb->iss;
-	cb->cc = t->conf.cc == SHOAL_TCP_CC_NEWRENO ? SHOAL_TCP_CC_NEWRENO :
-						       SHOAL_TCP_CC_CUBIC;
+	if (t->conf.cc == SHOAL_TCP_CC_NEWRENO)
+		cb->tf |= TF_CC_NEWRENO;
 	if (!t->conf.nagle)
 		cb->tf |= TF_NODELAY;
 	/* The window scale we would offer: smallest shift that fits rcvbuf
@@ -506,6 +506,9 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 	t->conf.rto_max_ns = RTE_MIN(t->conf.rto_max_ns, TCP_T_US_MAX_NS);
 	t->conf.delack_ns = RTE_MIN(t->conf.delack_ns, TCP_T_US_MAX_NS);
 	t->conf.msl_ns = RTE_MIN(t->conf.msl_ns, TCP_T_MS_MAX_NS / 2);
+	/* tcp_cb.retries is a byte */
+	t->conf.syn_retries = RTE_MIN(t->conf.syn_retries, (uint32_t)UINT8_MAX);
+	t->conf.max_retries = RTE_MIN(t->conf.max_retries, (uint32_t)UINT8_MAX);
 	tcp_set_now(t, now_ns);
 	t->rst_credit_ns = 1000000000ULL;	/* a full second's burst */
 	t->rst_last_ns = now_ns;
@@ -823,7 +826,7 @@ shoal_send(struct shoal_conn *c, const void *buf, uint32_t len)
 	}
 	while (done < len) {
 		m = cb->sb_tail;
-		if (m == NULL || !cb->sb_tail_ours ||
+		if (m == NULL || !(cb->tf & TF_SB_TAIL_OURS) ||
 		    rte_pktmbuf_tailroom(m) == 0) {
 			m = rte_pktmbuf_alloc(cb->t->conf.pool);
 			if (m == NULL) {
@@ -834,7 +837,7 @@ shoal_send(struct shoal_conn *c, const void *buf, uint32_t len)
 			 * their own mbuf in front. */
 			m->data_off = 0;
 			sb_append_seg(cb, m);
-			cb->sb_tail_ours = true;
+			cb->tf |= TF_SB_TAIL_OURS;
 		}
 		n = RTE_MIN(len - done, (uint32_t)rte_pktmbuf_tailroom(m));
 		memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, m->data_len),
@@ -871,7 +874,7 @@ shoal_send_mbuf(struct shoal_conn *c, struct rte_mbuf *m)
 		s->pkt_len = s->data_len;
 		sb_append_seg(cb, s);
 	}
-	cb->sb_tail_ours = false;
+	cb->tf &= ~TF_SB_TAIL_OURS;
 	cb->sb_len += len;
 	if (len > 0)
 		tcp_set_pending(cb);

@@ -53,7 +53,7 @@
  * block with its pool overhead, its share of the 4-tuple table and of the
  * extension pool (tests/tcp/test_memory.c). A ratchet: issue 7 targets 320; lower it as
  * the control block shrinks, never raise it. */
-#define TCP_CONN_BYTES_MAX	386
+#define TCP_CONN_BYTES_MAX	378
 
 /* A connection's timers (tcp_cb.due). */
 enum {
@@ -96,6 +96,8 @@ enum {
 #define TF_SYN_RXT	(1u << 21)	/* the SYN was retransmitted */
 #define TF_PTO		(1u << 22)	/* the RXT timer is the probe timeout */
 #define TF_PTO_FIRED	(1u << 23)	/* probed since SND.UNA last moved */
+#define TF_SB_TAIL_OURS	(1u << 24)	/* tail mbuf is ours: shoal_send may fill it */
+#define TF_CC_NEWRENO	(1u << 25)	/* NewReno, else CUBIC (tcp_cc) */
 #define TCP_MAX_PROBES	3	/* then the RTO */
 
 struct tcp_cb;
@@ -117,8 +119,8 @@ struct tcp_cc_ops {
 
 extern const struct tcp_cc_ops tcp_cc_newreno;
 extern const struct tcp_cc_ops tcp_cc_cubic;
-/* The algorithms by enum shoal_tcp_cc: a control block keeps a one-byte
- * index (tcp_cb.cc), not a pointer. */
+/* The algorithms by enum shoal_tcp_cc: a control block keeps a flag
+ * (TF_CC_NEWRENO), not a pointer. */
 extern const struct tcp_cc_ops *const tcp_cc_algos[];
 
 /* Floats where 24 bits of mantissa are plenty (window sizes in segments,
@@ -179,15 +181,18 @@ struct tcp_cb {
 	uint32_t sb_seq;	/* sequence of the send buffer's first byte */
 	uint32_t sb_len;	/* bytes in the send buffer */
 	uint16_t dupacks;
-	uint16_t retries;
+	uint8_t retries;	/* conf's syn/max_retries are capped at 255 */
+	uint8_t keep_sent;
 	uint32_t rcv_unacked;	/* bytes received since the last ACK */
 	uint32_t ts_off;
 	uint16_t listener;	/* index in t->listeners, TCP_NO_LISTENER */
-	uint8_t cc;		/* enum shoal_tcp_cc: tcp_cc_algos[] */
-	bool sb_tail_ours;	/* tail mbuf is ours: shoal_send may fill it */
-	uint8_t keep_probes, keep_sent;
-	uint8_t probes;		/* loss probes since SND.UNA last moved */
-	uint8_t t_armed;	/* bit k: due[k] holds a deadline */
+	uint8_t keep_probes;
+	uint8_t probes : 3;	/* loss probes since SND.UNA last moved (<= 3) */
+	uint8_t t_armed : TCP_T_MAX;	/* bit k: due[k] holds a deadline */
+	/* In ms of the engine's clock (shoal_tcp.now_ms), modulo 2^32 (49
+	 * days, more than any keepalive time): keepalive and zero-window
+	 * probes need no finer time, and differences are what is used. */
+	uint32_t last_rcv_ms;		/* keepalive: peer last heard */
 	struct shoal_tcp *t;
 
 	/* --- cache line 1: buffers, callbacks, output --- */
@@ -223,15 +228,11 @@ struct tcp_cb {
 	 * a node that fires with nothing due re-arms itself (timers.c). */
 	struct flow_timer tm;
 	uint32_t due[TCP_T_MAX];	/* tcp_t_unit_ns() units, mod 2^32 */
+	uint32_t probe_ms;		/* last zero-window probe sent (ms) */
 	/* The pending or the dead list. A block dropped while pending stays
 	 * on the pending list (TF_DEAD and TF_PENDING): a singly linked
 	 * list has no O(1) removal, and the flush or tcp_leave moves it. */
 	STAILQ_ENTRY(tcp_cb) link;
-	/* In ms of the engine's clock (shoal_tcp.now_ms), modulo 2^32 (49
-	 * days, more than any keepalive time): keepalive and zero-window
-	 * probes need no finer time, and differences are what is used. */
-	uint32_t last_rcv_ms;		/* keepalive: peer last heard */
-	uint32_t probe_ms;		/* last zero-window probe sent */
 	uint32_t keep_idle_ms, keep_intvl_ms;	/* 0: keepalive off */
 	/* Data received is rcv_nxt - (irs + 1), less the peer's FIN, plus
 	 * 2^32 per wrap (counted in data_input and tcp_reass_pull). */
@@ -390,7 +391,8 @@ void tcp_cb_release_bufs(struct tcp_cb *cb);
 static inline const struct tcp_cc_ops *
 tcp_cc(const struct tcp_cb *cb)
 {
-	return tcp_cc_algos[cb->cc];
+	return tcp_cc_algos[(cb->tf & TF_CC_NEWRENO) ? SHOAL_TCP_CC_NEWRENO :
+			    SHOAL_TCP_CC_CUBIC];
 }
 
 /* The listener that @p cb was born on, while it still points there. */
@@ -505,7 +507,7 @@ tcp_timer_arm(struct tcp_cb *cb, unsigned int k, uint64_t at_ns)
 	uint64_t u = tcp_t_unit_ns(k), units = (at_ns + u - 1) / u;
 
 	cb->due[k] = (uint32_t)units;
-	cb->t_armed |= (uint8_t)(1u << k);
+	cb->t_armed |= 1u << k;
 	at_ns = units * u;
 	if (!flow_timer_armed(&cb->tm) || at_ns < cb->tm.expire_ns)
 		flow_timer_arm(&cb->t->wheel, &cb->tm, at_ns);
@@ -524,7 +526,7 @@ tcp_timer_ahead(const struct tcp_cb *cb, unsigned int k, uint64_t now_u)
 static inline void
 tcp_timer_stop(struct tcp_cb *cb, unsigned int k)
 {
-	cb->t_armed &= (uint8_t)~(1u << k);
+	cb->t_armed &= ~(1u << k);
 }
 
 /** Stop every timer and unlink the node (the connection is going). */

@@ -18,7 +18,7 @@ fake(const struct tcp_cc_ops *ops)
 	memset(&cb, 0, sizeof(cb));
 	cb.t = W->eng;
 	cb.smss = 1000;
-	cb.cc = ops == &tcp_cc_newreno ? SHOAL_TCP_CC_NEWRENO : SHOAL_TCP_CC_CUBIC;
+	cb.tf = ops == &tcp_cc_newreno ? TF_CC_NEWRENO : 0;
 	ops->init(&cb);
 }
 
