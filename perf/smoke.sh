@@ -17,15 +17,26 @@ out=${1:-$(mktemp -d /tmp/shoal-bench-smoke.XXXXXX)}
 mkdir -p "$out"
 rm -f "$out"/*.json "$out"/*.md "$out"/*.png
 
-# About a minute on a loaded 2-core machine (issue 7 asks ~30 s): one
-# I/O ceiling mode (bothways, the one shoal's ratios use) instead of three,
-# and no concurrency run (two runs of thousands of held connections each).
-# Every other benchmark runs, so a broken one still fails the smoke test;
-# `make bench-smoke` runs them all.
+# Issue 7 asks ~30 s. Every benchmark kind runs once, so a broken one
+# still fails the smoke test, but only in the variant the ratios need:
+# one I/O ceiling mode and size (bothways at 64 B, the one shoal's
+# packet ratio uses) instead of six; rr with one connection, bulk with
+# one each way and iperf3 with one stream (their 100-connection twins
+# run the same code with a bigger count); and no concurrency run (two
+# runs of thousands of held connections each). `make bench-smoke` runs
+# them all.
 ceiling_modes=${SHOAL_BENCH_CEILING_MODES:-bothways}
+ceiling_sizes=${SHOAL_BENCH_CEILING_SIZES:-64}
+iperf_streams=${SHOAL_BENCH_IPERF_STREAMS:-1}
+rr_conns=${SHOAL_BENCH_RR_CONNS:-1}
+bulk=${SHOAL_BENCH_BULK:-1:upload:bulk_1_c2s 1:download:bulk_1_s2c}
 shoal_benches=${SHOAL_BENCH_SHOAL:-cps keepalive rr bulk callgrind}
 SHOAL_BENCH_SECONDS=${SHOAL_BENCH_SECONDS:-1} SHOAL_BENCH_KIND=smoke \
-	SHOAL_BENCH_CEILING_MODES=$ceiling_modes SHOAL_BENCH_SHOAL=$shoal_benches \
+	SHOAL_BENCH_CEILING_MODES=$ceiling_modes \
+	SHOAL_BENCH_CEILING_SIZES=$ceiling_sizes \
+	SHOAL_BENCH_IPERF_STREAMS=$iperf_streams \
+	SHOAL_BENCH_RR_CONNS=$rr_conns SHOAL_BENCH_BULK=$bulk \
+	SHOAL_BENCH_SHOAL=$shoal_benches \
 	SHOAL_BENCH_OUT="$out" bash "$here/run.sh"
 
 json=$(ls "$out"/*.json)
@@ -64,15 +75,24 @@ check "every pending benchmark says why and carries no number" \
 # The benchmarks this smoke run was asked for, each as group/name.
 expected=()
 for m in $ceiling_modes; do
-	expected+=("io-ceiling/${m}_64" "io-ceiling/${m}_1514")
+	for z in $ceiling_sizes; do
+		expected+=("io-ceiling/${m}_$z")
+	done
 done
-expected+=(linux/http_close linux/http_keepalive linux/iperf3_1 linux/iperf3_100)
+expected+=(linux/http_close linux/http_keepalive)
+for n in $iperf_streams; do
+	expected+=("linux/iperf3_$n")
+done
+nbulk=0
 for b in $shoal_benches; do
 	case "$b" in
 	cps) expected+=(shoal/http_close) ;;
 	keepalive) expected+=(shoal/http_keepalive) ;;
-	rr) expected+=(shoal/rr_1conn shoal/rr_100conn) ;;
-	bulk) expected+=(shoal/bulk_1_c2s shoal/bulk_1_s2c shoal/bulk_100) ;;
+	rr) for n in $rr_conns; do expected+=("shoal/rr_${n}conn"); done ;;
+	bulk) for spec in $bulk; do
+			expected+=("shoal/${spec##*:}")
+			nbulk=$((nbulk + 1))
+		done ;;
 	concurrency) expected+=(shoal/concurrency) ;;
 	callgrind) expected+=(fast-path/callgrind_segment fast-path/callgrind_lifecycle) ;;
 	*) echo "bench-smoke: unknown shoal benchmark $b"; exit 2 ;;
@@ -84,7 +104,7 @@ check "every benchmark asked for ran, with every figure > 0: ${expected[*]}" \
 	'[.benchmarks[] | "\(.group)/\(.name): \(.status) \(.note)"][]'
 check "shoal's ratios against the baselines of the same run were computed" \
 	'[.benchmarks[] | select(.group == "shoal" and (.name == "http_close" or .name == "http_keepalive" or (.name | startswith("bulk_"))))
-	  | (.ratios | length > 0) and all(.ratios[]; .value > 0)] | length == 5 and all' \
+	  | (.ratios | length > 0) and all(.ratios[]; .value > 0)] | length == '"$((2 + nbulk))"' and all' \
 	'.benchmarks[] | select(.group == "shoal") | "\(.name): \(.ratios)"'
 stem=${json%.json}
 [ -s "$stem.md" ] || { echo "bench-smoke: FAILED: no markdown table"; exit 1; }

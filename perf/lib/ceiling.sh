@@ -224,7 +224,7 @@ ceiling_figures() {
 bench_io_ceiling() {
 	ceiling_mem=$(ceiling_mem_args "$mem_mb")
 	local size mode
-	for size in 64 1514; do
+	for size in ${SHOAL_BENCH_CEILING_SIZES:-64 1514}; do
 		for mode in ${SHOAL_BENCH_CEILING_MODES:-oneway bothways io}; do
 			ceiling_run "${mode}_$size" "$mode" "$size"
 		done

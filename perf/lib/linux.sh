@@ -194,7 +194,9 @@ bench_linux() {
 	fi
 	linux_cleanup
 	linux_setup_ns
-	linux_iperf iperf3_1 1
-	linux_iperf iperf3_100 100
+	local n
+	for n in ${SHOAL_BENCH_IPERF_STREAMS:-1 100}; do
+		linux_iperf "iperf3_$n" "$n"
+	done
 	linux_cleanup
 }

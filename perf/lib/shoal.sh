@@ -49,7 +49,10 @@ sg_server() {
 	local cmd=("$build/app/shoal-gen/shoal-gen" -l "$cpu_a" --no-pci
 		$(sg_mem "$mb") --file-prefix "shoal-bench-$$-s$tag"
 		--vdev "net_vhost0,iface=$sg_sock,queues=1" --log-level='*:warning'
-		-- stack.poll=busy "$@")
+		-- stack.poll=busy run.drain=1s "$@")
+	# run.drain=1s: the client is gone when the server is told to stop,
+	# so the connections it left open will never finish; the default 10 s
+	# drain only waited for them.
 	sg_cmd_server=$(perf_json_cmd "${cmd[@]}")
 	"${cmd[@]}" > "$work/sg-$tag-server.log" 2>&1 &
 	sg_server_pid=$!
@@ -229,7 +232,7 @@ bench_shoal_keepalive() {
 # Item 3: request/response latency, 64 B each way, back to back.
 bench_shoal_rr() {
 	local n tag name target
-	for n in 1 100; do
+	for n in ${SHOAL_BENCH_RR_CONNS:-1 100}; do
 		tag=rr$n name=rr_${n}conn
 		target="p50, p99, p99.9 reported"
 		[ "$n" = 1 ] && target="p99 < 10 us (p50, p99, p99.9 reported)"
@@ -260,7 +263,7 @@ bench_shoal_rr() {
 # Item 4: bulk throughput, MSS 1460, each way; one and 100 connections.
 bench_shoal_bulk() {
 	local spec name n dir tag
-	for spec in 1:upload:bulk_1_c2s 1:download:bulk_1_s2c 100:upload:bulk_100; do
+	for spec in ${SHOAL_BENCH_BULK:-1:upload:bulk_1_c2s 1:download:bulk_1_s2c 100:upload:bulk_100}; do
 		IFS=: read -r n dir name <<<"$spec"
 		tag=$name
 		if [ "$n" = 1 ]; then
