@@ -372,6 +372,9 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 	memset(cb, 0, sizeof(*cb));
 	cb->t = t;
 	cb->listener = TCP_NO_LISTENER;
+	/* Before any probe, the peer counts as having answered the last
+	 * one (persist_timeout compares the two ms times modulo 2^32). */
+	cb->probe_ms = t->now_ms;
 	cb->ep = *ep;
 	flow_key4_from_ep(&key, ep);
 	if (flow_table_add(&t->ft, &key, cb) != 0) {

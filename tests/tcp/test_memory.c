@@ -160,3 +160,23 @@ Test(memory, byte_counters_pass_the_32_bit_wrap)
 	shoal_conn_info(W->conn, &ci);
 	cr_assert_eq(ci.bytes_received, (1ULL << 32) + 90);
 }
+
+/* The zero-window probe's time is 32-bit ms, compared with the last time
+ * the peer was heard modulo 2^32: with the clock past 2^31 ms (24.9 days)
+ * the first probe must still go out as it does at any other time, even
+ * with no retry allowed. */
+Test(memory, first_persist_probe_with_the_clock_past_2_pow_31_ms)
+{
+	wire_fini();
+	wire_init();
+	W->now = 25ULL * 24 * 3600 * 1000 * MS;
+	W->conf.max_retries = 0;
+	wire_start();
+	fx_syn_received();
+	send(.flags = ACK, .seq = P_ISS + 1, .ack = W_ISS + 1, .win = 0);
+	app_send(100);
+	flush();
+	advance(200);
+	expect(.flags = ACK, .seq = W_ISS + 1, .ack = P_ISS + 1, .len = 1);
+	cr_assert_eq(W->app.resets, 0);
+}
