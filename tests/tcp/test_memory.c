@@ -180,3 +180,21 @@ Test(memory, first_persist_probe_with_the_clock_past_2_pow_31_ms)
 	expect(.flags = ACK, .seq = W_ISS + 1, .ack = P_ISS + 1, .len = 1);
 	cr_assert_eq(W->app.resets, 0);
 }
+
+/* The pending list is singly linked: a block dropped while on it (here
+ * by shoal_abort right after shoal_send, no flush between) stays there
+ * flagged until the entry ends, and must then be freed, not flushed. */
+Test(memory, block_dropped_while_pending_is_freed_at_the_entry_end)
+{
+	fx_established();
+	cr_assert_eq(app_send(100), 100);
+	cr_assert(W->eng->pending.stqh_first != NULL, "shoal_send left it pending");
+	wire_drain();
+	shoal_abort(W->conn);
+	cr_assert_null(W->eng->pending.stqh_first);
+	cr_assert_eq(W->eng->dead_pending, 0);
+	cr_assert_eq(W->eng->cbs.avail, W->eng->cbs.n, "the block is free");
+	expect(.flags = RST, .seq = W_ISS + 1);	/* the data never went */
+	flush();
+	expect_none();
+}
