@@ -132,7 +132,7 @@ send_request(struct gen_conn *gc)
 	switch (c->profile) {
 	case GEN_PROFILE_HTTP:
 		gc->src = SRC_HTTP_REQ;
-		gc->msg = last ? gw->req_close : gw->req_ka;
+		gc->req_close = last;
 		gc->msg_start = gc->tx_off;
 		gc->tx_goal = gc->tx_off + (last ? gw->req_close_len :
 					    gw->req_ka_len);
@@ -190,7 +190,7 @@ response_done(struct gen_conn *gc, bool keep_alive)
 	}
 	gc->state = CS_THINK;
 	gw->think[(gw->think_head + gw->think_n) % gw->think_size] =
-		(struct gen_think){ gc->idx, gc->gen };
+		(struct gen_think){ gen_conn_idx(gc), gc->gen };
 	gw->think_n++;
 }
 
@@ -251,8 +251,10 @@ stream_recv(struct gen_conn *gc, struct rte_mbuf *m, bool check)
 	uint64_t len = rte_pktmbuf_pkt_len(m);
 
 	if (check) {
+		uint64_t id = gen_conn_id(gc);
+
 		for (struct rte_mbuf *s = m; s != NULL; s = s->next) {
-			if (pattern_check(gc->id, gc->rx_off,
+			if (pattern_check(id, gc->rx_off,
 					  rte_pktmbuf_mtod(s, void *),
 					  s->data_len) >= 0) {
 				protocol_error(gc, &gw->cnt.fail_verify);
@@ -281,15 +283,12 @@ client_connected(struct shoal_conn *c, void *ctx)
 	struct gen_conn *gc = ctx;
 	struct gen_worker *gw = gc->gw;
 	const struct gen_conf *conf = gw->conf;
-	const struct shoal_endpoints *ep = shoal_conn_endpoints(c);
 
 	gc->established = true;
 	gw->warm = true;
 	gw->established++;
 	gw->cnt.conn_established++;
 	hist_record(&gw->h[GEN_H_CONNECT], gen_since(gw, gc->t_sched));
-	gc->id = pattern_conn_id(ep->local.v4, ep->lport, ep->remote.v4,
-				 ep->rport);
 	if (conf->tcp_nodelay)
 		shoal_conn_set_nodelay(c, true);
 	if (gw->draining) {

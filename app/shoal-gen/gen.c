@@ -60,6 +60,19 @@ gen_nb_profile_workers(const struct gen *g)
 
 /* --- connection contexts ------------------------------------------------ */
 
+uint64_t
+gen_conn_id(const struct gen_conn *gc)
+{
+	const struct shoal_endpoints *ep = shoal_conn_endpoints(gc->c);
+
+	/* the client's view: the client is the local end there */
+	if (gc->client)
+		return pattern_conn_id(ep->local.v4, ep->lport, ep->remote.v4,
+				       ep->rport);
+	return pattern_conn_id(ep->remote.v4, ep->rport, ep->local.v4,
+			       ep->lport);
+}
+
 struct gen_conn *
 gen_conn_alloc(struct gen_worker *gw, bool client)
 {
@@ -74,10 +87,8 @@ gen_conn_alloc(struct gen_worker *gw, bool client)
 	memset(gc, 0, offsetof(struct gen_conn, hp));
 	gc->kind = GEN_OBJ_CONN;
 	gc->gw = gw;
-	gc->idx = (uint32_t)(gc - gw->conns);
 	gc->gen = gen;
 	gc->client = client;
-	gc->close_at = UINT64_MAX;
 	gc->state = CS_ACTIVE;
 	gw->active++;
 	return gc;
@@ -99,7 +110,7 @@ gen_conn_free(struct gen_conn *gc)
 	gc->state = CS_FREE;
 	gc->c = NULL;
 	gc->next_free = gw->free_head;
-	gw->free_head = gc->idx;
+	gw->free_head = gen_conn_idx(gc);
 	gw->active--;
 }
 
@@ -168,7 +179,8 @@ pump_source(struct gen_conn *gc, uint32_t *n)
 
 	switch (gc->src) {
 	case SRC_HTTP_REQ:
-		return gc->msg + (gc->tx_off - gc->msg_start);
+		return (gc->req_close ? gw->req_close : gw->req_ka) +
+			(gc->tx_off - gc->msg_start);
 	case SRC_HTTP_RESP:
 		/* Every response has the same length (the close and the
 		 * keep-alive heads are padded to match), so the position in
@@ -194,7 +206,7 @@ pump_source(struct gen_conn *gc, uint32_t *n)
 	case SRC_FILL:
 		return gw->fill;
 	case SRC_PATTERN:
-		pattern_fill(gc->id, gc->tx_off, gw->scratch, *n);
+		pattern_fill(gen_conn_id(gc), gc->tx_off, gw->scratch, *n);
 		return gw->scratch;
 	default:
 		return NULL;
@@ -215,7 +227,7 @@ gen_retry_later(struct gen_conn *gc)
 		return;
 	gc->nomem = true;
 	gw->retry[(gw->retry_head + gw->retry_n++) % gw->retry_size] =
-		(struct gen_think){ .idx = gc->idx, .gen = gc->gen };
+		(struct gen_think){ .idx = gen_conn_idx(gc), .gen = gc->gen };
 }
 
 /* Retry a bounded number of the sends memory pressure refused, oldest

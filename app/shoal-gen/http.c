@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "http.h"
 
@@ -18,10 +17,49 @@ enum {
 	ST_DONE,
 };
 
+/* Where in a line (http_parser.sub); 0 at every line's start. */
+enum {
+	/* request line */
+	RQ_METHOD = 0,
+	RQ_TARGET0,	/* the SP after the method was seen */
+	RQ_TARGET,
+	RQ_VERSION,	/* " HTTP/1.x" after the target, mcol into it */
+	/* header line */
+	HD_NAME = 0,
+	HD_SKIP,	/* a header we do not need, or an obs-fold line */
+	HD_CLEN_LEAD,	/* Content-Length: blanks before the digits */
+	HD_CLEN,	/* its digits */
+	HD_CLEN_TRAIL,	/* blanks after them */
+	HD_TE,		/* Transfer-Encoding: between codings */
+	HD_TE_CODING,	/* in a coding */
+	HD_CONN,	/* Connection: between options */
+	HD_CONN_OPT,	/* in an option */
+	HD_CONN_BLANK,	/* blanks after an option's bytes */
+	/* chunk-size line */
+	CK_SIZE = 0,
+	CK_EXT,		/* ";ext", ignored */
+};
+
+#define NWORDS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The words matched (lower case), by list; a mask bit per word. */
+enum { H_CLEN, H_TE, H_CONN };
+static const char *const hdr_names[] = {
+	[H_CLEN] = "content-length",
+	[H_TE] = "transfer-encoding",
+	[H_CONN] = "connection",
+};
+enum { O_CLOSE, O_KEEP };
+static const char *const conn_opts[] = {
+	[O_CLOSE] = "close",
+	[O_KEEP] = "keep-alive",
+};
+static const char *const te_codings[] = { "chunked" };
+
 void
 http_parser_init(struct http_parser *p, bool response)
 {
-	memset(p, 0, offsetof(struct http_parser, line));
+	memset(p, 0, sizeof(*p));
 	p->response = response;
 	p->state = ST_START;
 }
@@ -51,139 +89,238 @@ is_tchar(char c)
 	}
 }
 
-/* "HTTP/1.x SSS[ reason]" */
-static int
-parse_status_line(struct http_parser *p, const char *l, size_t n)
-{
-	if (n < 12 || memcmp(l, "HTTP/1.", 7) != 0 || l[7] < '0' ||
-	    l[7] > '9' || l[8] != ' ')
-		return HTTP_ERROR;
-	for (int i = 9; i < 12; i++)
-		if (l[i] < '0' || l[i] > '9')
-			return HTTP_ERROR;
-	if (n > 12 && l[12] != ' ')
-		return HTTP_ERROR;
-	p->version_minor = (uint8_t)(l[7] - '0');
-	p->status = (uint16_t)((l[9] - '0') * 100 + (l[10] - '0') * 10 +
-			       (l[11] - '0'));
-	if (p->status < 100 || p->status > 599)
-		return HTTP_ERROR;
-	return HTTP_MORE;
-}
-
-/* "METHOD SP target SP HTTP/1.x" */
-static int
-parse_request_line(struct http_parser *p, const char *l, size_t n)
-{
-	size_t i = 0, t;
-
-	while (i < n && is_tchar(l[i]))
-		i++;
-	if (i == 0 || i >= n || l[i] != ' ')
-		return HTTP_ERROR;
-	/* HEAD: the response to it has no body; a server need not know. */
-	t = ++i;
-	while (i < n && l[i] != ' ')
-		i++;
-	if (i == t || n - i != 9 || memcmp(l + i, " HTTP/1.", 8) != 0 ||
-	    l[i + 8] < '0' || l[i + 8] > '9')
-		return HTTP_ERROR;
-	p->version_minor = (uint8_t)(l[i + 8] - '0');
-	return HTTP_MORE;
-}
-
-/* Does the comma-separated list @p v contain token @p tok? */
 static bool
-list_has(const char *v, size_t n, const char *tok)
+is_digit(char c)
 {
-	size_t tl = strlen(tok), i = 0;
-
-	while (i < n) {
-		size_t s, e;
-
-		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		s = i;
-		while (i < n && v[i] != ',')
-			i++;
-		e = i;
-		while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-			e--;
-		if (e - s == tl && strncasecmp(v + s, tok, tl) == 0)
-			return true;
-	}
-	return false;
+	return c >= '0' && c <= '9';
 }
 
-static int
-parse_decimal(const char *v, size_t n, uint64_t *out)
+static bool
+is_blank(char c)
 {
-	uint64_t x = 0;
-
-	if (n == 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return -1;
-		if (x > (UINT64_MAX - 9) / 10)
-			return -1;
-		x = x * 10 + (uint64_t)(v[i] - '0');
-	}
-	*out = x;
-	return 0;
+	return c == ' ' || c == '\t';
 }
 
-static int
-parse_header(struct http_parser *p, const char *l, size_t n, bool truncated)
+/* Start matching a word against the @p n words of a list. */
+static void
+match_begin(struct http_parser *p, unsigned int n)
 {
-	const char *colon = memchr(l, ':', n);
-	const char *v;
-	size_t nl, vl;
+	p->mcol = 0;
+	p->mask = (uint8_t)((1u << n) - 1);
+}
 
-	/* obs-fold continuation lines (RFC 9112 5.2) carry nothing we need */
-	if (n > 0 && (l[0] == ' ' || l[0] == '\t'))
+/* One more byte of the word: drop the candidates it does not spell. */
+static void
+match_step(struct http_parser *p, const char *const *words, char c)
+{
+	unsigned int m = p->mask;
+
+	if (c >= 'A' && c <= 'Z')
+		c = (char)(c - 'A' + 'a');
+	while (m != 0) {
+		unsigned int k = (unsigned int)__builtin_ctz(m);
+
+		m &= m - 1;
+		/* a word's NUL never equals a byte of a line's content
+		 * here: NUL is no tchar, and values compare it too */
+		if (c == '\0' || words[k][p->mcol] != c)
+			p->mask &= (uint8_t)~(1u << k);
+	}
+	if (p->mask != 0)
+		p->mcol++;
+}
+
+/* Which word the bytes matched completely: its index, or -1. */
+static int
+match_end(const struct http_parser *p, const char *const *words)
+{
+	unsigned int m = p->mask;
+
+	while (m != 0) {
+		unsigned int k = (unsigned int)__builtin_ctz(m);
+
+		m &= m - 1;
+		if (words[k][p->mcol] == '\0')
+			return (int)k;
+	}
+	return -1;
+}
+
+/* A Connection option ended: note close and keep-alive. */
+static void
+conn_option_end(struct http_parser *p)
+{
+	switch (match_end(p, conn_opts)) {
+	case O_CLOSE:
+		p->conn_close = true;
+		break;
+	case O_KEEP:
+		p->conn_keep = true;
+		break;
+	}
+	p->sub = HD_CONN;
+}
+
+/* "HTTP/1.x SSS[ reason]", one byte at column p->col. */
+static int
+status_byte(struct http_parser *p, char c)
+{
+	unsigned int i = p->col;
+
+	if (i < 7) {
+		if (c != "HTTP/1."[i])
+			return HTTP_ERROR;
+	} else if (i == 7) {
+		if (!is_digit(c))
+			return HTTP_ERROR;
+		p->version_minor = (uint8_t)(c - '0');
+	} else if (i == 8 || i == 12) {
+		if (c != ' ')
+			return HTTP_ERROR;
+	} else if (i < 12) {
+		if (!is_digit(c))
+			return HTTP_ERROR;
+		p->status = (uint16_t)(p->status * 10 + (c - '0'));
+	}
+	return HTTP_MORE;	/* the reason phrase is anything */
+}
+
+/* "METHOD SP target SP HTTP/1.x", one byte. */
+static int
+request_byte(struct http_parser *p, char c)
+{
+	switch (p->sub) {
+	case RQ_METHOD:
+		if (c == ' ' && p->col > 0)
+			p->sub = RQ_TARGET0;
+		else if (!is_tchar(c))
+			return HTTP_ERROR;
 		return HTTP_MORE;
-	if (colon == NULL || colon == l)
+	case RQ_TARGET0:
+		if (c == ' ')
+			return HTTP_ERROR;	/* empty target */
+		p->sub = RQ_TARGET;
+		return HTTP_MORE;
+	case RQ_TARGET:
+		if (c == ' ') {
+			p->sub = RQ_VERSION;
+			p->mcol = 0;
+		}
+		return HTTP_MORE;
+	default:
+		/* "HTTP/1." then one digit, then the line must end */
+		if (p->mcol < 7 && c == "HTTP/1."[p->mcol]) {
+			p->mcol++;
+			return HTTP_MORE;
+		}
+		if (p->mcol == 7 && is_digit(c)) {
+			p->version_minor = (uint8_t)(c - '0');
+			p->mcol++;
+			return HTTP_MORE;
+		}
 		return HTTP_ERROR;
-	nl = (size_t)(colon - l);
-	for (size_t i = 0; i < nl; i++)
-		if (!is_tchar(l[i]))
-			return HTTP_ERROR;
-	v = colon + 1;
-	vl = n - nl - 1;
-	while (vl > 0 && (*v == ' ' || *v == '\t')) {
-		v++;
-		vl--;
 	}
-	while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-		vl--;
+}
 
-	if (nl == 14 && strncasecmp(l, "content-length", 14) == 0) {
-		uint64_t len;
-
-		if (truncated || parse_decimal(v, vl, &len) != 0)
+/* One byte of a header line. */
+static int
+header_byte(struct http_parser *p, char c)
+{
+	switch (p->sub) {
+	case HD_NAME:
+		if (p->col == 0) {
+			/* obs-fold continuation lines (RFC 9112 5.2) carry
+			 * nothing we need */
+			if (is_blank(c)) {
+				p->sub = HD_SKIP;
+				return HTTP_MORE;
+			}
+			match_begin(p, NWORDS(hdr_names));
+		}
+		if (c == ':') {
+			if (p->col == 0)
+				return HTTP_ERROR;	/* empty name */
+			switch (match_end(p, hdr_names)) {
+			case H_CLEN:
+				/* an earlier value waits in body_len */
+				p->sub = HD_CLEN_LEAD;
+				p->body_len = p->remain;
+				p->remain = 0;
+				break;
+			case H_TE:
+				p->sub = HD_TE;
+				p->mask = 0;	/* no coding yet */
+				break;
+			case H_CONN:
+				p->sub = HD_CONN;
+				break;
+			default:
+				p->sub = HD_SKIP;
+			}
+			return HTTP_MORE;
+		}
+		if (!is_tchar(c))
 			return HTTP_ERROR;
-		/* RFC 9112 6.3: differing duplicates make the message invalid */
-		if (p->has_clen && p->remain != len)
+		match_step(p, hdr_names, c);
+		return HTTP_MORE;
+	case HD_CLEN_LEAD:
+		if (is_blank(c))
+			return HTTP_MORE;
+		p->sub = HD_CLEN;
+		/* fall through */
+	case HD_CLEN:
+		if (is_digit(c)) {
+			if (p->remain > (UINT64_MAX - 9) / 10)
+				return HTTP_ERROR;
+			p->remain = p->remain * 10 + (uint64_t)(c - '0');
+			return HTTP_MORE;
+		}
+		if (!is_blank(c))
 			return HTTP_ERROR;
-		p->has_clen = true;
-		p->remain = len;
-	} else if (nl == 17 && strncasecmp(l, "transfer-encoding", 17) == 0) {
-		/* chunked must be the final coding to frame the body */
-		size_t e = vl;
-
-		while (e > 0 && v[e - 1] != ',' && v[e - 1] != ' ')
-			e--;
-		p->chunked = vl - e == 7 && strncasecmp(v + e, "chunked", 7) == 0;
-		if (!p->chunked)
-			p->conn_close = true; /* body runs to the close */
-	} else if (nl == 10 && strncasecmp(l, "connection", 10) == 0) {
-		if (list_has(v, vl, "close"))
-			p->conn_close = true;
-		if (list_has(v, vl, "keep-alive"))
-			p->conn_keep = true;
+		p->sub = HD_CLEN_TRAIL;
+		return HTTP_MORE;
+	case HD_CLEN_TRAIL:
+		return is_blank(c) ? HTTP_MORE : HTTP_ERROR;
+	case HD_TE:
+		/* The codings, separated by commas and blanks: only the
+		 * last one counts (chunked must be final to frame a body). */
+		if (is_blank(c) || c == ',')
+			return HTTP_MORE;
+		match_begin(p, NWORDS(te_codings));
+		p->sub = HD_TE_CODING;
+		/* fall through */
+	case HD_TE_CODING:
+		if (is_blank(c) || c == ',')
+			p->sub = HD_TE;
+		else
+			match_step(p, te_codings, c);
+		return HTTP_MORE;
+	case HD_CONN:
+		/* A comma-separated list of options, blanks around each. */
+		if (is_blank(c) || c == ',')
+			return HTTP_MORE;
+		match_begin(p, NWORDS(conn_opts));
+		p->sub = HD_CONN_OPT;
+		/* fall through */
+	case HD_CONN_OPT:
+		if (c == ',')
+			conn_option_end(p);
+		else if (is_blank(c))
+			p->sub = HD_CONN_BLANK;
+		else
+			match_step(p, conn_opts, c);
+		return HTTP_MORE;
+	case HD_CONN_BLANK:
+		if (c == ',') {
+			conn_option_end(p);
+		} else if (!is_blank(c)) {
+			p->mask = 0;	/* a blank inside the option */
+			p->sub = HD_CONN_OPT;
+		}
+		return HTTP_MORE;
+	default:	/* HD_SKIP */
+		return HTTP_MORE;
 	}
-	return HTTP_MORE;
 }
 
 /* The empty line after the headers: decide how the body is framed. */
@@ -199,11 +336,8 @@ end_of_head(struct http_parser *p)
 	if (p->response) {
 		/* 1xx interim responses precede the real one (RFC 9110 15.2) */
 		if (p->status < 200 && p->status != 101) {
-			bool head_only = p->no_body;
-			uint64_t head_len = p->head_len;
-
-			http_parser_next(p, head_only);
-			p->head_len = head_len;
+			http_parser_next(p, p->no_body);
+			p->begun = true;
 			return HTTP_MORE;
 		}
 		if (p->no_body || p->status == 204 || p->status == 304 ||
@@ -215,6 +349,7 @@ end_of_head(struct http_parser *p)
 	if (p->chunked) {
 		p->state = ST_CHUNK_SIZE;
 		p->has_clen = false;
+		p->remain = 0;
 		return HTTP_MORE;
 	}
 	if (p->has_clen) {
@@ -235,69 +370,138 @@ end_of_head(struct http_parser *p)
 	return HTTP_DONE;
 }
 
+/* The end of a header line. */
 static int
-parse_chunk_size(struct http_parser *p, const char *l, size_t n)
+header_end(struct http_parser *p)
 {
-	uint64_t x = 0;
-	size_t i = 0;
-
-	for (; i < n; i++) {
-		char c = l[i];
-		unsigned int d;
-
-		if (c >= '0' && c <= '9')
-			d = (unsigned int)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			d = (unsigned int)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			d = (unsigned int)(c - 'A' + 10);
-		else
-			break;
-		if (x >> 60)
+	switch (p->sub) {
+	case HD_NAME:
+		/* the empty line, or a line without a colon */
+		return p->col == 0 ? end_of_head(p) : HTTP_ERROR;
+	case HD_CLEN_LEAD:
+		return HTTP_ERROR;	/* no digits */
+	case HD_CLEN:
+	case HD_CLEN_TRAIL:
+		/* RFC 9112 6.3: differing duplicates make the message
+		 * invalid */
+		if (p->has_clen && p->remain != p->body_len)
 			return HTTP_ERROR;
-		x = x << 4 | d;
+		p->has_clen = true;
+		p->body_len = 0;
+		return HTTP_MORE;
+	case HD_TE:
+	case HD_TE_CODING:
+		p->chunked = match_end(p, te_codings) == 0;
+		if (!p->chunked)
+			p->conn_close = true;	/* body runs to the close */
+		return HTTP_MORE;
+	case HD_CONN_OPT:
+	case HD_CONN_BLANK:
+		conn_option_end(p);
+		return HTTP_MORE;
+	default:
+		return HTTP_MORE;
 	}
-	if (i == 0 || (i < n && l[i] != ';' && l[i] != ' ' && l[i] != '\t'))
+}
+
+/* One byte of a chunk-size line: hex digits, then maybe ";ext". */
+static int
+chunk_size_byte(struct http_parser *p, char c)
+{
+	unsigned int d;
+
+	if (p->sub == CK_EXT)
+		return HTTP_MORE;
+	if (c >= '0' && c <= '9')
+		d = (unsigned int)(c - '0');
+	else if (c >= 'a' && c <= 'f')
+		d = (unsigned int)(c - 'a' + 10);
+	else if (c >= 'A' && c <= 'F')
+		d = (unsigned int)(c - 'A' + 10);
+	else if (p->col > 0 && (c == ';' || is_blank(c))) {
+		p->sub = CK_EXT;
+		return HTTP_MORE;
+	} else
 		return HTTP_ERROR;
-	p->remain = x;
-	p->state = x ? ST_CHUNK_DATA : ST_TRAILER;
+	if (p->remain >> 60)
+		return HTTP_ERROR;
+	p->remain = p->remain << 4 | d;
 	return HTTP_MORE;
 }
 
-/* One complete line (CR LF or bare LF stripped). */
+/* One byte of a line's content (CR LF not included). */
 static int
-parse_line(struct http_parser *p, const char *l, size_t n, bool truncated)
+line_byte(struct http_parser *p, char c)
 {
+	int rc;
+
 	switch (p->state) {
 	case ST_START:
-		/* RFC 9112 2.2: ignore empty lines before a request line */
-		if (n == 0 && !p->response)
-			return HTTP_MORE;
-		if (truncated)
-			return HTTP_ERROR;
-		p->state = ST_HEADER;
-		return p->response ? parse_status_line(p, l, n) :
-			parse_request_line(p, l, n);
+		rc = p->response ? status_byte(p, c) : request_byte(p, c);
+		break;
 	case ST_HEADER:
-		if (n == 0)
-			return end_of_head(p);
-		return parse_header(p, l, n, truncated);
+		rc = header_byte(p, c);
+		break;
 	case ST_CHUNK_SIZE:
-		return truncated ? HTTP_ERROR : parse_chunk_size(p, l, n);
+		rc = chunk_size_byte(p, c);
+		break;
 	case ST_CHUNK_END:
-		if (n != 0)
-			return HTTP_ERROR;
-		p->state = ST_CHUNK_SIZE;
-		return HTTP_MORE;
-	case ST_TRAILER:
-		if (n == 0) {
-			p->state = ST_DONE;
-			return HTTP_DONE;
-		}
-		return HTTP_MORE;
-	default:
-		return HTTP_ERROR;
+		rc = HTTP_ERROR;	/* data beyond the chunk's size */
+		break;
+	default:	/* ST_TRAILER: trailer fields are not needed */
+		rc = HTTP_MORE;
 	}
+	if (p->col < UINT16_MAX)
+		p->col++;
+	/* Start and chunk-size lines have a bound; header lines need none,
+	 * nothing of them is stored. */
+	if (p->col > HTTP_LINE_MAX &&
+	    (p->state == ST_START || p->state == ST_CHUNK_SIZE))
+		return HTTP_ERROR;
+	return rc;
+}
+
+/* The LF that ends a line (its CR, if any, is not content). */
+static int
+line_end(struct http_parser *p)
+{
+	unsigned int col = p->col;
+	int rc = HTTP_MORE;
+
+	switch (p->state) {
+	case ST_START:
+		if (p->response) {
+			if (col < 12 || p->status < 100 || p->status > 599)
+				return HTTP_ERROR;
+		} else if (col == 0) {
+			/* RFC 9112 2.2: empty lines before a request line are
+			 * ignored */
+			return HTTP_MORE;
+		} else if (p->sub != RQ_VERSION || p->mcol != 8) {
+			return HTTP_ERROR;
+		}
+		p->state = ST_HEADER;
+		break;
+	case ST_HEADER:
+		rc = header_end(p);
+		break;
+	case ST_CHUNK_SIZE:
+		if (col == 0)
+			return HTTP_ERROR;
+		p->state = p->remain ? ST_CHUNK_DATA : ST_TRAILER;
+		break;
+	case ST_CHUNK_END:
+		p->state = ST_CHUNK_SIZE;	/* content was refused */
+		break;
+	default:	/* ST_TRAILER */
+		if (col == 0) {
+			p->state = ST_DONE;
+			rc = HTTP_DONE;
+		}
+	}
+	p->col = 0;
+	p->sub = 0;
+	return rc;
 }
 
 static bool
@@ -306,6 +510,38 @@ in_line_state(const struct http_parser *p)
 	return p->state == ST_START || p->state == ST_HEADER ||
 		p->state == ST_CHUNK_SIZE || p->state == ST_CHUNK_END ||
 		p->state == ST_TRAILER;
+}
+
+/* Line bytes from @p buf until a line ends the message or an error;
+ * returns how many were consumed through *i. */
+static int
+parse_lines(struct http_parser *p, const char *buf, size_t len, size_t *i)
+{
+	int rc = HTTP_MORE;
+
+	while (*i < len && rc == HTTP_MORE && in_line_state(p)) {
+		char c = buf[(*i)++];
+
+		if (!p->head_done)
+			p->begun = true;
+		if (c == '\n') {
+			p->cr = false;
+			rc = line_end(p);
+			continue;
+		}
+		/* A CR is content unless an LF follows it. */
+		if (p->cr) {
+			p->cr = false;
+			rc = line_byte(p, '\r');
+			if (rc != HTTP_MORE)
+				break;
+		}
+		if (c == '\r')
+			p->cr = true;
+		else
+			rc = line_byte(p, c);
+	}
+	return rc;
 }
 
 int
@@ -342,45 +578,7 @@ http_parse(struct http_parser *p, const char *buf, size_t len, size_t *used)
 			rc = HTTP_ERROR;
 			break;
 		}
-		/* A line: gather it, up to its LF, into p->line. */
-		{
-			const char *lf = memchr(buf + i, '\n', len - i);
-			size_t n = lf ? (size_t)(lf - (buf + i)) : len - i;
-			size_t room = sizeof(p->line) - 1 - p->line_len;
-			size_t copy = n < room ? n : room;
-
-			/* Whole in this buffer, and short enough not to be
-			 * truncated: parse it where it lies (the usual case,
-			 * a head in one segment), without the copy. */
-			if (lf != NULL && p->line_len == 0 && n < room) {
-				const char *l = buf + i;
-
-				if (!p->head_done)
-					p->head_len += n + 1;
-				i += n + 1;
-				if (n > 0 && l[n - 1] == '\r')
-					n--;
-				rc = parse_line(p, l, n, false);
-				continue;
-			}
-			memcpy(p->line + p->line_len, buf + i, copy);
-			p->line_len += (uint16_t)copy;
-			if (copy < n)
-				p->line_long = true;
-			if (!p->head_done)
-				p->head_len += n + (lf != NULL);
-			i += n;
-			if (lf == NULL)
-				break;
-			i++;	/* the LF */
-			n = p->line_len;
-			if (n > 0 && p->line[n - 1] == '\r' && !p->line_long)
-				n--;
-			p->line[n] = '\0';
-			rc = parse_line(p, p->line, n, p->line_long);
-			p->line_len = 0;
-			p->line_long = false;
-		}
+		rc = parse_lines(p, buf, len, &i);
 	}
 	*used = i;
 	if (rc == HTTP_ERROR)
@@ -395,7 +593,7 @@ http_parse_eof(struct http_parser *p)
 		p->state = ST_DONE;
 		return HTTP_DONE;
 	}
-	if (p->state == ST_START && p->line_len == 0 && p->head_len == 0)
+	if (p->state == ST_START && !p->begun)
 		return HTTP_MORE;
 	return HTTP_ERROR;
 }

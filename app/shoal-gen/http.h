@@ -20,9 +20,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Longest line kept for parsing; longer header lines are skipped past
- * (only their start is looked at), a longer start line is an error. */
-#define HTTP_LINE_MAX 256
+/* Longest status, request or chunk-size line accepted (CR LF not
+ * counted): a longer one is an error. Header lines may be of any length:
+ * they are matched as they stream past, nothing of them is stored. */
+#define HTTP_LINE_MAX 254
 
 enum http_rc {
 	HTTP_MORE = 0,		/* consumed everything, message not complete */
@@ -30,27 +31,41 @@ enum http_rc {
 	HTTP_ERROR = -1,	/* malformed: the connection should be dropped */
 };
 
+/*
+ * A streaming state machine: every byte is looked at once, as it arrives,
+ * and nothing of a line is kept (an idle connection's parser is part of
+ * shoal-gen's per-connection memory, see worker.h). The few header names
+ * and values the parser cares about are matched byte by byte against
+ * their spelling (case-insensitive) through a small column counter and a
+ * bit mask of the candidates still in the race.
+ */
 struct http_parser {
-	/* results, valid once the head was parsed (head_done) */
+	/* Body or chunk bytes still expected; while a Content-Length value
+	 * is read, the value read so far. */
+	uint64_t remain;
+	/* Results, valid once the head was parsed (head_done). While a
+	 * Content-Length value is read, body_len holds the one before it
+	 * (duplicates must agree); else it is 0 until the body. */
+	uint64_t body_len;	/* body bytes seen so far */
 	uint16_t status;	/* responses: 100 .. 599 */
 	uint8_t version_minor;	/* HTTP/1.<minor> */
-	bool keep_alive;	/* the connection stays open after this one */
-	bool head_done;		/* status/request line and headers parsed */
-	uint64_t body_len;	/* body bytes seen so far */
-	uint64_t head_len;	/* bytes of the head */
+	bool keep_alive : 1;	/* the connection stays open after this one */
+	bool head_done : 1;	/* status/request line and headers parsed */
 
 	/* parsing state */
-	bool response;		/* parsing responses (else requests) */
-	bool no_body;		/* response to HEAD: never a body */
-	uint8_t state;
-	bool chunked;
-	bool has_clen;
-	bool conn_close;
-	bool conn_keep;
-	bool line_long;		/* current line exceeded HTTP_LINE_MAX */
-	uint64_t remain;	/* body or chunk bytes still expected */
-	uint16_t line_len;
-	char line[HTTP_LINE_MAX];
+	bool response : 1;	/* parsing responses (else requests) */
+	bool no_body : 1;	/* response to HEAD: never a body */
+	bool chunked : 1;
+	bool has_clen : 1;
+	bool conn_close : 1;
+	bool conn_keep : 1;
+	bool begun : 1;		/* a byte of this message was consumed */
+	bool cr : 1;		/* the last byte was a CR, not yet taken */
+	uint8_t state;		/* what is being read (http.c) */
+	uint8_t sub;		/* where in the current line */
+	uint8_t mcol;		/* bytes of the current word matched */
+	uint8_t mask;		/* candidates the current word still matches */
+	uint16_t col;		/* bytes of the current line, CR LF not counted */
 };
 
 /* Parse responses (@p response) or requests. @p head_only: the request

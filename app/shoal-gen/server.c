@@ -86,7 +86,6 @@ server_accepted(struct shoal_conn *c, void *ctx)
 {
 	struct gen_worker *gw = ctx;
 	const struct gen_conf *conf = gw->conf;
-	const struct shoal_endpoints *ep = shoal_conn_endpoints(c);
 	struct gen_conn *gc = NULL;
 
 	/* role both shares the contexts: keep the server to its own limit */
@@ -103,9 +102,6 @@ server_accepted(struct shoal_conn *c, void *ctx)
 	gw->established++;
 	gw->cnt.conn_accepted++;
 	gc->t_sched = gen_now(gw);
-	/* the client's view: it is the local end there */
-	gc->id = pattern_conn_id(ep->remote.v4, ep->rport, ep->local.v4,
-				 ep->lport);
 	shoal_conn_set_ctx(c, gc);
 	if (conf->tcp_nodelay)
 		shoal_conn_set_nodelay(c, true);
@@ -113,6 +109,7 @@ server_accepted(struct shoal_conn *c, void *ctx)
 	case GEN_PROFILE_HTTP:
 		http_parser_init(&gc->hp, false);
 		gc->src = SRC_HTTP_RESP;
+		gc->close_at = UINT64_MAX;
 		break;
 	case GEN_PROFILE_RR:
 		gc->src = SRC_FILL;
@@ -253,8 +250,10 @@ server_recv(struct shoal_conn *c, void *ctx, struct rte_mbuf *m)
 		return;		/* the engine or pending owns m */
 	case GEN_PROFILE_BULK:
 		if (conf->bulk_verify) {
+			uint64_t id = gen_conn_id(gc);
+
 			for (struct rte_mbuf *s = m; s != NULL; s = s->next) {
-				if (pattern_check(gc->id, gc->rx_off,
+				if (pattern_check(id, gc->rx_off,
 						  rte_pktmbuf_mtod(s, void *),
 						  s->data_len) >= 0) {
 					abort_conn(gc, &gw->cnt.fail_verify);

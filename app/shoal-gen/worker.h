@@ -43,35 +43,52 @@ enum gen_src {
 
 struct flood;
 
+/*
+ * One connection's context. Every held connection pays for one (issue 7:
+ * an idle connection's memory per side, engine and application together),
+ * so it is packed: flags are bits, the index in gw->conns and the payload
+ * pattern's stream id (gen_conn_id) are computed, the request being sent
+ * is named by a bit, and fields of one role share room with the other
+ * role's.
+ */
 struct gen_conn {
 	uint8_t kind;		/* GEN_OBJ_CONN: tells a conn ctx from a listener's */
 	uint8_t state;		/* enum gen_state */
-	uint8_t src;		/* enum gen_src */
-	bool client;
-	bool established;
-	bool want_close;	/* close once everything queued was sent */
-	bool peer_done;		/* peer sent FIN */
-	bool got_first;		/* first byte of the current response came */
-	bool fin_when_done;	/* half-close once tx_goal is reached */
-	bool fin_sent;
-	bool nomem;		/* queued on gw->retry: send again from the poll */
+	uint8_t src : 7;	/* enum gen_src */
+	bool nomem : 1;		/* queued on gw->retry: send again from the poll */
+	bool client : 1;
+	bool established : 1;
+	bool want_close : 1;	/* close once everything queued was sent */
+	bool peer_done : 1;	/* peer sent FIN */
+	bool got_first : 1;	/* first byte of the current response came */
+	bool fin_when_done : 1;	/* half-close once tx_goal is reached */
+	bool fin_sent : 1;
+	bool req_close : 1;	/* SRC_HTTP_REQ: sending gw->req_close */
+	uint32_t gen;		/* bumped on every reuse (think queue entries) */
 	struct shoal_conn *c;
 	struct gen_worker *gw;
-	uint32_t idx;		/* in gw->conns */
-	uint32_t gen;		/* bumped on every reuse (think queue entries) */
-	uint32_t next_free;
-	uint32_t done;		/* transactions completed */
-	uint64_t id;		/* payload pattern stream id */
+	union {
+		uint32_t next_free;	/* while free */
+		uint32_t done;		/* client: transactions completed */
+	};
 	uint64_t t_sched;	/* when the current connect/request was due */
 	uint64_t tx_off, tx_goal;	/* stream bytes queued / to queue */
 	uint64_t rx_off;	/* stream bytes received */
-	uint64_t rx_goal;	/* client: end of the current response */
-	uint64_t close_at;	/* server http: responses from here close */
-	const char *msg;	/* SRC_HTTP_REQ: the request being sent */
-	uint64_t msg_start;	/* its stream offset */
+	uint64_t rx_goal;	/* end of the current response / request */
+	union {
+		uint64_t msg_start;	/* client http: the request's offset */
+		uint64_t close_at;	/* server http: responses from here close */
+	};
 	struct rte_mbuf *pending;	/* server echo: not yet taken */
 	struct http_parser hp;
 };
+
+/* A bound on sizeof(struct gen_conn) that tests/gen checks, a ratchet
+ * (lower it as the context shrinks): issue 7 allows 320 B per idle
+ * connection per side, engine and application together, and the engine
+ * takes ~386 of them today (tests/tcp/test_memory.c). */
+#define GEN_CONN_BYTES_MAX 120
+
 
 /* A think-queue entry: constant think time keeps the FIFO in due order. */
 struct gen_think {
@@ -140,6 +157,13 @@ struct gen_worker {
 	struct flood *flood;		/* a flooding worker's state */
 };
 
+/* The context's index in gw->conns. */
+static inline uint32_t
+gen_conn_idx(const struct gen_conn *gc)
+{
+	return (uint32_t)(gc - gc->gw->conns);
+}
+
 /* The worker's clock: the time its current poll-loop iteration began,
  * also inside callbacks run from the RX burst. */
 static inline uint64_t
@@ -156,6 +180,10 @@ gen_since(const struct gen_worker *gw, uint64_t t)
 
 	return now > t ? now - t : 0;
 }
+
+/* The payload pattern's stream id of a connected context: both sides
+ * derive the same one from the 4-tuple (pattern_conn_id). */
+uint64_t gen_conn_id(const struct gen_conn *gc);
 
 /* Context allocation; NULL when none is left. */
 struct gen_conn *gen_conn_alloc(struct gen_worker *gw, bool client);

@@ -20,6 +20,11 @@
 
 RTE_LOG_REGISTER(tcp_logtype, shoal.tcp, NOTICE);
 
+const struct tcp_cc_ops *const tcp_cc_algos[] = {
+	[SHOAL_TCP_CC_CUBIC] = &tcp_cc_cubic,
+	[SHOAL_TCP_CC_NEWRENO] = &tcp_cc_newreno,
+};
+
 static inline struct tcp_cb *
 C(const struct shoal_conn *c)
 {
@@ -88,6 +93,28 @@ shoal_tcp_conf_init(struct shoal_tcp_conf *conf)
  * inside go on the dead list and return to the pool when the outermost
  * entry point leaves, so no caller up the stack holds a dangling pointer. */
 
+/* Move the blocks dropped while pending to the dead list (rare: a drop
+ * between a tcp_set_pending and the next flush, from an application
+ * call that does not flush). */
+static void
+tcp_pending_reap(struct shoal_tcp *t)
+{
+	struct tcp_cb_list keep = STAILQ_HEAD_INITIALIZER(keep);
+	struct tcp_cb *cb;
+
+	while ((cb = STAILQ_FIRST(&t->pending)) != NULL) {
+		STAILQ_REMOVE_HEAD(&t->pending, link);
+		if (cb->tf & TF_DEAD) {
+			cb->tf &= ~TF_PENDING;
+			STAILQ_INSERT_TAIL(&t->dead, cb, link);
+		} else {
+			STAILQ_INSERT_TAIL(&keep, cb, link);
+		}
+	}
+	STAILQ_CONCAT(&t->pending, &keep);
+	t->dead_pending = 0;
+}
+
 void
 tcp_enter(struct shoal_tcp *t)
 {
@@ -101,8 +128,10 @@ tcp_leave(struct shoal_tcp *t)
 
 	if (--t->depth > 0)
 		return;
-	while ((cb = TAILQ_FIRST(&t->dead)) != NULL) {
-		TAILQ_REMOVE(&t->dead, cb, link);
+	if (t->dead_pending > 0)
+		tcp_pending_reap(t);
+	while ((cb = STAILQ_FIRST(&t->dead)) != NULL) {
+		STAILQ_REMOVE_HEAD(&t->dead, link);
 		/* tcp_drop cancelled them, but the application's closed()
 		 * callback runs after that and may have poked the
 		 * connection: no freed block may stay on the wheel. */
@@ -117,7 +146,7 @@ tcp_set_pending(struct tcp_cb *cb)
 	if (cb->tf & (TF_PENDING | TF_DEAD))
 		return;
 	cb->tf |= TF_PENDING;
-	TAILQ_INSERT_TAIL(&cb->t->pending, cb, link);
+	STAILQ_INSERT_TAIL(&cb->t->pending, cb, link);
 }
 
 void
@@ -218,21 +247,24 @@ tcp_drop(struct tcp_cb *cb, int err)
 	tcp_timer_stop_all(cb);
 	tcp_cb_key(cb, &key);
 	flow_table_del(&t->ft, &key);
-	if (cb->listener != NULL) {
+	if (cb->listener != TCP_NO_LISTENER) {
+		struct tcp_listener *l = tcp_cb_listener(cb);
+
 		if (cb->state == SHOAL_TCP_SYN_RECEIVED)
-			cb->listener->half_open--;
-		cb->listener->refs--;
-		cb->listener = NULL;
+			l->half_open--;
+		l->refs--;
+		cb->listener = TCP_NO_LISTENER;
 	}
 	tcp_cb_release_bufs(cb);
 	tcp_set_state(cb, SHOAL_TCP_CLOSED);
 	t->st.closed++;
 	t->st.conns_open--;
 	tcp_notify_closed(cb, err);
+	cb->tf |= TF_DEAD;
 	if (cb->tf & TF_PENDING)
-		TAILQ_REMOVE(&t->pending, cb, link);
-	cb->tf = (cb->tf & ~TF_PENDING) | TF_DEAD;
-	TAILQ_INSERT_TAIL(&t->dead, cb, link);
+		t->dead_pending++;	/* the flush or tcp_leave moves it */
+	else
+		STAILQ_INSERT_TAIL(&t->dead, cb, link);
 }
 
 /* RFC 9293 3.10.7.4: TIME-WAIT holds the tuple 2 MSL so old duplicates die;
@@ -340,6 +372,10 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 	}
 	memset(cb, 0, sizeof(*cb));
 	cb->t = t;
+	cb->listener = TCP_NO_LISTENER;
+	/* Before any probe, the peer counts as having answered the last
+	 * one (persist_timeout compares the two ms times modulo 2^32). */
+	cb->probe_ms = t->now_ms;
 	cb->ep = *ep;
 	flow_key4_from_ep(&key, ep);
 	if (flow_table_add(&t->ft, &key, cb) != 0) {
@@ -348,11 +384,9 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 		return NULL;
 	}
 	flow_timer_init(&cb->tm);
-	cb->due[TCP_T_RXT] = cb->due[TCP_T_DELACK] = TCP_T_OFF;
-	cb->due[TCP_T_2MSL] = TCP_T_OFF;
 	cb->smss = TCP_DEFAULT_MSS;
 	cb->rcv_mss = TCP_DEFAULT_MSS;
-	cb->rto_ns = t->conf.rto_init_ns;
+	tcp_set_rto_ns(cb, t->conf.rto_init_ns);
 	cb->ssthresh = UINT32_MAX;
 	cb->ts_off = tcp_ts_offset(t, ep);
 	cb->iss = tcp_iss(t, ep);
@@ -360,8 +394,8 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 	cb->sb_seq = cb->iss + 1;
 	cb->recover = cb->iss;
 	cb->snd_sml = cb->iss;
-	cb->cc = t->conf.cc == SHOAL_TCP_CC_NEWRENO ? &tcp_cc_newreno :
-						       &tcp_cc_cubic;
+	if (t->conf.cc == SHOAL_TCP_CC_NEWRENO)
+		cb->tf |= TF_CC_NEWRENO;
 	if (!t->conf.nagle)
 		cb->tf |= TF_NODELAY;
 	/* The window scale we would offer: smallest shift that fits rcvbuf
@@ -396,6 +430,9 @@ tcp_sb_drop(struct tcp_cb *cb, uint32_t n)
 	bool cur_gone = false;
 
 	cb->sb_seq += n;
+	/* bytes_acked's 2^32 wraps (shoal_conn_info) */
+	if (cb->sb_seq - cb->iss - 1 < n)
+		cb->snd_wraps++;
 	cb->sb_len -= n;
 	if (cb->sb_cur_off >= n)
 		cb->sb_cur_off -= n;
@@ -450,7 +487,8 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 
 	if (conf == NULL || conf->pool == NULL || conf->output == NULL ||
 	    conf->max_conns == 0 || conf->mss < 64 ||
-	    conf->init_cwnd == 0 || conf->max_listeners == 0) {
+	    conf->init_cwnd == 0 || conf->max_listeners == 0 ||
+	    conf->max_listeners >= TCP_NO_LISTENER) {	/* a u16 index */
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -467,13 +505,21 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 		return NULL;
 	}
 	t->conf = *conf;
-	t->now = now_ns;
+	/* Timer deadlines are 32-bit (tcp_timer_arm): the times that arm
+	 * them stay within range. */
+	t->conf.rto_max_ns = RTE_MIN(t->conf.rto_max_ns, TCP_T_US_MAX_NS);
+	t->conf.delack_ns = RTE_MIN(t->conf.delack_ns, TCP_T_US_MAX_NS);
+	t->conf.msl_ns = RTE_MIN(t->conf.msl_ns, TCP_T_MS_MAX_NS / 2);
+	/* tcp_cb.retries is a byte */
+	t->conf.syn_retries = RTE_MIN(t->conf.syn_retries, (uint32_t)UINT8_MAX);
+	t->conf.max_retries = RTE_MIN(t->conf.max_retries, (uint32_t)UINT8_MAX);
+	tcp_set_now(t, now_ns);
 	t->rst_credit_ns = 1000000000ULL;	/* a full second's burst */
 	t->rst_last_ns = now_ns;
 	snprintf(t->tname, 13, "%.12s", conf->name ? conf->name :
 		 "tcp");
-	TAILQ_INIT(&t->pending);
-	TAILQ_INIT(&t->dead);
+	STAILQ_INIT(&t->pending);
+	STAILQ_INIT(&t->dead);
 	rc = dynfield_register();
 	if (rc < 0)
 		goto fail;
@@ -573,7 +619,7 @@ shoal_tcp_free(struct shoal_tcp *t)
 static inline bool
 engine_quiet(const struct shoal_tcp *t)
 {
-	return TAILQ_EMPTY(&t->pending) && TAILQ_EMPTY(&t->dead);
+	return STAILQ_EMPTY(&t->pending) && STAILQ_EMPTY(&t->dead);
 }
 
 /* Whether the wheel has nothing to fire at t->now: still in the tick it
@@ -592,7 +638,7 @@ void
 shoal_tcp_advance(struct shoal_tcp *t, uint64_t now_ns)
 {
 	if (now_ns > t->now)
-		t->now = now_ns;
+		tcp_set_now(t, now_ns);
 	/* Most polls of a busy worker fall inside one 1 ms tick: skip the
 	 * entry, the walk and the flush (about 80 instructions a poll). */
 	if (wheel_quiet(t) && engine_quiet(t))
@@ -819,7 +865,7 @@ shoal_send(struct shoal_conn *c, const void *buf, uint32_t len)
 	}
 	while (done < len) {
 		m = cb->sb_tail;
-		if (m == NULL || !cb->sb_tail_ours ||
+		if (m == NULL || !(cb->tf & TF_SB_TAIL_OURS) ||
 		    rte_pktmbuf_tailroom(m) == 0) {
 			/* A new buffer would be held until ACKed: not out
 			 * of the receive reserve (mem.h). */
@@ -836,7 +882,7 @@ shoal_send(struct shoal_conn *c, const void *buf, uint32_t len)
 			 * their own mbuf in front. */
 			m->data_off = 0;
 			sb_append_seg(cb, m);
-			cb->sb_tail_ours = true;
+			cb->tf |= TF_SB_TAIL_OURS;
 		}
 		n = RTE_MIN(len - done, (uint32_t)rte_pktmbuf_tailroom(m));
 		memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, m->data_len),
@@ -875,7 +921,7 @@ shoal_send_mbuf(struct shoal_conn *c, struct rte_mbuf *m)
 		s->pkt_len = s->data_len;
 		sb_append_seg(cb, s);
 	}
-	cb->sb_tail_ours = false;
+	cb->tf &= ~TF_SB_TAIL_OURS;
 	cb->sb_len += len;
 	if (len > 0)
 		tcp_set_pending(cb);
@@ -1024,7 +1070,7 @@ shoal_conn_set_keepalive(struct shoal_conn *c, uint64_t idle_ns,
 		tcp_timer_stop(cb, TCP_T_2MSL);
 		return;
 	}
-	cb->last_rcv_ns = cb->t->now;
+	cb->last_rcv_ms = cb->t->now_ms;
 	tcp_arm_keepalive(cb);
 }
 
@@ -1086,10 +1132,22 @@ shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info)
 	info->snd_wnd = cb->snd_wnd;
 	info->srtt_us = cb->srtt_ns / 1000;
 	info->rttvar_us = cb->rttvar_ns / 1000;
-	info->rto_us = cb->rto_ns / 1000;
-	info->bytes_sent = cb->bytes_sent;
-	info->bytes_acked = cb->bytes_acked;
-	info->bytes_received = cb->bytes_received;
+	info->rto_us = cb->rto_us;
+	/* Acknowledged: the send buffer's start from the first data byte,
+	 * with its wraps; sent: that plus the new data beyond it that went
+	 * out (retransmissions are not counted). */
+	info->bytes_acked = (uint64_t)cb->snd_wraps << 32 |
+		(uint32_t)(cb->sb_seq - cb->iss - 1);
+	info->bytes_sent = info->bytes_acked;
+	if (SEQ_GT(SEQ_MIN(cb->snd_max, tcp_sb_end(cb)), cb->sb_seq))
+		info->bytes_sent += SEQ_MIN(cb->snd_max, tcp_sb_end(cb)) -
+			cb->sb_seq;
+	/* Received: RCV.NXT from the first data byte, less the FIN, with
+	 * its wraps (in SYN-SENT nothing is known of the peer yet). */
+	if (cb->state != SHOAL_TCP_SYN_SENT)
+		info->bytes_received = (uint64_t)cb->rcv_wraps << 32 |
+			(uint32_t)(cb->rcv_nxt - cb->irs - 1 -
+				   ((cb->tf & TF_PEER_FIN) ? 1 : 0));
 	info->retransmits = cb->retransmits;
 	info->sack = !!(cb->tf & TF_SACK);
 	info->wscale = !!(cb->tf & TF_WSCALE);

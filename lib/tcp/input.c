@@ -323,7 +323,7 @@ cookie_ack(struct shoal_tcp *t, struct tcp_listener *l, struct rte_mbuf *m,
 		return true;
 	}
 	t->st.syncookies_ok++;
-	cb->listener = l;
+	tcp_cb_set_listener(cb, l);
 	l->refs++;
 	cb->ops = &l->ops;
 	cb->ctx = l->ctx;
@@ -357,10 +357,10 @@ cookie_ack(struct shoal_tcp *t, struct tcp_listener *l, struct rte_mbuf *m,
 	cb->max_snd_wnd = cb->snd_wnd;
 	cb->snd_wl1 = s->seq;
 	cb->snd_wl2 = s->ack;
-	cb->cc->init(cb);
+	tcp_cc(cb)->init(cb);
 	tcp_set_state(cb, SHOAL_TCP_ESTABLISHED);
 	t->st.passive_opens++;
-	cb->last_rcv_ns = t->now;
+	cb->last_rcv_ms = t->now_ms;
 	if (cb->ops->accepted != NULL)
 		cb->ops->accepted((struct shoal_conn *)cb, cb->ctx);
 	if (cb->tf & TF_DEAD)
@@ -382,7 +382,7 @@ cookie_ack(struct shoal_tcp *t, struct tcp_listener *l, struct rte_mbuf *m,
 static bool
 cookie_over_half_open(struct tcp_cb *cb, struct rte_mbuf *m, struct tcp_seg *s)
 {
-	struct tcp_listener *l = cb->listener;
+	struct tcp_listener *l = tcp_cb_listener(cb);
 	struct shoal_tcp *t = cb->t;
 	struct shoal_endpoints ep;
 	uint16_t mss;
@@ -456,7 +456,7 @@ listen_input(struct shoal_tcp *t, struct tcp_listener *l, struct rte_mbuf *m,
 		t->st.conn_limit_drops++;
 		return;
 	}
-	cb->listener = l;
+	tcp_cb_set_listener(cb, l);
 	l->refs++;
 	l->half_open++;
 	cb->ops = &l->ops;
@@ -547,16 +547,17 @@ establish(struct tcp_cb *cb)
 	cb->retries = 0;
 	cb->rxt_shift = 0;
 	if ((cb->tf & TF_RTT_TIMING) && !(cb->tf & TF_SYN_RXT))
-		tcp_rtt_sample(cb, t->now - cb->rtt_start_ns);
+		tcp_rtt_sample(cb, (uint32_t)t->now - cb->rtt_start_ns);
 	else if ((cb->tf & TF_SYN_RXT) && cb->srtt_ns == 0 &&
-		 cb->rto_ns < 3000000000ULL)
-		cb->rto_ns = 3000000000ULL;	/* RFC 6298 5.7 */
+		 cb->rto_us < 3000000)
+		cb->rto_us = 3000000;	/* RFC 6298 5.7 */
 	cb->tf &= ~TF_RTT_TIMING;
-	cb->cc->init(cb);
-	if (cb->listener != NULL && cb->state == SHOAL_TCP_SYN_RECEIVED)
-		cb->listener->half_open--;
+	tcp_cc(cb)->init(cb);
+	if (cb->listener != TCP_NO_LISTENER &&
+	    cb->state == SHOAL_TCP_SYN_RECEIVED)
+		tcp_cb_listener(cb)->half_open--;
 	tcp_set_state(cb, SHOAL_TCP_ESTABLISHED);
-	cb->last_rcv_ns = t->now;
+	cb->last_rcv_ms = t->now_ms;
 	tcp_arm_keepalive(cb);
 }
 
@@ -646,7 +647,7 @@ fast_retransmit(struct tcp_cb *cb)
 	cb->tf |= TF_RECOVERY;
 	cb->recover = cb->snd_max;
 	cb->high_rxt = cb->snd_una;
-	cb->cc->cong_event(cb, t->now);
+	tcp_cc(cb)->cong_event(cb, t->now);
 	if (cb->tf & TF_SACK)
 		t->st.sack_recoveries++;
 	else
@@ -666,7 +667,6 @@ new_ack(struct tcp_cb *cb, const struct tcp_seg *s)
 		data = SEQ_MIN(ack, end) - cb->sb_seq;
 	if (data > 0)
 		tcp_sb_drop(cb, data);
-	cb->bytes_acked += data;
 	/* Our FIN holds sequence number end, and an acceptable ACK never
 	 * passes snd_max: an ACK beyond end acknowledges a FIN that went
 	 * out, even when an RTO's go-back-N has cleared TF_FIN_SENT since
@@ -674,7 +674,7 @@ new_ack(struct tcp_cb *cb, const struct tcp_seg *s)
 	if ((cb->tf & (TF_FIN_SENT | TF_FIN_QUEUED)) && SEQ_GT(ack, end))
 		cb->tf |= TF_FIN_ACKED;
 	if ((cb->tf & TF_RTT_TIMING) && SEQ_GT(ack, cb->rtt_seq)) {
-		tcp_rtt_sample(cb, t->now - cb->rtt_start_ns);
+		tcp_rtt_sample(cb, (uint32_t)t->now - cb->rtt_start_ns);
 		cb->tf &= ~TF_RTT_TIMING;
 	}
 	cb->snd_una = ack;
@@ -692,7 +692,7 @@ new_ack(struct tcp_cb *cb, const struct tcp_seg *s)
 		if (SEQ_GEQ(ack, cb->recover)) {
 			cb->tf &= ~TF_RECOVERY;
 			cb->dupacks = 0;
-			cb->cc->post_recovery(cb, t->now);
+			tcp_cc(cb)->post_recovery(cb, t->now);
 		} else if (!(cb->tf & TF_SACK)) {
 			/* RFC 6582 3.2 (5): partial ACK: resend the next
 			 * hole, deflate by what was acked, add one SMSS. */
@@ -707,7 +707,7 @@ new_ack(struct tcp_cb *cb, const struct tcp_seg *s)
 		}
 	} else {
 		cb->dupacks = 0;
-		cb->cc->ack(cb, acked, t->now);
+		tcp_cc(cb)->ack(cb, acked, t->now);
 	}
 	if (cb->snd_una == cb->snd_max) {
 		if (!(cb->tf & TF_PERSIST))
@@ -838,7 +838,6 @@ fin_acked(const struct tcp_cb *cb)
 static void
 deliver(struct tcp_cb *cb, struct rte_mbuf *m)
 {
-	cb->bytes_received += m->pkt_len;
 	if (cb->ops->recv != NULL && !(cb->tf & (TF_APP_CLOSED | TF_APP_GONE)))
 		cb->ops->recv((struct shoal_conn *)cb, cb->ctx, m);
 	else
@@ -900,6 +899,8 @@ data_input(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq, uint32_t len,
 		return;
 	}
 	cb->rcv_nxt += len;
+	if (unlikely(cb->rcv_nxt - cb->irs - 1 < len))
+		cb->rcv_wraps++;	/* bytes_received, shoal_conn_info */
 	if (len > cb->rcv_mss)
 		cb->rcv_mss = (uint16_t)RTE_MIN(len, 65535u);
 	if (tcp_reass_head(cb) != NULL || (cb->tf & TF_RCV_FIN_OOO)) {
@@ -1145,7 +1146,8 @@ ack:
 		cb->snd_wl2 = s->ack;
 		establish(cb);
 		if ((cb->tf & TF_PASSIVE) &&
-		    (cb->listener == NULL || !cb->listener->in_use)) {
+		    (cb->listener == TCP_NO_LISTENER ||
+		     !tcp_cb_listener(cb)->in_use)) {
 			/* Nobody listens any more. */
 			tcp_send_rst(cb);
 			tcp_drop(cb, 0);
@@ -1291,7 +1293,7 @@ input_one(struct shoal_tcp *t, struct rte_mbuf *m,
 		no_conn_input(t, m, ep, &s);
 		return;
 	}
-	cb->last_rcv_ns = t->now;
+	cb->last_rcv_ms = t->now_ms;
 	cb->keep_sent = 0;
 	if (cb->state == SHOAL_TCP_SYN_SENT)
 		syn_sent_input(cb, m, &s);
@@ -1313,7 +1315,7 @@ shoal_tcp_input_burst(struct shoal_tcp *t, struct rte_mbuf **segs,
 
 	tcp_enter(t);
 	if (now_ns > t->now)
-		t->now = now_ns;
+		tcp_set_now(t, now_ns);
 	for (done = 0; done < n; done += c) {
 		c = RTE_MIN(n - done, INPUT_CHUNK);
 		for (i = 0; i < c; i++) {

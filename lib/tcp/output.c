@@ -401,13 +401,12 @@ sent_advance(struct tcp_cb *cb, uint32_t len, bool fin)
 		t->st.retransmits++;
 		cb->retransmits++;
 	} else {
-		cb->bytes_sent += len;
 		/* Time one segment per RTT (RFC 6298 3; Karn: never a
 		 * retransmitted one). */
 		if (!(cb->tf & TF_RTT_TIMING) && len > 0) {
 			cb->tf |= TF_RTT_TIMING;
 			cb->rtt_seq = cb->snd_nxt;
-			cb->rtt_start_ns = t->now;
+			cb->rtt_start_ns = (uint32_t)t->now;
 		}
 	}
 	if (len < cb->smss)
@@ -544,7 +543,7 @@ syn_output(struct tcp_cb *cb)
 			    !(cb->tf & TF_RTT_TIMING)) {
 				cb->tf |= TF_RTT_TIMING;
 				cb->rtt_seq = cb->iss;
-				cb->rtt_start_ns = cb->t->now;
+				cb->rtt_start_ns = (uint32_t)cb->t->now;
 			}
 			cb->snd_nxt = cb->iss + 1;
 			cb->snd_max = cb->iss + 1;
@@ -653,9 +652,15 @@ tcp_flush_pending(struct shoal_tcp *t)
 {
 	struct tcp_cb *cb;
 
-	while ((cb = TAILQ_FIRST(&t->pending)) != NULL) {
-		TAILQ_REMOVE(&t->pending, cb, link);
+	while ((cb = STAILQ_FIRST(&t->pending)) != NULL) {
+		STAILQ_REMOVE_HEAD(&t->pending, link);
 		cb->tf &= ~TF_PENDING;
+		if (unlikely(cb->tf & TF_DEAD)) {
+			/* dropped while pending (tcp_drop) */
+			t->dead_pending--;
+			STAILQ_INSERT_TAIL(&t->dead, cb, link);
+			continue;
+		}
 		tcp_output(cb);
 	}
 }

@@ -310,11 +310,12 @@ tcp_reass_pull(struct tcp_cb *cb, bool *fin)
 {
 	struct rte_mbuf *m, *head = NULL, *tail = NULL;
 	struct tcp_cb_ext *x = cb->x;
-	uint32_t seq, len;
+	uint32_t seq, len, rcvd;
 
 	*fin = false;
 	if (x == NULL)
 		return NULL;
+	rcvd = cb->rcv_nxt - cb->irs - 1;
 	while ((m = x->reass) != NULL && SEQ_LEQ(q_seq(cb, m), cb->rcv_nxt)) {
 		seq = q_seq(cb, m);
 		len = m->pkt_len;
@@ -348,6 +349,8 @@ tcp_reass_pull(struct tcp_cb *cb, bool *fin)
 		x->reass_segs += tail->nb_segs;
 		cb->rcv_nxt -= tail->pkt_len;
 	}
+	if (cb->rcv_nxt - cb->irs - 1 < rcvd)
+		cb->rcv_wraps++;	/* bytes_received, shoal_conn_info */
 	TCP_REASS_CHECK(cb);
 	if ((cb->tf & TF_RCV_FIN_OOO) && cb->rcv_nxt == x->rcv_fin_seq) {
 		cb->tf &= ~TF_RCV_FIN_OOO;

@@ -53,7 +53,7 @@
  * block with its pool overhead, its share of the 4-tuple table and of the
  * extension pool (tests/tcp/test_memory.c). A ratchet: issue 7 targets 320; lower it as
  * the control block shrinks, never raise it. */
-#define TCP_CONN_BYTES_MAX	456
+#define TCP_CONN_BYTES_MAX	378
 
 /* A connection's timers (tcp_cb.due). */
 enum {
@@ -63,7 +63,13 @@ enum {
 				 * while synchronized */
 	TCP_T_MAX
 };
-#define TCP_T_OFF	UINT64_MAX	/* tcp_cb.due[]: not armed */
+#define TCP_T_OFF	UINT64_MAX	/* no deadline (tcp_timer_fire) */
+/* The furthest a deadline may lie ahead in each unit: half the 32-bit
+ * range, so that deadlines compare modulo 2^32. The engine clamps its
+ * RTOs, delayed-ACK time, MSL and keepalive times to these. */
+#define TCP_T_US_MAX_NS	(((1ULL << 31) - 1) * 1000)	/* 35 min */
+#define TCP_T_MS_MAX_NS	(((1ULL << 31) - 1) * 1000000)	/* 24 days */
+#define TCP_NO_LISTENER	UINT16_MAX	/* tcp_cb.listener: none */
 
 /* Control block flags (tcp_cb.tf). */
 #define TF_ACKNOW	(1u << 0)	/* send an ACK at the next flush */
@@ -90,6 +96,8 @@ enum {
 #define TF_SYN_RXT	(1u << 21)	/* the SYN was retransmitted */
 #define TF_PTO		(1u << 22)	/* the RXT timer is the probe timeout */
 #define TF_PTO_FIRED	(1u << 23)	/* probed since SND.UNA last moved */
+#define TF_SB_TAIL_OURS	(1u << 24)	/* tail mbuf is ours: shoal_send may fill it */
+#define TF_CC_NEWRENO	(1u << 25)	/* NewReno, else CUBIC (tcp_cc) */
 #define TCP_MAX_PROBES	3	/* then the RTO */
 
 struct tcp_cb;
@@ -111,16 +119,23 @@ struct tcp_cc_ops {
 
 extern const struct tcp_cc_ops tcp_cc_newreno;
 extern const struct tcp_cc_ops tcp_cc_cubic;
+/* The algorithms by enum shoal_tcp_cc: a control block keeps a flag
+ * (TF_CC_NEWRENO), not a pointer. */
+extern const struct tcp_cc_ops *const tcp_cc_algos[];
 
 /* Floats where 24 bits of mantissa are plenty (window sizes in segments,
- * K in seconds); w_est stays a double: it grows by small increments. */
-struct tcp_cubic {
+ * K in seconds); w_est stays a double: it grows by small increments.
+ * Aligned to 4 only, so that it packs into the control block without a
+ * hole (x86 reads a 4-aligned double at full speed). */
+struct __attribute__((packed, aligned(4))) tcp_cubic {
+	double w_est;		/* segments, Reno-friendly estimate */
 	float w_max;		/* segments */
 	float w_last_max;	/* segments, for fast convergence */
 	float k;		/* seconds */
 	float cwnd_epoch;	/* segments at the epoch start */
-	double w_est;		/* segments, Reno-friendly estimate */
-	uint64_t epoch_ns;	/* 0: no epoch */
+	/* ms of the clock modulo 2^32 (49 days), 0: no epoch. W_cubic
+	 * needs no finer time than its RTT term. */
+	uint32_t epoch_ms;
 };
 
 struct tcp_sack_blk {
@@ -166,17 +181,24 @@ struct tcp_cb {
 	uint32_t sb_seq;	/* sequence of the send buffer's first byte */
 	uint32_t sb_len;	/* bytes in the send buffer */
 	uint16_t dupacks;
-	uint16_t retries;
+	uint8_t retries;	/* conf's syn/max_retries are capped at 255 */
+	uint8_t keep_sent;
 	uint32_t rcv_unacked;	/* bytes received since the last ACK */
 	uint32_t ts_off;
-	struct tcp_listener *listener;
+	uint16_t listener;	/* index in t->listeners, TCP_NO_LISTENER */
+	uint8_t keep_probes;
+	uint8_t probes : 3;	/* loss probes since SND.UNA last moved (<= 3) */
+	uint8_t t_armed : TCP_T_MAX;	/* bit k: due[k] holds a deadline */
+	/* In ms of the engine's clock (shoal_tcp.now_ms), modulo 2^32 (49
+	 * days, more than any keepalive time): keepalive and zero-window
+	 * probes need no finer time, and differences are what is used. */
+	uint32_t last_rcv_ms;		/* keepalive: peer last heard */
 	struct shoal_tcp *t;
 
 	/* --- cache line 1: buffers, callbacks, output --- */
 	struct rte_mbuf *sb_cur;	/* cursor into the send buffer */
 	struct rte_mbuf *sb_head, *sb_tail;
 	struct tcp_cb_ext *x;		/* cold state, only while needed */
-	const struct tcp_cc_ops *cc;
 	const struct shoal_tcp_ops *ops;
 	void *ctx;
 	uint32_t sb_cur_off;	/* stream offset of sb_cur */
@@ -186,31 +208,39 @@ struct tcp_cb {
 	uint32_t high_rxt;	/* RFC 6675 HighRxt */
 	uint32_t snd_sml;	/* end of the last small segment (Minshall) */
 	uint32_t rtt_seq;
-	uint64_t rtt_start_ns;
-	uint64_t rto_ns;		/* before backoff */
+	/* When rtt_seq went out: the clock's low 32 bits (ns). A sample is
+	 * the difference modulo 2^32: exact for every RTT a sample may
+	 * report, as samples are clamped to 2^31 ns (tcp_rtt_sample). */
+	uint32_t rtt_start_ns;
+	uint32_t rto_us;		/* before backoff; us: 71 min at most */
 	uint32_t srtt_ns, rttvar_ns;	/* 0: no sample yet */
 	uint32_t rcv_held;	/* bytes the application holds */
 	uint32_t retransmits;
 
 	/* --- colder --- */
 	struct shoal_endpoints ep;
-	bool sb_tail_ours;	/* tail mbuf is ours: shoal_send may fill it */
-	uint8_t keep_probes, keep_sent;
-	uint8_t probes;		/* loss probes since SND.UNA last moved */
+	/* Data acknowledged is sb_seq - (iss + 1) plus 2^32 per wrap, and
+	 * data sent is that plus what went out beyond sb_seq (shoal_conn_info):
+	 * only the wraps are counted, in tcp_sb_drop. */
+	uint32_t snd_wraps;
 	/* One wheel node per connection, armed at or before the earliest
 	 * deadline in due[]; stopping a timer only clears its deadline, and
 	 * a node that fires with nothing due re-arms itself (timers.c). */
 	struct flow_timer tm;
-	uint64_t due[TCP_T_MAX];	/* ns, TCP_T_OFF: not armed */
-	TAILQ_ENTRY(tcp_cb) link;	/* pending or dead list */
-	uint64_t last_rcv_ns;		/* keepalive: peer last heard */
-	uint64_t probe_ns;		/* last zero-window probe sent */
+	uint32_t due[TCP_T_MAX];	/* tcp_t_unit_ns() units, mod 2^32 */
+	uint32_t probe_ms;		/* last zero-window probe sent (ms) */
+	/* The pending or the dead list. A block dropped while pending stays
+	 * on the pending list (TF_DEAD and TF_PENDING): a singly linked
+	 * list has no O(1) removal, and the flush or tcp_leave moves it. */
+	STAILQ_ENTRY(tcp_cb) link;
 	uint32_t keep_idle_ms, keep_intvl_ms;	/* 0: keepalive off */
-	uint64_t bytes_sent, bytes_acked, bytes_received;
+	/* Data received is rcv_nxt - (irs + 1), less the peer's FIN, plus
+	 * 2^32 per wrap (counted in data_input and tcp_reass_pull). */
+	uint32_t rcv_wraps;
 	struct tcp_cubic cubic;
 };
 
-TAILQ_HEAD(tcp_cb_list, tcp_cb);
+STAILQ_HEAD(tcp_cb_list, tcp_cb);
 
 /**
  * The control block's cold extension, from a second pool, attached only
@@ -290,6 +320,7 @@ struct tcp_tsoff_slot {
 struct shoal_tcp {
 	struct shoal_tcp_conf conf;
 	uint64_t now;
+	uint32_t now_ms;		/* now / 1 ms, modulo 2^32 (tcp_set_now) */
 	struct flow_table ft;
 	struct listen_table lt;
 	struct flow_slab cbs;		/* the control blocks */
@@ -305,6 +336,7 @@ struct shoal_tcp {
 	rte_be16_t lcache_port;
 	struct tcp_cb_list pending;
 	struct tcp_cb_list dead;
+	uint32_t dead_pending;		/* dropped, still on pending */
 	uint32_t depth;			/* nesting of entry points */
 	uint8_t isn_key[16];
 	uint8_t ts_key[16];
@@ -362,19 +394,77 @@ uint32_t tcp_ts_offset(struct shoal_tcp *t, const struct shoal_endpoints *ep);
 void tcp_sb_drop(struct tcp_cb *cb, uint32_t n);
 void tcp_cb_release_bufs(struct tcp_cb *cb);
 
+static inline const struct tcp_cc_ops *
+tcp_cc(const struct tcp_cb *cb)
+{
+	return tcp_cc_algos[(cb->tf & TF_CC_NEWRENO) ? SHOAL_TCP_CC_NEWRENO :
+			    SHOAL_TCP_CC_CUBIC];
+}
+
+/* The listener that @p cb was born on, while it still points there. */
+static inline struct tcp_listener *
+tcp_cb_listener(const struct tcp_cb *cb)
+{
+	return cb->listener == TCP_NO_LISTENER ? NULL :
+		&cb->t->listeners[cb->listener];
+}
+
+static inline void
+tcp_cb_set_listener(struct tcp_cb *cb, const struct tcp_listener *l)
+{
+	cb->listener = l == NULL ? TCP_NO_LISTENER :
+		(uint16_t)(l - cb->t->listeners);
+}
+
+/* The RTO before backoff, in ns. */
+static inline uint64_t
+tcp_rto_ns(const struct tcp_cb *cb)
+{
+	return (uint64_t)cb->rto_us * 1000;
+}
+
+/* Store an RTO given in ns (rounded up to the next us). */
+static inline void
+tcp_set_rto_ns(struct tcp_cb *cb, uint64_t ns)
+{
+	uint64_t us = (ns + 999) / 1000;
+
+	cb->rto_us = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
+/* The engine's clock moves (never backwards): ns, and ms once per call
+ * rather than once per segment. */
+static inline void
+tcp_set_now(struct shoal_tcp *t, uint64_t now_ns)
+{
+	t->now = now_ns;
+	t->now_ms = (uint32_t)(now_ns / 1000000);
+}
+
 static inline uint32_t
 tcp_ts_now(const struct tcp_cb *cb)
 {
-	return (uint32_t)(cb->t->now / 1000000) + cb->ts_off;
+	return cb->t->now_ms + cb->ts_off;
 }
 
-/* Keepalive times are kept in ms (4 bytes each, 49 days at most). */
+/* When the peer was last heard from, in ns (the start of that ms). */
+static inline uint64_t
+tcp_last_rcv_ns(const struct tcp_cb *cb)
+{
+	const struct shoal_tcp *t = cb->t;
+
+	return (t->now / 1000000 - (uint32_t)(t->now_ms - cb->last_rcv_ms)) *
+		1000000;
+}
+
+/* Keepalive times are kept in ms (4 bytes each), 24 days at most: they
+ * arm the TIME-WAIT/keepalive timer (TCP_T_MS_MAX_NS). */
 static inline uint32_t
 tcp_ns_to_ms_up(uint64_t ns)
 {
-	uint64_t ms = (ns + 999999) / 1000000;
+	uint64_t ms = (RTE_MIN(ns, TCP_T_MS_MAX_NS) + 999999) / 1000000;
 
-	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+	return (uint32_t)ms;
 }
 
 static inline uint64_t
@@ -395,10 +485,24 @@ tcp_sb_end(const struct tcp_cb *cb)
 	return cb->sb_seq + cb->sb_len;
 }
 
+/*
+ * A deadline is kept in 32 bits: the retransmission and delayed-ACK
+ * timers in us (35 minutes ahead at most), TIME-WAIT and keepalive in ms
+ * (24 days). It is rounded up to its unit and the wheel node is armed at
+ * that rounded time, so a timer never fires early and at most one unit
+ * late (RFC 6298's clock granularity is the wheel's 1 ms tick anyway);
+ * virtual clocks that move in whole units see exact times.
+ */
+static inline uint64_t
+tcp_t_unit_ns(unsigned int k)
+{
+	return k == TCP_T_2MSL ? 1000000 : 1000;
+}
+
 static inline bool
 tcp_timer_armed(const struct tcp_cb *cb, unsigned int k)
 {
-	return cb->due[k] != TCP_T_OFF;
+	return (cb->t_armed & (1u << k)) != 0;
 }
 
 /** Arm timer @p k of @p cb to fire at @p at_ns (replacing its deadline).
@@ -406,9 +510,21 @@ tcp_timer_armed(const struct tcp_cb *cb, unsigned int k)
 static inline void
 tcp_timer_arm(struct tcp_cb *cb, unsigned int k, uint64_t at_ns)
 {
-	cb->due[k] = at_ns;
+	uint64_t u = tcp_t_unit_ns(k), units = (at_ns + u - 1) / u;
+
+	cb->due[k] = (uint32_t)units;
+	cb->t_armed |= 1u << k;
+	at_ns = units * u;
 	if (!flow_timer_armed(&cb->tm) || at_ns < cb->tm.expire_ns)
 		flow_timer_arm(&cb->t->wheel, &cb->tm, at_ns);
+}
+
+/** How far armed timer @p k's deadline lies ahead of @p now_u, the
+ *  time in its unit (negative or 0: due). */
+static inline int32_t
+tcp_timer_ahead(const struct tcp_cb *cb, unsigned int k, uint64_t now_u)
+{
+	return (int32_t)(cb->due[k] - (uint32_t)now_u);
 }
 
 /** Stop timer @p k; the node, if it has nothing else due, fires once
@@ -416,17 +532,14 @@ tcp_timer_arm(struct tcp_cb *cb, unsigned int k, uint64_t at_ns)
 static inline void
 tcp_timer_stop(struct tcp_cb *cb, unsigned int k)
 {
-	cb->due[k] = TCP_T_OFF;
+	cb->t_armed &= ~(1u << k);
 }
 
 /** Stop every timer and unlink the node (the connection is going). */
 static inline void
 tcp_timer_stop_all(struct tcp_cb *cb)
 {
-	unsigned int k;
-
-	for (k = 0; k < TCP_T_MAX; k++)
-		cb->due[k] = TCP_T_OFF;
+	cb->t_armed = 0;
 	flow_timer_cancel(&cb->t->wheel, &cb->tm);
 }
 

@@ -15,7 +15,7 @@ uint64_t
 tcp_cur_rto(const struct tcp_cb *cb)
 {
 	const struct shoal_tcp_conf *c = &cb->t->conf;
-	uint64_t r = cb->rto_ns;
+	uint64_t r = tcp_rto_ns(cb);
 	unsigned int i;
 
 	for (i = 0; i < cb->rxt_shift && r < c->rto_max_ns; i++)
@@ -115,7 +115,7 @@ tcp_rtt_sample(struct tcp_cb *cb, uint64_t rtt_ns)
 		cb->srtt_ns = (7 * (uint64_t)cb->srtt_ns + r) / 8;
 	}
 	rto = cb->srtt_ns + RTE_MAX(TCP_CLOCK_G_NS, 4ULL * cb->rttvar_ns);
-	cb->rto_ns = RTE_MIN(RTE_MAX(rto, c->rto_min_ns), c->rto_max_ns);
+	tcp_set_rto_ns(cb, RTE_MIN(RTE_MAX(rto, c->rto_min_ns), c->rto_max_ns));
 }
 
 static void
@@ -134,14 +134,14 @@ persist_timeout(struct tcp_cb *cb)
 	 * connection and its send buffer forever (an orphan never timed
 	 * out at all): unanswered probes count like retransmissions, as
 	 * Linux counts them against tcp_retries2. */
-	if (cb->last_rcv_ns >= cb->probe_ns) {
+	if ((int32_t)(cb->last_rcv_ms - cb->probe_ms) >= 0) {
 		cb->retries = 0;	/* it answered the last probe */
 	} else if (cb->retries >= t->conf.max_retries) {
 		tcp_drop(cb, ETIMEDOUT);
 		return;
 	}
 	cb->retries++;
-	cb->probe_ns = t->now;
+	cb->probe_ms = t->now_ms;
 	/* The probe: one byte beyond the closed window. If the window
 	 * opened, the peer takes it; if not, its ACK tells us again. */
 	if (tcp_send_range(cb, cb->snd_una, 1, TH_ACK) == 0) {
@@ -212,7 +212,7 @@ rxt_timeout(struct tcp_cb *cb)
 		cb->rxt_shift++;
 	/* RFC 5681 (4): ssthresh once per loss episode, cwnd to one segment. */
 	if (cb->retries == 1)
-		cb->cc->rto(cb, t->now);
+		tcp_cc(cb)->rto(cb, t->now);
 	cb->cwnd = cb->smss;
 	cb->tf &= ~(TF_RECOVERY | TF_RTT_TIMING);
 	cb->dupacks = 0;
@@ -235,7 +235,7 @@ tcp_arm_keepalive(struct tcp_cb *cb)
 	if (cb->keep_idle_ms == 0)
 		return;
 	tcp_timer_arm(cb, TCP_T_2MSL,
-		       cb->last_rcv_ns + tcp_keep_idle_ns(cb));
+		       tcp_last_rcv_ns(cb) + tcp_keep_idle_ns(cb));
 }
 
 /* RFC 1122 4.2.3.6: a probe is an ACK one below SND.UNA, which the peer
@@ -248,7 +248,7 @@ keepalive_timeout(struct tcp_cb *cb)
 	if (cb->keep_idle_ms == 0)
 		return;
 	if (cb->keep_sent == 0 &&
-	    t->now - cb->last_rcv_ns < tcp_keep_idle_ns(cb)) {
+	    t->now - tcp_last_rcv_ns(cb) < tcp_keep_idle_ns(cb)) {
 		tcp_arm_keepalive(cb);	/* heard from the peer meanwhile */
 		return;
 	}
@@ -304,20 +304,26 @@ void
 tcp_timer_fire(struct flow_wheel *w, struct flow_timer *tm, void *ctx)
 {
 	struct tcp_cb *cb = container_of(tm, struct tcp_cb, tm);
-	uint64_t now = w->now_ns, next = TCP_T_OFF;
+	uint64_t now_us = w->now_ns / 1000, now_ms = now_us / 1000;
+	uint64_t next = TCP_T_OFF, now_u;
 	unsigned int k;
 
 	RTE_SET_USED(ctx);
 	for (k = 0; k < TCP_T_MAX; k++) {
-		if (cb->due[k] > now)
+		now_u = k == TCP_T_2MSL ? now_ms : now_us;
+		if (!tcp_timer_armed(cb, k) || tcp_timer_ahead(cb, k, now_u) > 0)
 			continue;
-		cb->due[k] = TCP_T_OFF;
+		tcp_timer_stop(cb, k);
 		timer_run(cb, k);
 		if (cb->tf & TF_DEAD)
 			return;
 	}
-	for (k = 0; k < TCP_T_MAX; k++)
-		next = RTE_MIN(next, cb->due[k]);
+	for (k = 0; k < TCP_T_MAX; k++) {
+		now_u = k == TCP_T_2MSL ? now_ms : now_us;
+		if (tcp_timer_armed(cb, k))
+			next = RTE_MIN(next, (now_u + tcp_timer_ahead(cb, k, now_u)) *
+				       tcp_t_unit_ns(k));
+	}
 	if (next != TCP_T_OFF &&
 	    (!flow_timer_armed(tm) || next < tm->expire_ns))
 		flow_timer_arm(w, tm, next);

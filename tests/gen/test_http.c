@@ -301,3 +301,91 @@ Test(gen_http, built_response_parses_back)
 	cr_expect_not(r.m[0].keep_alive);
 	cr_expect_eq(http_build_response_head(buf, 10, 3, true), -ENOSPC);
 }
+
+/* The parser keeps no line: names and values are matched as they stream
+ * past, case-insensitively, and a near miss is no match. */
+Test(gen_http, header_names_and_values_match_byte_by_byte)
+{
+	struct run r;
+
+	r = check_all_splits(true, "HTTP/1.1 200 OK\r\nCONTENT-length: 3\r\n"
+			     "Connection:  Keep-Alive ,\tClose \r\n\r\nabc", false);
+	cr_assert_eq(r.n, 1);
+	cr_expect_eq(r.m[0].body, 3);
+	cr_expect_not(r.m[0].keep_alive);
+	r = check_all_splits(true, "HTTP/1.0 200 OK\r\nConnection: keep alive, "
+			     "x-close, closed\r\nContent-Length: 0\r\n\r\n", false);
+	cr_assert_eq(r.n, 1);
+	cr_expect_not(r.m[0].keep_alive, "no option was keep-alive");
+	r = check_all_splits(true, "HTTP/1.0 200 OK\r\nConnection: x,keep-alive"
+			     "\r\nContent-Length: 0\r\n\r\n", false);
+	cr_assert_eq(r.n, 1);
+	cr_expect(r.m[0].keep_alive);
+	r = check_all_splits(true, "HTTP/1.1 200 OK\r\nContent-Lengthx: 5\r\n"
+			     "Content-Lengt: 6\r\nContent-Length: 1\r\n\r\na", false);
+	cr_assert_eq(r.n, 1);
+	cr_expect_eq(r.m[0].body, 1);
+	r = check_all_splits(true, "HTTP/1.1 200 OK\r\nContent-Length:\t 2 \r\n"
+			     "Content-Length: 2\r\nX: a\rb\r\n\r\nab", false);
+	cr_assert_eq(r.n, 1);
+	cr_expect_eq(r.m[0].body, 2);
+	cr_expect(r.m[0].keep_alive);
+	cr_expect(check_all_splits(true, "HTTP/1.1 200 OK\r\nContent-Length: "
+				   "1 2\r\n\r\n", false).error);
+	cr_expect(check_all_splits(true, "HTTP/1.1 200 OK\r\nContent-Length: "
+				   " \r\n\r\n", false).error);
+	cr_expect(check_all_splits(true, "HTTP/1.1 200 OK\r\nContent-Length: "
+				   "1\r2\r\n\r\n", false).error);
+}
+
+Test(gen_http, only_a_final_chunked_coding_frames_the_body)
+{
+	struct run r;
+
+	r = check_all_splits(true, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip,"
+			     " Chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", false);
+	cr_assert_eq(r.n, 1);
+	cr_expect_eq(r.m[0].body, 3);
+	cr_expect(r.m[0].keep_alive);
+	r = check_all_splits(true, "HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+			     "chunked, gzip\r\n\r\n3\r\nabc", true);
+	cr_assert_eq(r.n, 1);
+	cr_expect_eq(r.m[0].body, 6, "the body ran to the close");
+	cr_expect_not(r.m[0].keep_alive);
+}
+
+/* Header lines of any length are matched whole (nothing is stored);
+ * start and chunk-size lines longer than HTTP_LINE_MAX are refused. */
+Test(gen_http, long_lines)
+{
+	char s[4000];
+	size_t n;
+	struct run r;
+
+	strcpy(s, "HTTP/1.1 200 OK\r\nConnection: ");
+	n = strlen(s);
+	for (int i = 0; i < 1000; i++, n += 2)
+		memcpy(s + n, "x,", 2);
+	strcpy(s + n, "close\r\nContent-Length: 1\r\n\r\na");
+	r = feed(true, s, NULL, 0, false);
+	cr_assert_eq(r.n, 1);
+	cr_expect_not(r.m[0].keep_alive, "close after 2000 bytes was seen");
+
+	strcpy(s, "GET /");
+	n = strlen(s);
+	memset(s + n, 'a', HTTP_LINE_MAX - 14);
+	strcpy(s + n + HTTP_LINE_MAX - 14, " HTTP/1.1\r\n\r\n");
+	cr_assert_eq(strlen(s), HTTP_LINE_MAX + 4);
+	r = feed(false, s, NULL, 0, false);
+	cr_expect_not(r.error, "a request line of HTTP_LINE_MAX bytes");
+	cr_expect_eq(r.n, 1);
+	memmove(s + 1, s, strlen(s) + 1);
+	r = feed(false, s, NULL, 0, false);
+	cr_expect(r.error, "a request line of HTTP_LINE_MAX + 1 bytes");
+
+	strcpy(s, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;");
+	n = strlen(s);
+	memset(s + n, 'e', 300);
+	strcpy(s + n + 300, "\r\na\r\n0\r\n\r\n");
+	cr_expect(feed(true, s, NULL, 0, false).error);
+}

@@ -357,3 +357,14 @@ Test(gen_profiles, one_connection_resolves_the_neighbour_before_the_rest)
 	/* the first one is over already: the whole concurrency opens */
 	cr_expect_eq(gw->cnt.conn_attempts, 11);
 }
+
+/* Every held connection pays for one context per side (issue 7: 320 B
+ * per idle connection per side, engine included): it must stay within
+ * GEN_CONN_BYTES_MAX, and its HTTP parser holds no line buffer. */
+Test(gen_memory, connection_context_stays_within_its_bound)
+{
+	cr_expect_leq(sizeof(struct http_parser), 32u,
+		      "http_parser is %zu B", sizeof(struct http_parser));
+	cr_expect_leq(sizeof(struct gen_conn), GEN_CONN_BYTES_MAX,
+		      "gen_conn is %zu B", sizeof(struct gen_conn));
+}

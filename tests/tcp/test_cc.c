@@ -18,7 +18,7 @@ fake(const struct tcp_cc_ops *ops)
 	memset(&cb, 0, sizeof(cb));
 	cb.t = W->eng;
 	cb.smss = 1000;
-	cb.cc = ops;
+	cb.tf = ops == &tcp_cc_newreno ? TF_CC_NEWRENO : 0;
 	ops->init(&cb);
 }
 
@@ -34,11 +34,11 @@ Test(cc, initial_window_is_init_cwnd_segments)
 Test(cc, newreno_slow_start_adds_at_most_smss_per_ack)
 {
 	fake(&tcp_cc_newreno);
-	cb.cc->ack(&cb, 1000, 0);
+	tcp_cc(&cb)->ack(&cb, 1000, 0);
 	cr_assert_eq(cb.cwnd, 11000);
-	cb.cc->ack(&cb, 3000, 0);	/* one ACK for three segments */
+	tcp_cc(&cb)->ack(&cb, 3000, 0);	/* one ACK for three segments */
 	cr_assert_eq(cb.cwnd, 12000);
-	cb.cc->ack(&cb, 300, 0);
+	tcp_cc(&cb)->ack(&cb, 300, 0);
 	cr_assert_eq(cb.cwnd, 12300);
 }
 
@@ -49,7 +49,7 @@ Test(cc, newreno_congestion_avoidance_one_smss_per_window)
 	fake(&tcp_cc_newreno);
 	cb.ssthresh = 10000;
 	for (i = 0; i < 10; i++)
-		cb.cc->ack(&cb, 1000, 0);
+		tcp_cc(&cb)->ack(&cb, 1000, 0);
 	/* SMSS*SMSS/cwnd per ACK: about one SMSS over a window */
 	cr_assert(cb.cwnd > 10900 && cb.cwnd <= 11000, "cwnd %u", cb.cwnd);
 }
@@ -59,11 +59,11 @@ Test(cc, newreno_loss_halves_flight)
 	fake(&tcp_cc_newreno);
 	cb.snd_una = 0;
 	cb.snd_max = 20000;
-	cb.cc->cong_event(&cb, 0);
+	tcp_cc(&cb)->cong_event(&cb, 0);
 	cr_assert_eq(cb.ssthresh, 10000);
 	cr_assert_eq(cb.cwnd, 10000);
 	cb.snd_max = 3000;
-	cb.cc->cong_event(&cb, 0);
+	tcp_cc(&cb)->cong_event(&cb, 0);
 	cr_assert_eq(cb.ssthresh, 2000, "never below 2 SMSS");
 }
 
@@ -71,15 +71,15 @@ Test(cc, newreno_rto_sets_ssthresh_only)
 {
 	fake(&tcp_cc_newreno);
 	cb.snd_max = 30000;
-	cb.cc->rto(&cb, 0);
+	tcp_cc(&cb)->rto(&cb, 0);
 	cr_assert_eq(cb.ssthresh, 15000);
 }
 
 Test(cc, cubic_slow_start_like_reno)
 {
 	fake(&tcp_cc_cubic);
-	cb.cc->ack(&cb, 1000, 0);
-	cb.cc->ack(&cb, 5000, 0);
+	tcp_cc(&cb)->ack(&cb, 1000, 0);
+	tcp_cc(&cb)->ack(&cb, 5000, 0);
 	cr_assert_eq(cb.cwnd, 12000);
 }
 
@@ -87,7 +87,7 @@ Test(cc, cubic_loss_multiplies_by_beta)
 {
 	fake(&tcp_cc_cubic);
 	cb.cwnd = 100000;
-	cb.cc->cong_event(&cb, 1);
+	tcp_cc(&cb)->cong_event(&cb, 1);
 	cr_assert_eq(cb.ssthresh, 70000);
 	cr_assert_eq(cb.cwnd, 70000);
 	cr_assert(fabs(cb.cubic.w_max - 100.0) < 1e-9);
@@ -97,9 +97,9 @@ Test(cc, cubic_fast_convergence_lowers_w_max)
 {
 	fake(&tcp_cc_cubic);
 	cb.cwnd = 100000;
-	cb.cc->cong_event(&cb, 1);
+	tcp_cc(&cb)->cong_event(&cb, 1);
 	cb.cwnd = 80000;	/* lost again below the last maximum */
-	cb.cc->cong_event(&cb, 2);
+	tcp_cc(&cb)->cong_event(&cb, 2);
 	cr_assert(fabs(cb.cubic.w_max - 80.0 * 1.7 / 2) < 1e-9,
 		  "w_max %f", cb.cubic.w_max);
 }
@@ -113,7 +113,7 @@ grow(double from_s, double secs)
 
 	for (t = (uint64_t)(from_s * 1000); t < (uint64_t)((from_s + secs) * 1000);
 	     t++)
-		cb.cc->ack(&cb, 1000, 1000000000ULL + t * 1000000ULL);
+		tcp_cc(&cb)->ack(&cb, 1000, 1000000000ULL + t * 1000000ULL);
 }
 
 Test(cc, cubic_concave_then_plateau_at_w_max)
@@ -123,7 +123,7 @@ Test(cc, cubic_concave_then_plateau_at_w_max)
 	fake(&tcp_cc_cubic);
 	cb.srtt_ns = 10000000;
 	cb.cwnd = 100000;
-	cb.cc->cong_event(&cb, 1);
+	tcp_cc(&cb)->cong_event(&cb, 1);
 	k = cbrt((100.0 - 70.0) / 0.4);	/* 4.217 s */
 	grow(0, 1);
 	cr_assert_gt(cb.cwnd, 70000);
@@ -145,7 +145,7 @@ Test(cc, cubic_convex_beyond_w_max)
 	fake(&tcp_cc_cubic);
 	cb.srtt_ns = 10000000;
 	cb.cwnd = 100000;
-	cb.cc->cong_event(&cb, 1);
+	tcp_cc(&cb)->cong_event(&cb, 1);
 	grow(0, k);
 	at_k = cb.cwnd;
 	grow(k, 2);
@@ -159,7 +159,7 @@ Test(cc, cubic_reno_friendly_region_for_small_windows)
 	fake(&tcp_cc_cubic);
 	cb.srtt_ns = 100000000;	/* 100 ms */
 	cb.cwnd = 4000;
-	cb.cc->cong_event(&cb, 1);	/* w_max 4, cwnd 2.8 -> ssthresh 2 SMSS */
+	tcp_cc(&cb)->cong_event(&cb, 1);	/* w_max 4, cwnd 2.8 -> ssthresh 2 SMSS */
 	cr_assert_eq(cb.cwnd, 2800);
 	grow(0, 0.2);
 	cr_assert_gt(cb.cwnd, 2800);
@@ -168,7 +168,7 @@ Test(cc, cubic_reno_friendly_region_for_small_windows)
 Test(cc, default_is_cubic)
 {
 	fx_established();
-	cr_assert_eq(tcp_test_cb(W->conn)->cc, &tcp_cc_cubic);
+	cr_assert_eq(tcp_cc(tcp_test_cb(W->conn)), &tcp_cc_cubic);
 }
 
 Test(cc, newreno_is_selectable)
@@ -178,7 +178,7 @@ Test(cc, newreno_is_selectable)
 	W->conf.cc = SHOAL_TCP_CC_NEWRENO;
 	wire_start();
 	fx_established();
-	cr_assert_eq(tcp_test_cb(W->conn)->cc, &tcp_cc_newreno);
+	cr_assert_eq(tcp_cc(tcp_test_cb(W->conn)), &tcp_cc_newreno);
 }
 
 Test(cc, slow_start_over_the_wire)

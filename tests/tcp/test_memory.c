@@ -128,3 +128,73 @@ Test(memory, ooo_data_dropped_and_counted_when_no_extension_is_free)
 	cr_assert_eq(stats().ooo_bytes_dropped, 100);
 	rte_mempool_put_bulk(W->eng->extpool, objs, n);
 }
+
+/* The byte counters are derived from the sequence space and a wrap count
+ * (no 64-bit counters in the control block): placed 10 bytes before the
+ * 4 GiB mark, they must pass it. */
+Test(memory, byte_counters_pass_the_32_bit_wrap)
+{
+	struct shoal_conn_info ci;
+	struct tcp_cb *cb;
+
+	fx_established();
+	cb = tcp_test_cb(W->conn);
+	/* As if 2^32 - 10 bytes had gone each way already. */
+	cb->irs = cb->rcv_nxt + 9;
+	cb->iss = cb->sb_seq + 9;
+	shoal_conn_info(W->conn, &ci);
+	cr_assert_eq(ci.bytes_received, (1ULL << 32) - 10);
+	cr_assert_eq(ci.bytes_acked, (1ULL << 32) - 10);
+
+	send(.flags = ACK, .seq = P_ISS + 1, .ack = W_ISS + 1, .len = 100);
+	app_send(300);
+	flush();
+	send(.flags = ACK, .seq = P_ISS + 1 + 100, .ack = W_ISS + 1 + 100);
+	shoal_conn_info(W->conn, &ci);
+	cr_assert_eq(ci.bytes_received, (1ULL << 32) + 90);
+	cr_assert_eq(ci.bytes_acked, (1ULL << 32) + 90);
+	cr_assert_eq(ci.bytes_sent, (1ULL << 32) + 290);
+
+	/* the peer's FIN is not data */
+	send(.flags = ACK | FIN, .seq = P_ISS + 1 + 100, .ack = W_ISS + 1 + 100);
+	shoal_conn_info(W->conn, &ci);
+	cr_assert_eq(ci.bytes_received, (1ULL << 32) + 90);
+}
+
+/* The zero-window probe's time is 32-bit ms, compared with the last time
+ * the peer was heard modulo 2^32: with the clock past 2^31 ms (24.9 days)
+ * the first probe must still go out as it does at any other time, even
+ * with no retry allowed. */
+Test(memory, first_persist_probe_with_the_clock_past_2_pow_31_ms)
+{
+	wire_fini();
+	wire_init();
+	W->now = 25ULL * 24 * 3600 * 1000 * MS;
+	W->conf.max_retries = 0;
+	wire_start();
+	fx_syn_received();
+	send(.flags = ACK, .seq = P_ISS + 1, .ack = W_ISS + 1, .win = 0);
+	app_send(100);
+	flush();
+	advance(200);
+	expect(.flags = ACK, .seq = W_ISS + 1, .ack = P_ISS + 1, .len = 1);
+	cr_assert_eq(W->app.resets, 0);
+}
+
+/* The pending list is singly linked: a block dropped while on it (here
+ * by shoal_abort right after shoal_send, no flush between) stays there
+ * flagged until the entry ends, and must then be freed, not flushed. */
+Test(memory, block_dropped_while_pending_is_freed_at_the_entry_end)
+{
+	fx_established();
+	cr_assert_eq(app_send(100), 100);
+	cr_assert(W->eng->pending.stqh_first != NULL, "shoal_send left it pending");
+	wire_drain();
+	shoal_abort(W->conn);
+	cr_assert_null(W->eng->pending.stqh_first);
+	cr_assert_eq(W->eng->dead_pending, 0);
+	cr_assert_eq(W->eng->cbs.avail, W->eng->cbs.n, "the block is free");
+	expect(.flags = RST, .seq = W_ISS + 1);	/* the data never went */
+	flush();
+	expect_none();
+}

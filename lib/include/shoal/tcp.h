@@ -269,7 +269,7 @@ void shoal_conn_set_nodelay(struct shoal_conn *c, bool nodelay);
  * a segment from the peer, probe every @p intvl_ns; after @p probes
  * unanswered probes the connection is reset with ETIMEDOUT. @p idle_ns 0
  * switches keepalive off (the default). Both times are rounded up to whole
- * milliseconds (at most 49 days), @p probes is capped at 255.
+ * milliseconds (at most 24 days), @p probes is capped at 255.
  */
 void shoal_conn_set_keepalive(struct shoal_conn *c, uint64_t idle_ns,
 			      uint64_t intvl_ns, uint32_t probes);

@@ -25,15 +25,16 @@ cubic_ack(struct tcp_cb *cb, uint32_t acked, uint64_t now)
 {
 	struct tcp_cubic *c = &cb->cubic;
 	double smss = cb->smss, cwnd = cb->cwnd / smss, t, target, alpha;
+	uint32_t now_ms = (uint32_t)(now / 1000000);
 	uint32_t grown;
 
 	if (cb->cwnd < cb->ssthresh) {
 		cb->cwnd += RTE_MIN(acked, (uint32_t)cb->smss);
 		return;
 	}
-	if (c->epoch_ns == 0) {
+	if (c->epoch_ms == 0) {
 		/* 4.2: a new congestion avoidance epoch. */
-		c->epoch_ns = now ? now : 1;
+		c->epoch_ms = now_ms ? now_ms : 1;
 		c->cwnd_epoch = cwnd;
 		if (c->w_max <= cwnd) {
 			c->k = 0;
@@ -44,7 +45,8 @@ cubic_ack(struct tcp_cb *cb, uint32_t acked, uint64_t now)
 		c->w_est = cwnd;
 	}
 	/* W_cubic(t + RTT): where the window should be one RTT from now. */
-	t = (double)(now - c->epoch_ns + cb->srtt_ns) / 1e9;
+	t = (double)(uint32_t)(now_ms - c->epoch_ms) / 1e3 +
+		(double)cb->srtt_ns / 1e9;
 	target = CUBIC_C * (t - c->k) * (t - c->k) * (t - c->k) + c->w_max;
 	if (target < cwnd)
 		target = cwnd;
@@ -70,7 +72,7 @@ cubic_reduce(struct tcp_cb *cb)
 	struct tcp_cubic *c = &cb->cubic;
 	double cwnd = (double)cb->cwnd / cb->smss;
 
-	c->epoch_ns = 0;
+	c->epoch_ms = 0;
 	/* 4.7 fast convergence: release bandwidth to newer flows. */
 	if (cwnd < c->w_last_max)
 		c->w_max = cwnd * (1.0 + CUBIC_BETA) / 2.0;
