@@ -47,22 +47,53 @@ struct ports_hash_in {
 	uint16_t zero;
 };
 
+/* An IPv4 tuple in 12 bytes: SipHash then runs over two blocks instead
+ * of six, twice for every connection a client opens (~600 instructions
+ * of its ~14k, callgrind). */
+struct ports_hash_in4 {
+	rte_be32_t local, remote;
+	rte_be16_t rport;
+	uint16_t zero;
+};
+
+/* F (the offset) and G (the counter's slot) of RFC 6056 3.3.4. */
+static void
+ports_hash(const struct flow_ports *p, const struct shoal_endpoints *ep,
+	   uint64_t *f, uint64_t *g)
+{
+	struct ports_hash_in in;
+
+	if (ep->local.family == SHOAL_AF_INET &&
+	    ep->remote.family == SHOAL_AF_INET) {
+		struct ports_hash_in4 in4 = {
+			.local = ep->local.v4, .remote = ep->remote.v4,
+			.rport = ep->rport,
+		};
+
+		*f = flow_siphash(p->key_f, &in4, sizeof(in4));
+		*g = flow_siphash(p->key_g, &in4, sizeof(in4));
+		return;
+	}
+	memset(&in, 0, sizeof(in));
+	in.local = ep->local;
+	in.remote = ep->remote;
+	in.rport = ep->rport;
+	*f = flow_siphash(p->key_f, &in, sizeof(in));
+	*g = flow_siphash(p->key_g, &in, sizeof(in));
+}
+
 int
 flow_ports_pick(struct flow_ports *p, struct shoal_endpoints *ep,
 		flow_port_filter_fn ok, void *ok_ctx,
 		flow_port_filter_fn is_free, void *free_ctx)
 {
-	struct ports_hash_in in;
 	uint32_t num = (uint32_t)p->hi - p->lo + 1, offset, count;
+	uint64_t f, g;
 	uint16_t *ctr;
 
-	memset(&in, 0, sizeof(in));
-	in.local = ep->local;
-	in.remote = ep->remote;
-	in.rport = ep->rport;
-	offset = (uint32_t)flow_siphash(p->key_f, &in, sizeof(in));
-	ctr = &p->table[flow_siphash(p->key_g, &in, sizeof(in)) %
-			FLOW_PORTS_TABLE];
+	ports_hash(p, ep, &f, &g);
+	offset = (uint32_t)f;
+	ctr = &p->table[g % FLOW_PORTS_TABLE];
 	for (count = num; count > 0; count--) {
 		uint16_t port = p->lo + (uint16_t)((offset + *ctr) % num);
 

@@ -401,6 +401,42 @@ Test(flow, ports_differ_by_destination)
 	cr_assert_lt(same, 3);
 }
 
+static bool
+near(rte_be16_t a, rte_be16_t b)
+{
+	uint16_t x = rte_be_to_cpu_16(a), y = rte_be_to_cpu_16(b);
+
+	return y == x || y == x + 1 || (x == 65535 && y == 1024);
+}
+
+Test(flow, ports_differ_by_local_address_and_remote_port)
+{
+	struct flow_ports p;
+	uint8_t secret[16] = { 6 };
+	unsigned int i, same_local = 0, same_rport = 0;
+
+	flow_ports_init(&p, 1024, 65535, secret);
+	/* Every field of F(local, remote, rport) counts, in the packed
+	 * IPv4 form too: another source address of a client's range, or
+	 * another port of the same server, starts elsewhere. */
+	for (i = 0; i < 50; i++) {
+		struct shoal_endpoints a = dest(P_ADDR, 80 + i);
+		struct shoal_endpoints b = dest(P_ADDR, 80 + i);
+		struct shoal_endpoints c = dest(P_ADDR, 1080 + i);
+
+		b.local = shoal_addr_v4(rte_cpu_to_be_32(W_ADDR + 1));
+		flow_ports_pick(&p, &a, NULL, NULL, always_free, NULL);
+		flow_ports_pick(&p, &b, NULL, NULL, always_free, NULL);
+		flow_ports_pick(&p, &c, NULL, NULL, always_free, NULL);
+		/* Were a field left out, the next pick would share a's offset
+		 * and counter: a's port + 1. */
+		same_local += near(a.lport, b.lport);
+		same_rport += near(a.lport, c.lport);
+	}
+	cr_assert_lt(same_local, 3);
+	cr_assert_lt(same_rport, 3);
+}
+
 /* ------------------------------------------------------- engine-level */
 
 TestSuite(engine, .init = setup_plain, .fini = teardown);
