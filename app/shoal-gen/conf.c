@@ -27,6 +27,9 @@ const struct shoal_cfg_key gen_schema[] = {
 	{ "stack", "ip_count", SHOAL_CFG_U32, F(ip_count), "1",
 	  "local addresses ip .. ip+ip_count-1 (client source addresses)",
 	  .min = 1, .max = 1 << 24 },
+	{ "stack", "neigh_entries", SHOAL_CFG_U32, F(neigh_entries), "1024",
+	  "neighbour (ARP) table entries per worker: a server needs one per "
+	  "client address", .min = 16, .max = 1 << 24 },
 	{ "stack", "gw", SHOAL_CFG_IPV4, F(gw), NULL,
 	  "default gateway (none)" },
 	{ "stack", "mtu", SHOAL_CFG_U16, F(mtu), "0",

@@ -43,6 +43,7 @@ struct gen_conf {
 	/* [stack] */
 	struct shoal_cfg_prefix ip;
 	uint32_t ip_count;
+	uint32_t neigh_entries;
 	struct shoal_addr gw;
 	uint16_t mtu;
 	char capture[GEN_STR];

@@ -206,6 +206,7 @@ gen_conf_to_stack(const struct gen_conf *c, struct shoal_conf *sc)
 	sc->ip = c->ip.addr.v4;
 	sc->prefix_len = c->ip.len;
 	sc->ip_count = c->ip_count;
+	sc->neigh_entries = c->neigh_entries;
 	if (c->gw.family == SHOAL_AF_INET)
 		sc->gw = c->gw.v4;
 	sc->mtu = c->mtu;
