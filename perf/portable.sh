@@ -15,7 +15,15 @@
 #                           scaling runs (default "1 2 4"; each side
 #                           takes that many cores, plus one shared core
 #                           for the two main lcores)
-#   SHOAL_PORTABLE_ONLY     runs to do (default: ceiling cps ka rr bulk)
+#   SHOAL_PORTABLE_ONLY     runs to do (default: ceiling cps ka rr bulk;
+#                           also: hold)
+#   SHOAL_PORTABLE_HOLD     connections the hold run opens and keeps idle
+#                           (default 1000000), with
+#   SHOAL_PORTABLE_HOLD_WORKERS workers per side (default 1),
+#   SHOAL_PORTABLE_HOLD_CPS     at this total opening rate (default 100k),
+#   SHOAL_PORTABLE_HOLD_SECS    for at most this long (default 300 s);
+#                           it samples the established count and both
+#                           sides' VmRSS every second into hold.csv.
 #   SHOAL_PORTABLE_CPU      first CPU of the measured ones (default 1:
 #                           CPU 0 keeps the main lcores and the shell)
 #
@@ -117,6 +125,78 @@ testpmd_pair() {
 	rm -f "$sock"
 }
 
+# hold N W: N idle established connections (one GET each, then an hour
+# of think time) over W workers a side, both sized for them; one CSV row
+# a second: seconds, established, server and client VmRSS (kB). Bytes
+# per connection are the slope of VmRSS against the established count,
+# which leaves out what does not grow with it (pools, rings, tables
+# already touched). Both sides are killed at the end: an orderly close of
+# millions of connections is not what is measured.
+hold() {
+	local n=$1 w=$2 cps=$3 lim=$4
+	local per=$(( n / w + 4096 )) ips=$(( n / 8192 + 2 )) mb
+	# 336 B of control block, 120 B of context and their tables per
+	# connection, rounded up, plus the pools.
+	mb=$(( 2048 + n / 1000 ))
+	local s c spid cpid t0 est sr cr
+	# shellcheck disable=SC2206
+	s=("$b/run" shoal-gen $(lcores "$first" "$w") --no-pci --no-huge -m "$mb"
+		--file-prefix "portable-$$-shold" --vdev "net_vhost0,iface=$sock,queues=$w"
+		--log-level='*:warning' -- stack.poll=busy run.drain=1s
+		--config "$conf/http-cps-server.ini" stack.ip=198.18.0.1/16
+		stack.neigh_entries=$(( ips + 64 )) http.body=64
+		tcp.max_conns=$per server.max_conns=$per)
+	# shellcheck disable=SC2206
+	c=("$b/run" shoal-gen $(lcores $((first + w)) "$w") --no-pci --no-huge -m "$mb"
+		--file-prefix "portable-$$-chold"
+		--vdev "net_virtio_user0,path=$sock,queues=$w,queue_size=1024"
+		--log-level='*:warning' -- stack.poll=busy run.drain=1s
+		--config "$conf/http-cps-client.ini" stack.ip=198.18.0.10/16
+		stack.ip_count=$ips run.duration=$(( lim + 30 ))s
+		client.cps=$cps client.ramp=0 client.concurrency=$n
+		client.requests=0 client.think=1h tcp.max_conns=$per http.body=64
+		report.json="$out/hold-client.json")
+	printf 'hold:
+  %s
+  %s
+' "${s[*]}" "${c[*]}" >> "$out/commands.txt"
+	rm -f "$sock"
+	"${s[@]}" > "$out/hold-server.log" 2>&1 &
+	spid=$!
+	pids=($spid)
+	wait_ready "$out/hold-server.log" || { log "hold: server did not start"; cleanup; return 1; }
+	"${c[@]}" > "$out/hold-client.log" 2>&1 &
+	cpid=$!
+	pids+=($cpid)
+	echo "seconds,established,server_rss_kb,client_rss_kb" > "$out/hold.csv"
+	t0=$SECONDS
+	local lines=0 l
+	while [ $((SECONDS - t0)) -lt "$lim" ] && kill -0 "$cpid" 2>/dev/null; do
+		# Sample as soon as the client printed its next live line, so
+		# the count and the two VmRSS are taken together.
+		sleep 0.05
+		l=$(grep -c 'estab [0-9]*' "$out/hold-client.log")
+		[ "$l" -gt "$lines" ] || continue
+		lines=$l
+		est=$(grep -so 'estab [0-9]*' "$out/hold-client.log" | tail -1 | cut -d' ' -f2)
+		sr=$(awk '/^VmRSS:/ { print $2 }' "/proc/$spid/status" 2>/dev/null)
+		cr=$(awk '/^VmRSS:/ { print $2 }' "/proc/$cpid/status" 2>/dev/null)
+		echo "$((SECONDS - t0)),${est:-0},${sr:-0},${cr:-0}" >> "$out/hold.csv"
+		if [ "${est:-0}" -ge "$n" ]; then
+			sleep 5	# the last answers and ACKs settle: one more row
+			sr=$(awk '/^VmRSS:/ { print $2 }' "/proc/$spid/status")
+			cr=$(awk '/^VmRSS:/ { print $2 }' "/proc/$cpid/status")
+			echo "$((SECONDS - t0)),$est,$sr,$cr" >> "$out/hold.csv"
+			break
+		fi
+	done
+	log "hold: $(tail -1 "$out/hold.csv") after $((SECONDS - t0)) s"
+	kill -KILL "$cpid" "$spid" 2>/dev/null
+	wait "$cpid" "$spid" 2>/dev/null
+	pids=()
+	rm -f "$sock"
+}
+
 srv_http="--config $conf/http-cps-server.ini http.body=64"
 cli_http="--config $conf/http-cps-client.ini client.cps=0 client.ramp=0 tcp.max_conns=262144"
 [ $((first + 2)) -le "$ncpu" ] || { echo "perf/portable.sh needs CPUs $first and $((first + 1))" >&2; exit 2; }
@@ -155,6 +235,10 @@ for run in $only; do
 			pair "bulk-$d" 1 "--config $conf/bulk-server.ini bulk.direction=$d bulk.verify=false tcp.mss=1460" \
 				"--config $conf/bulk-client.ini client.concurrency=1 client.connections=1 bulk.direction=$d bulk.verify=false tcp.mss=1460"
 		done
+		;;
+	hold)
+		hold "${SHOAL_PORTABLE_HOLD:-1000000}" "${SHOAL_PORTABLE_HOLD_WORKERS:-1}" \
+			"${SHOAL_PORTABLE_HOLD_CPS:-100k}" "${SHOAL_PORTABLE_HOLD_SECS:-300}"
 		;;
 	*) echo "unknown run $run" >&2; exit 2 ;;
 	esac

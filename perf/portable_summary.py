@@ -56,6 +56,8 @@ def summary(tag):
 rows = []
 for tag in sorted({os.path.basename(p)[:-len("-client.log")]
                    for p in glob.glob(os.path.join(out, "*-client.log"))}):
+    if tag == "hold":
+        continue
     s, j = series(tag), summary(tag)
     fails = j["counters"]["failures"] if j else "no summary"
     if tag.startswith("cps"):
@@ -100,6 +102,36 @@ for a in sorted(glob.glob(os.path.join(out, "*-A.log"))):
     rows.append(("testpmd " + tag,
                  "A receives %.3f Mpps (%.2f Gbit/s)" % (per[0][0] / 1e6, per[0][1] / 1e9),
                  "B receives %.3f Mpps (%.2f Gbit/s)" % (per[1][0] / 1e6, per[1][1] / 1e9), ""))
+
+# hold.csv: seconds, established, server and client VmRSS (kB), once a
+# second. Bytes per connection: least-squares slope of VmRSS against the
+# established count over the rows past a fifth of the final count, so
+# that what does not grow with the connections (pools, rings and tables
+# touched by the first ones) stays out.
+hold = os.path.join(out, "hold.csv")
+if os.path.exists(hold):
+    data = [tuple(int(v) for v in line.split(","))
+            for line in open(hold).read().splitlines()[1:] if line]
+    if data:
+        last = data[-1]
+        pts = [d for d in data if d[1] >= last[1] / 5]
+
+        def slope(col):
+            xs = [d[1] for d in pts]
+            ys = [d[col] * 1024 for d in pts]
+            if len(pts) < 2 or max(xs) == min(xs):
+                return float("nan")
+            mx, my = statistics.fmean(xs), statistics.fmean(ys)
+            return (sum((x - mx) * (y - my) for x, y in zip(xs, ys)) /
+                    sum((x - mx) ** 2 for x in xs))
+        # The slope leaves out what was made resident before the first
+        # connection although sized for all of them (free lists, rings);
+        # the whole VmRSS over the count includes it, and the pools.
+        rows.append(("hold", f"{last[1]:,} established after {last[0]} s",
+                     "grows %.0f B per connection (server), %.0f B (client); "
+                     "VmRSS at the end %.2f / %.2f GiB = %.0f / %.0f B per connection all included" % (
+                         slope(2), slope(3), last[2] / 2**20, last[3] / 2**20,
+                         last[2] * 1024 / max(last[1], 1), last[3] * 1024 / max(last[1], 1)), ""))
 
 print(open(os.path.join(out, "machine.txt")).read())
 print("| run | figure | also | client failures |")
