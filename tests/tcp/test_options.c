@@ -411,20 +411,6 @@ Test(ts, time_wait_not_reused_by_older_tsval)
 
 /* --------------------------------------------------------------- SACK */
 
-static void
-sack_established(void)
-{
-	wire_fini();
-	wire_init();
-	W->conf.sack = true;
-	wire_start();
-	fx_listen();
-	send(.flags = SYN, .seq = P_ISS, .mss = 1460, .sackok = true);
-	expect(.flags = SYN | ACK, .seq = W_ISS, .ack = P0, .mss = 1460,
-	       .sackok = true);
-	send(.flags = ACK, .seq = P0, .ack = D0);
-}
-
 Test(sack, permitted_only_when_both_offer)
 {
 	struct shoal_conn_info ci;
@@ -445,7 +431,7 @@ Test(sack, permitted_only_when_both_offer)
 
 Test(sack, out_of_order_gets_a_block)
 {
-	sack_established();
+	fx_sack_established();
 	send(.flags = ACK, .seq = P0 + 1000, .ack = D0, .len = 500);
 	expect(.flags = ACK, .seq = D0, .ack = P0, .nsack = 1,
 	       .sack = { { P0 + 1000, P0 + 1500 } });
@@ -453,7 +439,7 @@ Test(sack, out_of_order_gets_a_block)
 
 Test(sack, latest_block_first)
 {
-	sack_established();
+	fx_sack_established();
 	send(.flags = ACK, .seq = P0 + 1000, .ack = D0, .len = 500);
 	wire_drain();
 	send(.flags = ACK, .seq = P0 + 3000, .ack = D0, .len = 500);
@@ -468,7 +454,7 @@ Test(sack, four_blocks_without_timestamps)
 {
 	unsigned int i;
 
-	sack_established();
+	fx_sack_established();
 	for (i = 0; i < 5; i++)
 		send(.flags = ACK, .seq = P0 + 1000 * (i + 1), .ack = D0,
 		     .len = 100);
@@ -487,7 +473,7 @@ Test(sack, recent_blocks_are_repeated_in_the_next_acks)
 {
 	unsigned int i;
 
-	sack_established();
+	fx_sack_established();
 	for (i = 0; i < 6; i++)
 		send(.flags = ACK, .seq = P0 + 1000 * (i + 1), .ack = D0,
 		     .len = 100);
@@ -529,7 +515,7 @@ Test(sack, three_blocks_with_timestamps)
 
 Test(sack, no_blocks_once_the_hole_is_filled)
 {
-	sack_established();
+	fx_sack_established();
 	send(.flags = ACK, .seq = P0 + 100, .ack = D0, .len = 100);
 	wire_drain();
 	send(.flags = ACK, .seq = P0, .ack = D0, .len = 100);

@@ -511,15 +511,7 @@ Test(pressure_rules, out_of_order_data_is_dropped_and_the_queue_let_go)
  * (RFC 6675 5.1), and a stream reneged on would stall. */
 Test(pressure_rules, sacked_out_of_order_data_is_kept)
 {
-	wire_fini();
-	wire_init();
-	W->conf.sack = true;
-	wire_start();
-	fx_listen();
-	send(.flags = SYN, .seq = P_ISS, .mss = 1460, .sackok = true);
-	expect(.flags = SYN | ACK, .seq = W_ISS, .ack = P0, .mss = 1460,
-	       .sackok = true);
-	send(.flags = ACK, .seq = P0, .ack = D0);
+	fx_sack_established();
 	send(.flags = ACK, .seq = P0 + 1000, .ack = D0, .len = 500);
 	expect(.flags = ACK, .seq = D0, .ack = P0, .nsack = 1,
 	       .sack = { { P0 + 1000, P0 + 1500 } });

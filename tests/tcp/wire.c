@@ -466,6 +466,22 @@ fx_listen(void)
 	cr_assert_eq(shoal_tcp_listen(W->eng, NULL, W_PORT, &W->ops, W), 0);
 }
 
+/* ESTABLISHED (passive) with SACK negotiated: a fresh engine with
+ * conf.sack on, and the peer's SYN offering it. */
+void
+fx_sack_established(void)
+{
+	wire_fini();
+	wire_init();
+	W->conf.sack = true;
+	wire_start();
+	fx_listen();
+	send(.flags = SYN, .seq = P_ISS, .mss = 1460, .sackok = true);
+	expect(.flags = SYN | ACK, .seq = W_ISS, .ack = P_ISS + 1, .mss = 1460,
+	       .sackok = true);
+	send(.flags = ACK, .seq = P_ISS + 1, .ack = W_ISS + 1);
+}
+
 void
 fx_syn_received(void)
 {

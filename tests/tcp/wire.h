@@ -137,6 +137,7 @@ bool rx_is(uint32_t start, uint32_t n);
 void fx_listen(void);
 void fx_syn_received(void);
 void fx_established(void);
+void fx_sack_established(void);
 void fx_syn_sent(void);
 void fx_established_active(void);
 void fx_fin_wait_1(void);
