@@ -415,6 +415,22 @@ cg_count() {
 	echo "$(awk '/^summary:/ { print $2 }' "$out") $(grep -o 'data_segs [0-9]*\|connections [0-9]*' "$log" | head -1 | cut -d' ' -f2)"
 }
 
+# cg_pair WORKLOAD N TOGGLE : cg_count for 0 and for N side by side
+# (callgrind counts instructions, so two runs sharing the CPUs change
+# nothing but the wall time); sets cg0 and cg1, fails if either failed.
+cg_pair() {
+	local p0 p1 rc=0
+	cg_count "$1" 0 "$3" > "$work/cg-$1.c0" &
+	p0=$!
+	cg_count "$1" "$2" "$3" > "$work/cg-$1.c1" &
+	p1=$!
+	wait "$p0" || rc=1
+	wait "$p1" || rc=1
+	cg0=$(cat "$work/cg-$1.c0")
+	cg1=$(cat "$work/cg-$1.c1")
+	return $rc
+}
+
 # Item 6: instructions per in-order data segment received and per full
 # connection lifecycle (both engines), from callgrind on engine_bench.
 # A run with N = 0 is subtracted, so setup cost is not in the figures.
@@ -424,7 +440,8 @@ bench_shoal_callgrind() {
 	local eb=$build/perf/engine_bench c0 c1 ir0 ir1 s0 s1
 	local cmd_seg="valgrind --tool=callgrind --toggle-collect=bench_rx_server $eb segments"
 	local cmd_life="valgrind --tool=callgrind --toggle-collect=bench_run $eb lifecycle"
-	if c0=$(cg_count segments 0 bench_rx_server) && c1=$(cg_count segments "$nseg" bench_rx_server); then
+	if cg_pair segments "$nseg" bench_rx_server; then
+		c0=$cg0 c1=$cg1
 		read -r ir0 s0 <<<"$c0"
 		read -r ir1 s1 <<<"$c1"
 		perf_record callgrind_segment fast-path ok \
@@ -439,7 +456,8 @@ bench_shoal_callgrind() {
 	else
 		perf_failed callgrind_segment fast-path "engine_bench segments failed: $(tail -2 "$work"/cg-segments-*.log | tr '\n' ' ')" "$cmd_seg $nseg"
 	fi
-	if c0=$(cg_count lifecycle 0 bench_run) && c1=$(cg_count lifecycle "$nconn" bench_run); then
+	if cg_pair lifecycle "$nconn" bench_run; then
+		c0=$cg0 c1=$cg1
 		read -r ir0 s0 <<<"$c0"
 		read -r ir1 s1 <<<"$c1"
 		perf_record callgrind_lifecycle fast-path ok \
