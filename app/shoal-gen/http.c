@@ -71,22 +71,19 @@ http_parser_next(struct http_parser *p, bool head_only)
 	p->no_body = head_only;
 }
 
-/* RFC 9110 5.6.2 tchar; a switch, not strchr: every '-' of every header
- * name comes here. */
-static bool
+/* RFC 9110 5.6.2 tchar, as a table: every byte of every header name is
+ * looked up. */
+static const uint8_t tchar_tab[256] = {
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
+	['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1,
+	['`'] = 1, ['|'] = 1, ['~'] = 1,
+	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1,
+};
+
+static inline bool
 is_tchar(char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return true;
-	switch (c) {
-	case '!': case '#': case '$': case '%': case '&': case '\'':
-	case '*': case '+': case '-': case '.': case '^': case '_':
-	case '`': case '|': case '~':
-		return true;
-	default:
-		return false;
-	}
+	return tchar_tab[(uint8_t)c] != 0;
 }
 
 static bool
@@ -512,6 +509,206 @@ in_line_state(const struct http_parser *p)
 		p->state == ST_TRAILER;
 }
 
+/*
+ * The fast path: a start or header line that lies whole in the buffer is
+ * parsed where it lies, @p n content bytes at @p s (CR LF not included),
+ * instead of byte by byte. It must agree with the byte machine on every
+ * input (tests/gen/test_http.c and the fuzz_http target feed the same
+ * bytes both ways); the byte machine stays for lines split across
+ * segments, chunk-size lines and trailers.
+ */
+
+static bool
+is_blank_or_comma(char c)
+{
+	return c == ' ' || c == '\t' || c == ',';
+}
+
+/* Whether @p n bytes at @p s spell @p word (lower case), any case. */
+static bool
+word_is(const char *s, size_t n, const char *word)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		/* stops at the word's NUL: content NULs match nothing */
+		if (word[i] == '\0' || word[i] != c)
+			return false;
+	}
+	return word[n] == '\0';
+}
+
+/* "HTTP/1.x SSS[ reason]" */
+static int
+status_line(struct http_parser *p, const char *s, size_t n)
+{
+	unsigned int st = 0;
+
+	if (n < 12 || memcmp(s, "HTTP/1.", 7) != 0 || !is_digit(s[7]) ||
+	    s[8] != ' ' || (n > 12 && s[12] != ' '))
+		return HTTP_ERROR;
+	for (size_t i = 9; i < 12; i++) {
+		if (!is_digit(s[i]))
+			return HTTP_ERROR;
+		st = st * 10 + (unsigned int)(s[i] - '0');
+	}
+	if (st < 100 || st > 599)
+		return HTTP_ERROR;
+	p->version_minor = (uint8_t)(s[7] - '0');
+	p->status = (uint16_t)st;
+	return HTTP_MORE;
+}
+
+/* "METHOD SP target SP HTTP/1.x" */
+static int
+request_line(struct http_parser *p, const char *s, size_t n)
+{
+	size_t i = 0;
+	const char *sp;
+
+	while (i < n && is_tchar(s[i]))
+		i++;
+	if (i == 0 || i == n || s[i] != ' ')
+		return HTTP_ERROR;
+	i++;
+	if (i == n || s[i] == ' ')
+		return HTTP_ERROR;	/* empty target */
+	sp = memchr(s + i, ' ', n - i);
+	if (sp == NULL)
+		return HTTP_ERROR;
+	i = (size_t)(sp - s) + 1;
+	if (n - i != 8 || memcmp(s + i, "HTTP/1.", 7) != 0 ||
+	    !is_digit(s[i + 7]))
+		return HTTP_ERROR;
+	p->version_minor = (uint8_t)(s[i + 7] - '0');
+	return HTTP_MORE;
+}
+
+static int
+clen_value(struct http_parser *p, const char *s, size_t n)
+{
+	size_t i = 0;
+	uint64_t v = 0;
+
+	while (i < n && is_blank(s[i]))
+		i++;
+	if (i == n || !is_digit(s[i]))
+		return HTTP_ERROR;
+	for (; i < n && is_digit(s[i]); i++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return HTTP_ERROR;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	for (; i < n; i++)
+		if (!is_blank(s[i]))
+			return HTTP_ERROR;
+	/* RFC 9112 6.3: differing duplicates make the message invalid;
+	 * during the head, remain holds the value seen before */
+	if (p->has_clen && v != p->remain)
+		return HTTP_ERROR;
+	p->remain = v;
+	p->has_clen = true;
+	return HTTP_MORE;
+}
+
+/* Transfer-Encoding: only the last coding counts. */
+static void
+te_value(struct http_parser *p, const char *s, size_t n)
+{
+	size_t end = n, start;
+
+	while (end > 0 && is_blank_or_comma(s[end - 1]))
+		end--;
+	start = end;
+	while (start > 0 && !is_blank_or_comma(s[start - 1]))
+		start--;
+	p->chunked = end > start && word_is(s + start, end - start,
+					    te_codings[0]);
+	if (!p->chunked)
+		p->conn_close = true;	/* body runs to the close */
+}
+
+/* Connection: options separated by commas, blanks around each. */
+static void
+conn_value(struct http_parser *p, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t a, b;
+
+		while (i < n && is_blank_or_comma(s[i]))
+			i++;
+		a = i;
+		while (i < n && s[i] != ',')
+			i++;
+		b = i;
+		while (b > a && is_blank(s[b - 1]))
+			b--;
+		if (b == a)
+			continue;
+		if (word_is(s + a, b - a, conn_opts[O_CLOSE]))
+			p->conn_close = true;
+		else if (word_is(s + a, b - a, conn_opts[O_KEEP]))
+			p->conn_keep = true;
+	}
+}
+
+static int
+header_line(struct http_parser *p, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (n == 0)
+		return end_of_head(p);
+	if (is_blank(s[0]))
+		return HTTP_MORE;	/* obs-fold: nothing we need */
+	while (i < n && is_tchar(s[i]))
+		i++;
+	if (i == 0 || i == n || s[i] != ':')
+		return HTTP_ERROR;
+	/* the three names we need differ in length */
+	switch (i) {
+	case 14:
+		if (word_is(s, i, hdr_names[H_CLEN]))
+			return clen_value(p, s + i + 1, n - i - 1);
+		break;
+	case 17:
+		if (word_is(s, i, hdr_names[H_TE]))
+			te_value(p, s + i + 1, n - i - 1);
+		break;
+	case 10:
+		if (word_is(s, i, hdr_names[H_CONN]))
+			conn_value(p, s + i + 1, n - i - 1);
+		break;
+	}
+	return HTTP_MORE;
+}
+
+/* A whole line of ST_START or ST_HEADER, with what line_end does. */
+static int
+whole_line(struct http_parser *p, const char *s, size_t n)
+{
+	int rc;
+
+	if (p->state == ST_HEADER)
+		return header_line(p, s, n);
+	if (n > HTTP_LINE_MAX)
+		return HTTP_ERROR;
+	if (p->response) {
+		rc = status_line(p, s, n);
+	} else {
+		if (n == 0)
+			return HTTP_MORE;	/* RFC 9112 2.2 */
+		rc = request_line(p, s, n);
+	}
+	if (rc == HTTP_MORE)
+		p->state = ST_HEADER;
+	return rc;
+}
+
 /* Line bytes from @p buf until a line ends the message or an error;
  * returns how many were consumed through *i. */
 static int
@@ -520,7 +717,26 @@ parse_lines(struct http_parser *p, const char *buf, size_t len, size_t *i)
 	int rc = HTTP_MORE;
 
 	while (*i < len && rc == HTTP_MORE && in_line_state(p)) {
-		char c = buf[(*i)++];
+		char c;
+
+		if (p->col == 0 && !p->cr &&
+		    (p->state == ST_START || p->state == ST_HEADER)) {
+			const char *nl = memchr(buf + *i, '\n', len - *i);
+
+			if (nl != NULL) {
+				const char *s = buf + *i;
+				size_t n = (size_t)(nl - s);
+
+				if (!p->head_done)
+					p->begun = true;
+				*i += n + 1;
+				if (n > 0 && s[n - 1] == '\r')
+					n--;
+				rc = whole_line(p, s, n);
+				continue;
+			}
+		}
+		c = buf[(*i)++];
 
 		if (!p->head_done)
 			p->begun = true;

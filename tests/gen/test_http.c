@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "http.h"
@@ -390,4 +391,136 @@ Test(gen_http, long_lines)
 	memset(s + n, 'e', 300);
 	strcpy(s + n + 300, "\r\na\r\n0\r\n\r\n");
 	cr_expect(feed(true, s, NULL, 0, false).error);
+}
+
+/*
+ * The whole-line fast path against the byte machine: random messages,
+ * valid and mutated, are parsed from one buffer (every complete line goes
+ * the fast way), byte by byte (every line goes the byte way) and in
+ * 7-byte pieces (a mix); the three traces must be identical.
+ */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint32_t
+rng(uint32_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state % n);
+}
+
+#define PICK(a) ((a)[rng(sizeof(a) / sizeof((a)[0]))])
+
+/* Every message's fields, an error or the end's outcome, as text. */
+static void
+trace(bool response, bool head_only, const char *s, size_t n, size_t step,
+      char *out, size_t size)
+{
+	struct http_parser p;
+	size_t from = 0, o = 0;
+
+	http_parser_init(&p, response);
+	http_parser_next(&p, head_only);
+	out[0] = '\0';
+	while (from < n) {
+		size_t len = step == 0 || n - from < step ? n - from : step;
+		size_t used;
+		int rc = http_parse(&p, s + from, len, &used);
+
+		from += used;
+		if (rc == HTTP_ERROR) {
+			snprintf(out + o, size - o, "E");
+			return;
+		}
+		if (rc == HTTP_DONE) {
+			o += (size_t)snprintf(out + o, size - o,
+				"D%u/%llu/%d/%u@%zu;", p.status,
+				(unsigned long long)p.body_len, p.keep_alive,
+				p.version_minor, from);
+			http_parser_next(&p, head_only);
+			if (o >= size - 64)
+				return;
+		}
+	}
+	snprintf(out + o, size - o, "eof%d", http_parse_eof(&p));
+}
+
+Test(gen_http, whole_lines_parse_as_bytes_do)
+{
+	static const char *const status[] = {
+		"HTTP/1.1 200 OK", "HTTP/1.0 200 OK", "HTTP/1.1 204 No Content",
+		"HTTP/1.1 100 Continue", "HTTP/1.1 304 x", "HTTP/1.1 101 Up",
+		"HTTP/1.1 599", "HTTP/1.1 600 X", "HTTP/1.1 2000 X",
+		"HTTP/1.x 200 OK", "HTTP/1.1 200OK", "HTTP/1.1 099 Low", "",
+	};
+	static const char *const request[] = {
+		"GET / HTTP/1.1", "POST /x HTTP/1.0", "HEAD /a?b HTTP/1.1",
+		"GET  HTTP/1.1", "G(T / HTTP/1.1", "GET /a b HTTP/1.1",
+		"GET / HTTP/1.12", "GET /", " GET / HTTP/1.1", "", "GET",
+	};
+	static const char *const header[] = {
+		"Content-Length: 5", "content-length:0", "Content-Length:  12  ",
+		"CONTENT-LENGTH: 3", "Content-Length: 1a", "Content-Length: ",
+		"Content-Length: 99999999999999999999999", "Content-Length:\t2",
+		"Transfer-Encoding: chunked", "transfer-encoding: gzip, chunked",
+		"Transfer-Encoding: chunked, gzip", "Transfer-Encoding: ,",
+		"Transfer-Encoding:", "Transfer-Encoding: chunkedx",
+		"Connection: close", "Connection: keep-alive",
+		"connection: Keep-Alive, close", "Connection: foo,  CLOSE ",
+		"Connection: keep alive", "Connection: ,,close,,",
+		"Connection:close\t", "Server: x", " folded line", "\tfolded",
+		"X-Long: yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy", "no colon",
+		": empty", "Bad Name: x", "Host: a", "Content-Lengthx: 1",
+		"Connectio: close",
+	};
+	static const char *const body[] = {
+		"", "hello", "0123456789ab", "4\r\nabcd\r\n0\r\n\r\n",
+		"2;x=y\r\nab\r\n0\r\nT: 1\r\n\r\n", "zz\r\n",
+	};
+	static const char mut[] = " \t,:\r\n0A-a;";
+	char s[2048], a[1024], b[1024], c[1024];
+
+	for (int iter = 0; iter < 20000; iter++) {
+		bool response = rng(2), head_only = rng(8) == 0;
+		size_t n = 0;
+		int msgs = 1 + (int)rng(3);
+
+		for (int m = 0; m < msgs; m++) {
+			const char *eol = rng(6) ? "\r\n" : "\n";
+			int hdrs = (int)rng(5);
+
+			n += (size_t)snprintf(s + n, sizeof(s) - n, "%s%s",
+				response ? PICK(status) : PICK(request), eol);
+			for (int h = 0; h < hdrs; h++)
+				n += (size_t)snprintf(s + n, sizeof(s) - n,
+					"%s%s", PICK(header),
+					rng(6) ? "\r\n" : "\n");
+			n += (size_t)snprintf(s + n, sizeof(s) - n, "%s%s",
+					      eol, PICK(body));
+		}
+		for (int k = (int)rng(4); k > 0 && n > 1; k--) {
+			size_t at = rng((uint32_t)n);
+
+			switch (rng(4)) {
+			case 0:	/* a byte of any value, NUL included */
+				s[at] = (char)rng(256);
+				break;
+			case 1:	/* delete */
+				memmove(s + at, s + at + 1, n - at - 1);
+				n--;
+				break;
+			default:
+				s[at] = mut[rng(sizeof(mut) - 1)];
+			}
+		}
+		trace(response, head_only, s, n, 0, a, sizeof(a));
+		trace(response, head_only, s, n, 1, b, sizeof(b));
+		trace(response, head_only, s, n, 7, c, sizeof(c));
+		cr_assert_str_eq(a, b, "iteration %d (%s): whole %s, bytes %s\n%.*s",
+				 iter, response ? "response" : "request", a, b,
+				 (int)n, s);
+		cr_assert_str_eq(a, c, "iteration %d: whole %s, 7-byte %s",
+				 iter, a, c);
+	}
 }
