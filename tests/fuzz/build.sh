@@ -7,7 +7,7 @@
 set -euo pipefail
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bdir=${SHOAL_FUZZ_BUILD:-$src/build-fuzz}
-targets=(fuzz_net_input fuzz_tcp_engine fuzz_config)
+targets=(fuzz_net_input fuzz_tcp_engine fuzz_config fuzz_http)
 
 if ! command -v clang >/dev/null; then
 	echo "fuzz/build.sh: clang not found; install it (bash .ci/setup)" >&2

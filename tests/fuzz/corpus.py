@@ -193,6 +193,29 @@ def config():
         write(t, "args-" + name, data)
 
 
+
+def http():
+    t = "fuzz_http"
+    # byte 0: bit 0 responses, bit 1 HEAD, bits 2-7 the piece size - 2
+    resp = (b"HTTP/1.1 200 OK\r\nServer: shoal-gen\r\n"
+            b"Content-Type: application/octet-stream\r\n"
+            b"Content-Length: 5\r\nConnection: keep-alive\r\n\r\nhello")
+    write(t, "response", bytes([1 | 3 << 2]) + resp)
+    write(t, "response-pipelined", bytes([1 | 10 << 2]) + resp +
+          b"HTTP/1.1 100 Continue\r\n\r\n"
+          b"HTTP/1.1 301 Moved\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+          b"4;ext=1\r\nabcd\r\n0\r\nX-T: 1\r\n\r\n"
+          b"HTTP/1.0 200 OK\nConnection: Keep-Alive, close\n\nrest")
+    write(t, "response-head", bytes([3]) + resp)
+    write(t, "requests", bytes([0 | 5 << 2]) +
+          b"\r\nGET /index.html HTTP/1.1\r\nHost: a\r\n"
+          b"User-Agent: shoal-gen\r\nConnection: close\r\n\r\n"
+          b"POST /x HTTP/1.1\r\nContent-Length: 4\r\n"
+          b"content-length:  4 \r\n folded\r\n\r\nbody"
+          b"GET / HTTP/1.0\r\n\r\n")
+
+
 net_input()
 tcp_engine()
 config()
+http()

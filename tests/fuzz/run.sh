@@ -19,7 +19,7 @@ if [ "${1:-}" = --smoke ]; then
 	secs=${FUZZ_SMOKE_SECONDS:-60}
 fi
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_net_input fuzz_tcp_engine fuzz_config)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_net_input fuzz_tcp_engine fuzz_config fuzz_http)
 
 SHOAL_FUZZ_BUILD=$bdir bash "$fdir/build.sh" || exit 1
 
