@@ -205,9 +205,15 @@ pump_source(struct gen_conn *gc, uint32_t *n)
 		return gw->fill;
 	case SRC_FILL:
 		return gw->fill;
-	case SRC_PATTERN:
-		pattern_fill(gen_conn_id(gc), gc->tx_off, gw->scratch, *n);
-		return gw->scratch;
+	case SRC_PATTERN: {
+		/* in place: shoal_send copies it into mbufs */
+		size_t len = *n;
+		const uint8_t *p = pattern_at(gen_conn_id(gc), gc->tx_off,
+					      &len);
+
+		*n = (uint32_t)len;
+		return p;
+	}
 	default:
 		return NULL;
 	}
@@ -472,10 +478,8 @@ gen_worker_init(struct shoal_worker *w, void *ctx)
 	gw->retry = calloc(gw->retry_size ? gw->retry_size : 1,
 			   sizeof(*gw->retry));
 	gw->fill = malloc(GEN_CHUNK);
-	gw->scratch = malloc(GEN_CHUNK);
 	if (gw->conns == NULL || gw->think == NULL || gw->retry == NULL ||
-	    gw->fill == NULL ||
-	    gw->scratch == NULL) {
+	    gw->fill == NULL) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -504,7 +508,6 @@ fail:
 	free(gw->think);
 	free(gw->retry);
 	free(gw->fill);
-	free(gw->scratch);
 	free(gw->resp_whole);
 	rte_free(gw);
 	return ret;

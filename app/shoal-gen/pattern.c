@@ -4,6 +4,28 @@
 
 #include "pattern.h"
 
+/* One period and a run beyond it, so that every read of up to
+ * PATTERN_RUN bytes from a start below the period is contiguous. Filled
+ * before main() runs: read-only afterwards, shared by every worker. */
+static uint8_t tab[PATTERN_PERIOD + PATTERN_RUN] __attribute__((aligned(64)));
+
+__attribute__((constructor)) static void
+pattern_tab_init(void)
+{
+	for (size_t i = 0; i < sizeof(tab); i += 8) {
+		uint64_t w = pattern_word(UINT64_C(0x5348414c2d706174),
+					  (i % PATTERN_PERIOD) / 8);
+
+		for (size_t k = 0; k < 8 && i + k < sizeof(tab); k++)
+			tab[i + k] = (uint8_t)(w >> (8 * k));
+	}
+	/* The words above are cut at the period's end (65,521 is no
+	 * multiple of 8): make the second copy follow the first byte for
+	 * byte. */
+	for (size_t i = PATTERN_PERIOD; i < sizeof(tab); i++)
+		tab[i] = tab[i - PATTERN_PERIOD];
+}
+
 uint64_t
 pattern_conn_id(uint32_t cip, uint16_t cport, uint32_t sip, uint16_t sport)
 {
@@ -13,39 +35,30 @@ pattern_conn_id(uint32_t cip, uint16_t cport, uint32_t sip, uint16_t sport)
 	return pattern_word(a, b ^ UINT64_C(0x5348414c));
 }
 
-/* Little-endian bytes of each word, whatever the host order. */
-static inline void
-word_bytes(uint64_t w, uint8_t out[8])
+const uint8_t *
+pattern_at(uint64_t id, uint64_t off, size_t *len)
 {
-	for (int i = 0; i < 8; i++)
-		out[i] = (uint8_t)(w >> (8 * i));
+	uint64_t start = (id % PATTERN_PERIOD + off % PATTERN_PERIOD) %
+		PATTERN_PERIOD;
+
+	if (*len > PATTERN_RUN)
+		*len = PATTERN_RUN;
+	return tab + start;
 }
 
 void
 pattern_fill(uint64_t id, uint64_t off, void *buf, size_t len)
 {
-	uint8_t *p = buf, b[8];
-	uint64_t word = off / 8;
-	unsigned int skip = off % 8;
+	uint8_t *p = buf;
 
-	if (len == 0)
-		return;
-	if (skip != 0) {
-		size_t n = 8 - skip < len ? 8 - skip : len;
+	while (len > 0) {
+		size_t n = len;
+		const uint8_t *src = pattern_at(id, off, &n);
 
-		word_bytes(pattern_word(id, word++), b);
-		memcpy(p, b + skip, n);
+		memcpy(p, src, n);
 		p += n;
+		off += n;
 		len -= n;
-	}
-	for (; len >= 8; len -= 8, p += 8) {
-		uint64_t w = htole64(pattern_word(id, word++));
-
-		memcpy(p, &w, 8);
-	}
-	if (len != 0) {
-		word_bytes(pattern_word(id, word), b);
-		memcpy(p, b, len);
 	}
 }
 
@@ -53,34 +66,18 @@ long
 pattern_check(uint64_t id, uint64_t off, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
-	size_t i = 0;
+	size_t done = 0;
 
-	/* Compare whole words where aligned to the stream, bytes elsewhere;
-	 * on a word mismatch find the byte. */
-	while (i < len) {
-		uint64_t o = off + i;
-		uint64_t word = o / 8;
-		unsigned int skip = o % 8;
-		size_t n = 8 - skip;
-		uint8_t b[8];
+	while (done < len) {
+		size_t n = len - done;
+		const uint8_t *want = pattern_at(id, off + done, &n);
 
-		if (n > len - i)
-			n = len - i;
-		if (n == 8) {
-			uint64_t want = htole64(pattern_word(id, word));
-			uint64_t got;
-
-			memcpy(&got, p + i, 8);
-			if (got == want) {
-				i += 8;
-				continue;
-			}
+		if (memcmp(p + done, want, n) != 0) {
+			for (size_t k = 0; k < n; k++)
+				if (p[done + k] != want[k])
+					return (long)(done + k);
 		}
-		word_bytes(pattern_word(id, word), b);
-		for (size_t k = 0; k < n; k++)
-			if (p[i + k] != b[skip + k])
-				return (long)(i + k);
-		i += n;
+		done += n;
 	}
 	return -1;
 }

@@ -150,7 +150,6 @@ struct gen_worker {
 	 * close), when one fits GEN_CHUNK: one shoal_send each. Else NULL. */
 	uint8_t *resp_whole;
 	uint8_t *fill;		/* GEN_CHUNK constant bytes */
-	uint8_t *scratch;	/* GEN_CHUNK bytes for generated pattern */
 
 	uint64_t next_publish;
 	struct rte_mempool *pool;
