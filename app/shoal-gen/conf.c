@@ -43,6 +43,10 @@ const struct shoal_cfg_key gen_schema[] = {
 	  "idle backs off when nothing arrives, busy spins", polls },
 	{ "stack", "no_offload", SHOAL_CFG_BOOL, F(no_offload), "false",
 	  "ignore the ports' checksum offloads" },
+	{ "stack", "tso", SHOAL_CFG_BOOL, F(tso), "true",
+	  "TCP segmentation offload where every port offers it (virtio-user "
+	  "against a vhost-user backend started with tso=1, TAP): new data "
+	  "leaves in segments of up to 64 KB, cut to the MSS by the device" },
 	{ "stack", "main_is_worker", SHOAL_CFG_BOOL, F(main_is_worker), "false",
 	  "the main lcore runs a worker too" },
 	{ "stack", "mbufs", SHOAL_CFG_U32, F(mbufs), "16384",

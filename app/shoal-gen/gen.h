@@ -50,6 +50,7 @@ struct gen_conf {
 	char impair[GEN_STR];
 	int poll;
 	bool no_offload;
+	bool tso;
 	bool main_is_worker;
 	uint32_t mbufs;
 	uint16_t rxd, txd;

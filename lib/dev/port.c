@@ -90,6 +90,17 @@ port_setup(uint16_t port_id, const struct port_conf *conf,
 	if (!conf->no_offload) {
 		ec.rxmode.offloads = info.rx_offload_capa & rx_want;
 		ec.txmode.offloads = info.tx_offload_capa & tx_want;
+		/* TSO needs the TCP checksum offload it implies. Not on
+		 * TAP: DPDK 22.11's TAP PMD refuses a TSO packet when
+		 * tso_segsz plus the L2, L3 and L4 headers exceed the MTU,
+		 * which counts the Ethernet header against an L3 MTU: every
+		 * full-size segment (1460 + 54 > 1500) is refused, and the
+		 * rest of its burst with it. */
+		if (conf->tso && (ec.txmode.offloads &
+				  RTE_ETH_TX_OFFLOAD_TCP_CKSUM) &&
+		    strcmp(info.driver_name, "net_tap") != 0)
+			ec.txmode.offloads |= info.tx_offload_capa &
+				RTE_ETH_TX_OFFLOAD_TCP_TSO;
 	}
 	ec.txmode.offloads |= info.tx_offload_capa &
 		RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
@@ -168,6 +179,7 @@ port_setup(uint16_t port_id, const struct port_conf *conf,
 	ifc->rx_l4_cksum = ec.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
 	ifc->tx_ip_cksum = ec.txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
 	ifc->tx_tcp_cksum = ec.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	ifc->tx_tso = ec.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO;
 	ifc->rss = rss;
 	ifc->nb_queues = nb_queues;
 	return 0;
@@ -193,12 +205,13 @@ port_dump(FILE *f, const struct shoal_iface *ifc)
 	rte_eth_dev_get_name_by_port(ifc->port_id, name);
 	rte_ether_format_addr(mac, sizeof(mac), &ifc->mac);
 	fprintf(f, "port %u %s: %s, mac %s, mtu %u, %u queue%s, %s, "
-		"rx csum %s/%s, tx csum %s/%s\n", ifc->port_id, name,
+		"rx csum %s/%s, tx csum %s/%s%s\n", ifc->port_id, name,
 		ifc->l3 ? "L3 (bare IP)" : "Ethernet", ifc->l3 ? "-" : mac,
 		ifc->mtu, ifc->nb_queues, ifc->nb_queues > 1 ? "s" : "",
 		ifc->rss ? "RSS (Toeplitz, symmetric key)" :
 		ifc->nb_queues > 1 ? "no RSS: software steering" :
 		"single queue",
 		ifc->rx_ip_cksum ? "ip" : "-", ifc->rx_l4_cksum ? "tcp" : "-",
-		ifc->tx_ip_cksum ? "ip" : "-", ifc->tx_tcp_cksum ? "tcp" : "-");
+		ifc->tx_ip_cksum ? "ip" : "-", ifc->tx_tcp_cksum ? "tcp" : "-",
+		ifc->tx_tso ? ", tso" : "");
 }

@@ -19,6 +19,7 @@ struct port_conf {
 	uint16_t nb_txd;
 	uint16_t mtu;			/* 0: leave the port's */
 	bool no_offload;		/* force the software checksum paths */
+	bool tso;			/* use TCP segmentation offload if offered */
 	struct rte_mempool **rx_pools;	/* [nb_queues]: queue q fills from pool q */
 };
 

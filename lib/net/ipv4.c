@@ -202,7 +202,7 @@ headroom_ensure(struct shoal_worker *w, struct rte_mbuf *m, uint16_t len)
 		return NULL;
 	}
 	h->ol_flags = m->ol_flags;
-	h->l4_len = m->l4_len;
+	h->tx_offload = m->tx_offload;	/* l4_len, tso_segsz */
 	h->port = m->port;
 	return h;
 }
@@ -235,6 +235,20 @@ tcp_cksum_out(struct shoal_worker *w, const struct shoal_iface *ifc,
 	if (unlikely(th == NULL))
 		return false;
 	th->cksum = 0;
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
+		/* TSO: the device sums each segment it cuts; the field
+		 * holds the pseudo-header without the length (DPDK's
+		 * convention). The engine only builds these when every
+		 * port has TSO (lib/stack). */
+		if (unlikely(!ifc->tx_tso))
+			return false;
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+		if (m->l4_len == 0)
+			m->l4_len = tcp_hdr_len(th);
+		th->cksum = cksum_ipv4_pseudo(ip->src_addr, ip->dst_addr,
+					      IPPROTO_TCP, 0);
+		return true;
+	}
 	if (ifc->tx_tcp_cksum && likely(m->next == NULL || !odd_split(m))) {
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
 		if (m->l4_len == 0)
@@ -276,7 +290,8 @@ ipv4_output(struct shoal_worker *w, struct rte_mbuf *m, rte_be32_t src,
 		nexthop = ifc->gw;
 	}
 	if (unlikely(sizeof(iph) + l4_len > UINT16_MAX ||
-		     (ifc->mtu != 0 && sizeof(iph) + l4_len > ifc->mtu))) {
+		     (ifc->mtu != 0 && sizeof(iph) + l4_len > ifc->mtu &&
+		      !(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)))) {
 		worker_drop(w, m, SHOAL_DROP_IP_TOO_BIG);
 		return -EMSGSIZE;
 	}

@@ -127,6 +127,7 @@ shoal_conf_init(struct shoal_conf *conf)
 	conf->nb_rxd = 1024;
 	conf->nb_txd = 1024;
 	conf->mbuf_reserve = -1;
+	conf->tso = true;
 	conf->poll = SHOAL_POLL_IDLE;
 	conf->idle_max_us = 1000;
 	conf->neigh_entries = 1024;
@@ -224,6 +225,19 @@ worker_tcp_create(struct shoal_stack *st, struct shoal_worker *w)
 	tc.output = stack_tcp_output;
 	tc.output_ctx = w;
 	tc.mbuf_reserve = stack_mbuf_reserve(st);
+	/* TSO only where every port can cut what the engine hands it: the
+	 * engine does not know which port a segment leaves by. The largest
+	 * payload is what one IPv4 packet holds after a full TCP header. */
+	tc.tso_max = 0;
+	if (st->conf.tso && st->nb_ifaces > 0) {
+		bool all = true;
+
+		for (unsigned int i = 0; i < st->nb_ifaces; i++)
+			all = all && st->ifaces[i].tx_tso;
+		if (all)
+			tc.tso_max = UINT16_MAX - sizeof(struct rte_ipv4_hdr) -
+				60;	/* the longest TCP header */
+	}
 	if (st->steer != NULL || st->nb_workers > 1) {
 		/* Active opens pick ports whose replies hash back here. */
 		tc.port_ok = rss_port_ok_cb;
@@ -552,6 +566,7 @@ shoal_init(const struct shoal_conf *conf)
 			.nb_txd = conf->nb_txd,
 			.mtu = conf->mtu,
 			.no_offload = conf->no_offload,
+			.tso = conf->tso,
 			.rx_pools = pools,
 		};
 		int ret = port_setup(st->ifaces[i].port_id, &pc, &st->ifaces[i]);

@@ -44,6 +44,7 @@ struct shoal_iface {
 	bool rx_l4_cksum;		/* RTE_MBUF_F_RX_L4_CKSUM_* are meaningful */
 	bool tx_ip_cksum;		/* RTE_ETH_TX_OFFLOAD_IPV4_CKSUM */
 	bool tx_tcp_cksum;		/* RTE_ETH_TX_OFFLOAD_TCP_CKSUM */
+	bool tx_tso;			/* RTE_ETH_TX_OFFLOAD_TCP_TSO */
 	bool rss;			/* hardware RSS spreads over the queues */
 	uint16_t nb_queues;
 };

@@ -901,8 +901,17 @@ data_input(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq, uint32_t len,
 	cb->rcv_nxt += len;
 	if (unlikely(cb->rcv_nxt - cb->irs - 1 < len))
 		cb->rcv_wraps++;	/* bytes_received, shoal_conn_info */
-	if (len > cb->rcv_mss)
+	/* A segment the device merged (LRO) counts as the segments it was:
+	 * its size is theirs, and it is ACKed at once below (RFC 5681 4.2
+	 * asks for an ACK every second full segment). */
+	if (m->ol_flags & RTE_MBUF_F_RX_LRO) {
+		t->st.lro_segs_rx++;
+		if (m->tso_segsz != 0 && m->tso_segsz < len &&
+		    m->tso_segsz > cb->rcv_mss)
+			cb->rcv_mss = m->tso_segsz;
+	} else if (len > cb->rcv_mss) {
 		cb->rcv_mss = (uint16_t)RTE_MIN(len, 65535u);
+	}
 	if (tcp_reass_head(cb) != NULL || (cb->tf & TF_RCV_FIN_OOO)) {
 		more = tcp_reass_pull(cb, &rfin);
 		if (more != NULL && rte_pktmbuf_chain(m, more) != 0) {

@@ -304,6 +304,13 @@ tcp_send_range(struct tcp_cb *cb, uint32_t seq, uint32_t len, uint8_t flags)
 		rte_pktmbuf_free(m);
 		return -ENOBUFS;
 	}
+	if (len > cb->smss) {
+		/* the device cuts it into segments of smss payload bytes,
+		 * each with this header (options included) */
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+		m->tso_segsz = cb->smss;
+		t->st.tso_segs_tx++;
+	}
 	if (flags & TH_ACK) {
 		/* Every ACK-bearing segment pays the ACK we owed. */
 		cb->last_ack_sent = cb->rcv_nxt;
@@ -609,8 +616,18 @@ tcp_output(struct tcp_cb *cb)
 		len = RTE_MIN(RTE_MIN(avail, usable), (uint32_t)cb->smss);
 		if (nxt_blk != 0 && len > nxt_blk)
 			len = nxt_blk;
+		/* TSO: new data in whole segments, as many as fit; a tail
+		 * shorter than a segment goes on its own, under Nagle. */
+		if (cb->t->conf.tso_max > cb->smss && len == cb->smss &&
+		    !SEQ_LT(cb->snd_nxt, cb->snd_max) &&
+		    !(cb->tf & TF_RECOVERY)) {
+			uint32_t big = RTE_MIN(RTE_MIN(avail, usable),
+					       cb->t->conf.tso_max);
+
+			len = big - big % cb->smss;
+		}
 		fin = fin_state(cb) && !(cb->tf & TF_FIN_ACKED) &&
-		      cb->snd_nxt + len == end;
+		      cb->snd_nxt + len == end && len <= cb->smss;
 		if (len == 0 && !fin)
 			break;
 		idle = cb->snd_nxt == cb->snd_una;

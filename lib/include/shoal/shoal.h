@@ -58,6 +58,9 @@ struct shoal_conf {
 	 *  reserve. At most half the pool. */
 	int32_t mbuf_reserve;
 	bool no_offload;	/**< ignore the ports' checksum offloads */
+	/** Segmentation offload where every port offers it (and checksum
+	 *  offload is on): shoal_tcp_conf.tso_max = SHOAL_TSO_MAX. */
+	bool tso;
 	bool main_is_worker;	/**< the main lcore runs a worker too */
 	enum shoal_poll_mode poll;
 	uint32_t idle_max_us;	/**< longest sleep in idle mode */

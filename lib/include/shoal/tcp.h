@@ -181,6 +181,14 @@ struct shoal_tcp_conf {
 	 *  own memory. Without such a reserve a pool that runs dry can never
 	 *  receive the ACKs that would free it. 0 (the default): no reserve. */
 	uint32_t mbuf_reserve;
+	/** TCP segmentation offload: the most payload bytes one segment
+	 *  handed to output() may carry. New in-order data then goes out in
+	 *  multiples of the MSS up to this (flagged RTE_MBUF_F_TX_TCP_SEG
+	 *  with tso_segsz = MSS: the device cuts it, or a virtual link
+	 *  passes it whole); retransmissions, loss probes and recovery stay
+	 *  one MSS each. 0 (the default): off. Received segments the device
+	 *  merged (RTE_MBUF_F_RX_LRO, tso_segsz) are taken either way. */
+	uint32_t tso_max;
 };
 
 /** Fill @p conf with defaults; the caller sets name, pool and output. */
@@ -354,7 +362,7 @@ void shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info);
 	X(rst_ratelimited) X(conn_limit_drops) X(ooo_segs_dropped) \
 	X(sndbuf_full) X(rcv_window_updates) X(zero_windows_sent) X(no_ext) \
 	X(loss_probes) X(mem_send_refused) X(mem_tx_deferred) X(mem_syn_drops) \
-	X(mem_connect_refused) X(mem_ooo_drops)
+	X(mem_connect_refused) X(mem_ooo_drops) X(tso_segs_tx) X(lro_segs_rx)
 
 struct shoal_tcp_stats {
 #define SHOAL_TCP_STAT_FIELD(n) uint64_t n;
