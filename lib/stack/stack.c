@@ -444,7 +444,12 @@ worker_free(struct shoal_worker *w)
 	if (w == NULL)
 		return;
 	for (unsigned int i = 0; i < w->nb_ifaces; i++) {
-		rte_pktmbuf_free_bulk(w->txq[i].pkts, w->txq[i].n);
+		struct worker_txq *q = &w->txq[i];
+
+		rte_pktmbuf_free_bulk(q->pkts, q->n);
+		for (uint16_t k = 0; k < q->bl_n; k++)
+			rte_pktmbuf_free(q->bl[(q->bl_head + k) %
+					       SHOAL_TX_BACKLOG]);
 		impair_free(w->imp_rx[i]);
 		impair_free(w->imp_tx[i]);
 	}

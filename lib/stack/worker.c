@@ -8,6 +8,51 @@
 #include "rss/steer.h"
 #include "stack/stack.h"
 
+static uint16_t
+port_send(struct shoal_worker *w, struct shoal_iface *ifc,
+	  struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t sent = w->tx_hook != NULL ?
+		w->tx_hook(w->tx_ctx, w->id, pkts, n) :
+		rte_eth_tx_burst(ifc->port_id, w->queue, pkts, n);
+
+	w->stats.tx_packets += sent;
+	return sent;
+}
+
+/* Send the backlog, oldest first: whether it is empty now. */
+static bool
+backlog_send(struct shoal_worker *w, struct shoal_iface *ifc,
+	     struct worker_txq *q)
+{
+	while (q->bl_n > 0) {
+		uint16_t run = RTE_MIN(q->bl_n,
+				       (uint16_t)(SHOAL_TX_BACKLOG - q->bl_head));
+		uint16_t sent = port_send(w, ifc, &q->bl[q->bl_head], run);
+
+		q->bl_head = (uint16_t)((q->bl_head + sent) % SHOAL_TX_BACKLOG);
+		q->bl_n -= sent;
+		if (sent < run)
+			return false;
+	}
+	q->bl_head = 0;
+	return true;
+}
+
+static void
+backlog_put(struct shoal_worker *w, struct worker_txq *q,
+	    struct rte_mbuf **pkts, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		if (unlikely(q->bl_n == SHOAL_TX_BACKLOG)) {
+			worker_drop(w, pkts[i], SHOAL_DROP_TX_FULL);
+			continue;
+		}
+		q->bl[(q->bl_head + q->bl_n) % SHOAL_TX_BACKLOG] = pkts[i];
+		q->bl_n++;
+	}
+}
+
 static void
 txq_flush(struct shoal_worker *w, struct shoal_iface *ifc, struct worker_txq *q)
 {
@@ -18,7 +63,7 @@ txq_flush(struct shoal_worker *w, struct shoal_iface *ifc, struct worker_txq *q)
 	 * nothing new is queued. */
 	if (unlikely(imp != NULL))
 		q->n = impair_burst(imp, q->pkts, q->n, SHOAL_TX_BURST, w->now_ns);
-	if (q->n == 0)
+	if (q->n == 0 && q->bl_n == 0)
 		return;
 	/* No TX queue of our own on this port: the queue's owner sends
 	 * for us (worker_tx_steered). */
@@ -32,25 +77,27 @@ txq_flush(struct shoal_worker *w, struct shoal_iface *ifc, struct worker_txq *q)
 		q->n = 0;
 		return;
 	}
-	if (w->tx_hook != NULL)
-		sent = w->tx_hook(w->tx_ctx, w->id, q->pkts, q->n);
-	else
-		sent = rte_eth_tx_burst(ifc->port_id, w->queue, q->pkts, q->n);
-	w->stats.tx_packets += sent;
-	if (likely(sent == q->n)) {
+	if (unlikely(imp != NULL)) {
+		/* What the ring does not take is lost, like the impaired
+		 * link's own drops: kept, it would be impaired twice. */
+		sent = port_send(w, ifc, q->pkts, q->n);
+		for (uint16_t i = sent; i < q->n; i++)
+			worker_drop(w, q->pkts[i], SHOAL_DROP_TX_FULL);
 		q->n = 0;
 		return;
 	}
-	/* The ring is full: keep the rest for the next flush, in order,
-	 * rather than drop what TCP would then have to retransmit. (Not
-	 * on an impaired link: they would be impaired twice.) */
-	if (imp == NULL) {
-		memmove(q->pkts, q->pkts + sent, (q->n - sent) * sizeof(q->pkts[0]));
-		q->n -= sent;
+	/* The ring is full: keep the rest in the backlog, in order, rather
+	 * than drop what TCP would then have to retransmit. */
+	if (q->bl_n > 0 && !backlog_send(w, ifc, q)) {
+		backlog_put(w, q, q->pkts, q->n);
+		q->n = 0;
 		return;
 	}
-	for (uint16_t i = sent; i < q->n; i++)
-		worker_drop(w, q->pkts[i], SHOAL_DROP_TX_FULL);
+	if (q->n == 0)
+		return;
+	sent = port_send(w, ifc, q->pkts, q->n);
+	if (unlikely(sent < q->n))
+		backlog_put(w, q, q->pkts + sent, q->n - sent);
 	q->n = 0;
 }
 

@@ -49,9 +49,18 @@ struct shoal_iface {
 	uint16_t nb_queues;
 };
 
+/* Packets a full TX ring did not take, oldest first, sent before any
+ * newer one: TCP's windows bound what can pile up here, and a TSO
+ * segment takes ~34 descriptors, so a 1024-slot ring holds only ~30 of
+ * them. Dropping what did not fit turned bursts from 100 connections into
+ * ~780k retransmissions in 10 s. Full, it drops (drop.tx_full). */
+#define SHOAL_TX_BACKLOG 1024
+
 struct worker_txq {
 	uint16_t n;
+	uint16_t bl_head, bl_n;		/* backlog ring */
 	struct rte_mbuf *pkts[SHOAL_TX_BURST];
+	struct rte_mbuf *bl[SHOAL_TX_BACKLOG];
 };
 
 struct shoal_worker {
