@@ -26,7 +26,7 @@ trap cleanup EXIT
 
 # Core 1: the server (vhost-user side, it creates the socket).
 "$gen" -l 1 --no-pci $(shoal_eal_mem 1024) --file-prefix "demo-s-$$" \
-	--vdev "net_vhost0,iface=$sock" --log-level='*:warning' -- \
+	--vdev "net_vhost0,iface=$sock,tso=1" --log-level='*:warning' -- \
 	--config "$conf/http-cps-server.ini" --quiet >"$log" 2>&1 &
 spid=$!
 if ! grep -q 'ready' <(timeout 30 tail -F "$log" 2>/dev/null); then

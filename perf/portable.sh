@@ -81,7 +81,7 @@ pair() {
 	local tag=$1 w=$2 sargs=$3 cargs=$4 s c
 	# shellcheck disable=SC2206
 	s=("$b/run" shoal-gen $(lcores "$first" "$w") --no-pci --no-huge -m 4096
-		--file-prefix "portable-$$-s$tag" --vdev "net_vhost0,iface=$sock,queues=$w"
+		--file-prefix "portable-$$-s$tag" --vdev "net_vhost0,iface=$sock,queues=$w,tso=1"
 		--log-level='*:warning' -- stack.poll=busy $sargs)
 	# shellcheck disable=SC2206
 	c=("$b/run" shoal-gen $(lcores $((first + w)) "$w") --no-pci --no-huge -m 4096
@@ -141,7 +141,7 @@ hold() {
 	local s c spid cpid t0 est sr cr
 	# shellcheck disable=SC2206
 	s=("$b/run" shoal-gen $(lcores "$first" "$w") --no-pci --no-huge -m "$mb"
-		--file-prefix "portable-$$-shold" --vdev "net_vhost0,iface=$sock,queues=$w"
+		--file-prefix "portable-$$-shold" --vdev "net_vhost0,iface=$sock,queues=$w,tso=1"
 		--log-level='*:warning' -- stack.poll=busy run.drain=1s
 		--config "$conf/http-cps-server.ini" stack.ip=198.18.0.1/16
 		stack.neigh_entries=$(( ips + 64 )) http.body=64
