@@ -66,7 +66,7 @@ shoal_tcp_conf_init(struct shoal_tcp_conf *conf)
 	conf->backlog = 1024;
 	conf->sndbuf = 256 * 1024;
 	conf->rcvbuf = 256 * 1024;
-	conf->reass_max = 256 * 1024;
+	conf->reass_max = 0;		/* rcvbuf */
 	conf->msl_ns = 30ULL * 1000000000;
 	conf->rto_init_ns = 1000000000ULL;
 	conf->rto_min_ns = 200000000ULL;
@@ -85,7 +85,7 @@ shoal_tcp_conf_init(struct shoal_tcp_conf *conf)
 	conf->port_hi = 65535;
 	conf->syncookies = SHOAL_TCP_SYNCOOKIES_AUTO;
 	conf->rst_rate = 1000;
-	conf->reass_max_segs = 64;
+	conf->reass_max_segs = 0;	/* from reass_max */
 }
 
 /* ---------------------------------------------------------------------- */
@@ -505,6 +505,14 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 		return NULL;
 	}
 	t->conf = *conf;
+	/* Out-of-order data lies inside the window we offer: hold up to a
+	 * window of it, in mbufs of 1 KB on average or more. A fixed 64
+	 * mbufs threw away all but 64 of the ~2,900 segments a 4 MB window
+	 * has in flight after one loss, and the transfer stalled. */
+	if (t->conf.reass_max == 0)
+		t->conf.reass_max = t->conf.rcvbuf;
+	if (t->conf.reass_max_segs == 0)
+		t->conf.reass_max_segs = RTE_MAX(64u, t->conf.reass_max / 1024);
 	/* Timer deadlines are 32-bit (tcp_timer_arm): the times that arm
 	 * them stay within range. */
 	t->conf.rto_max_ns = RTE_MIN(t->conf.rto_max_ns, TCP_T_US_MAX_NS);

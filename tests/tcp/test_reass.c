@@ -367,3 +367,46 @@ Test(reass, segs_limit_drop_unlinks_the_entries_it_covers)
 	wire_drain();
 	cr_assert_eq(rte_mempool_avail_count(wire_pool()), avail);
 }
+
+/* The bounds follow the window we offer (reass_max 0 = rcvbuf, segments
+ * rcvbuf / 1024, at least 64): after one loss, a 1 MB window's worth of
+ * full segments behind the hole is held. A fixed 64 kept only 64 of the
+ * ~2,900 a 4 MB window had in flight, and that transfer stalled. */
+Test(reass, a_whole_window_behind_one_hole_is_held)
+{
+	const uint32_t n = 400, mss = 1460;
+
+	wire_fini();
+	wire_init();
+	W->conf.wscale = true;
+	W->conf.rcvbuf = 1 << 20;
+	wire_start();
+	cr_assert_eq(W->eng->conf.reass_max, 1u << 20);
+	cr_assert_eq(W->eng->conf.reass_max_segs, 1024);
+	fx_listen();
+	send(.flags = SYN, .seq = P_ISS, .mss = 1460, .ws = 7);
+	wire_drain();
+	send(.flags = ACK, .seq = P0, .ack = D0, .win = 65535);
+	cr_assert_eq(conn_state(), SHOAL_TCP_ESTABLISHED);
+	for (uint32_t i = 1; i <= n; i++) {
+		send(.flags = ACK, .seq = P0 + i * mss, .ack = D0, .len = mss);
+		wire_drain();
+	}
+	cr_assert_eq(stats().ooo_segs_dropped, 0);
+	cr_assert_eq(stats().ooo_bytes_dropped, 0);
+	cr_assert_eq(tcp_reass_bytes(tcp_test_cb(W->conn)), n * mss);
+	send(.flags = ACK, .seq = P0, .ack = D0, .len = mss);
+	cr_assert(rx_is(P0, (n + 1) * mss));
+}
+
+Test(reass, explicit_bounds_are_kept)
+{
+	wire_fini();
+	wire_init();
+	W->conf.rcvbuf = 1 << 20;
+	W->conf.reass_max = 5000;
+	W->conf.reass_max_segs = 3;
+	wire_start();
+	cr_assert_eq(W->eng->conf.reass_max, 5000);
+	cr_assert_eq(W->eng->conf.reass_max_segs, 3);
+}

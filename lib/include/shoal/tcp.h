@@ -130,7 +130,8 @@ struct shoal_tcp_conf {
 	uint32_t backlog;		/**< half-open connections per listener */
 	uint32_t sndbuf;		/**< bytes queued unacknowledged per conn */
 	uint32_t rcvbuf;		/**< receive window we offer */
-	uint32_t reass_max;		/**< out-of-order bytes held per conn */
+	uint32_t reass_max;		/**< out-of-order bytes held per conn;
+					 *   0 (default): rcvbuf */
 	uint64_t msl_ns;		/**< TIME-WAIT lasts 2 * msl_ns */
 	uint64_t rto_init_ns;		/**< RFC 6298: 1 s */
 	uint64_t rto_min_ns;		/**< RFC 6298 says 1 s; Linux uses 200 ms */
@@ -166,7 +167,9 @@ struct shoal_tcp_conf {
 	 *  bucket, burst = one second's worth); 0: no limit. Default 1000. */
 	uint32_t rst_rate;
 	/** Out-of-order mbufs held per connection besides reass_max bytes, so
-	 *  a flood of tiny segments cannot pin thousands of mbufs. Default 64. */
+	 *  a flood of tiny segments cannot pin thousands of mbufs. 0 (the
+	 *  default): reass_max / 1024, at least 64 (256 with the default
+	 *  256 KB window, 4096 with 4 MB). */
 	uint32_t reass_max_segs;
 	/** Mbufs of @p pool kept free for receiving (RX ring refills): once
 	 *  fewer are free, the engine is under memory pressure and takes no
