@@ -59,7 +59,8 @@ struct shoal_conf {
 	int32_t mbuf_reserve;
 	bool no_offload;	/**< ignore the ports' checksum offloads */
 	/** Segmentation offload where every port offers it (and checksum
-	 *  offload is on): shoal_tcp_conf.tso_max = SHOAL_TSO_MAX. */
+	 *  offload is on; not on TAP): the engines then send up to what one
+	 *  IPv4 packet holds (shoal_tcp_conf.tso_max). Default on. */
 	bool tso;
 	bool main_is_worker;	/**< the main lcore runs a worker too */
 	enum shoal_poll_mode poll;
