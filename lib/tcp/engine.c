@@ -389,11 +389,7 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 	tcp_set_rto_ns(cb, t->conf.rto_init_ns);
 	cb->ssthresh = UINT32_MAX;
 	cb->ts_off = tcp_ts_offset(t, ep);
-	cb->iss = tcp_iss(t, ep);
-	cb->snd_una = cb->snd_nxt = cb->snd_max = cb->iss;
-	cb->sb_seq = cb->iss + 1;
-	cb->recover = cb->iss;
-	cb->snd_sml = cb->iss;
+	tcp_cb_set_iss(cb, tcp_iss(t, ep));
 	if (t->conf.cc == SHOAL_TCP_CC_NEWRENO)
 		cb->tf |= TF_CC_NEWRENO;
 	if (!t->conf.nagle)
@@ -747,14 +743,49 @@ shoal_tcp_unlisten(struct shoal_tcp *t, const struct shoal_addr *local,
 /* ---------------------------------------------------------------------- */
 /* Active open */
 
+/* A TIME-WAIT block whose tuple an active open may take over (Linux's
+ * tcp_tw_reuse; RFC 6191 allows the same to a passive open, input.c):
+ * timestamps were on, so the new connection's TSvals (the same offset for
+ * the address pair, a later clock) exceed every one the peer saw on the
+ * tuple, and the peer was last heard more than TCP_TW_REUSE_MS ago. A
+ * client that closes first otherwise runs out of ports or control blocks
+ * after 2 MSL's worth of connections. */
+static struct tcp_cb *
+tw_takeover(struct shoal_tcp *t, struct tcp_cb *cb)
+{
+	if (cb == NULL || cb->state != SHOAL_TCP_TIME_WAIT ||
+	    !(cb->tf & TF_TS) || (cb->tf & TF_DEAD) ||
+	    (uint32_t)(t->now_ms - cb->last_rcv_ms) < TCP_TW_REUSE_MS)
+		return NULL;
+	return cb;
+}
+
+static struct tcp_cb *
+tuple_cb(struct shoal_tcp *t, const struct shoal_endpoints *ep)
+{
+	struct flow_key4 k;
+
+	flow_key4_from_ep(&k, ep);
+	return flow_table_lookup(&t->ft, &k);
+}
+
+/* Free, or held by a TIME-WAIT block we may take over. */
 static bool
 tuple_free(void *ctx, const struct shoal_endpoints *ep)
 {
 	struct shoal_tcp *t = ctx;
-	struct flow_key4 k;
+	struct tcp_cb *cb = tuple_cb(t, ep);
 
-	flow_key4_from_ep(&k, ep);
-	return flow_table_lookup(&t->ft, &k) == NULL;
+	return cb == NULL || tw_takeover(t, cb) != NULL;
+}
+
+/* With no control block left, only a takeover frees one. */
+static bool
+tuple_takeover(void *ctx, const struct shoal_endpoints *ep)
+{
+	struct shoal_tcp *t = ctx;
+
+	return tw_takeover(t, tuple_cb(t, ep)) != NULL;
 }
 
 struct shoal_conn *
@@ -763,7 +794,8 @@ shoal_tcp_connect(struct shoal_tcp *t, const struct shoal_endpoints *ep,
 {
 	static const struct shoal_tcp_ops no_ops;
 	struct shoal_endpoints e = *ep;
-	struct tcp_cb *cb;
+	struct tcp_cb *cb, *old;
+	uint32_t iss = 0;
 	int rc;
 
 	if (e.local.family != SHOAL_AF_INET ||
@@ -780,7 +812,9 @@ shoal_tcp_connect(struct shoal_tcp *t, const struct shoal_endpoints *ep,
 	}
 	if (e.lport == 0) {
 		rc = flow_ports_pick(&t->ports, &e, t->conf.port_ok,
-				     t->conf.port_ok_ctx, tuple_free, t);
+				     t->conf.port_ok_ctx,
+				     t->cbs.avail == 0 ? tuple_takeover :
+				     tuple_free, t);
 		if (rc < 0) {
 			rte_errno = EADDRNOTAVAIL;
 			return NULL;
@@ -789,11 +823,25 @@ shoal_tcp_connect(struct shoal_tcp *t, const struct shoal_endpoints *ep,
 		rte_errno = EADDRINUSE;
 		return NULL;
 	}
+	old = tw_takeover(t, tuple_cb(t, &e));
+	if (old != NULL) {
+		/* As Linux: past anything the old connection sent, so a
+		 * peer that still holds it takes the SYN as new. */
+		iss = old->snd_nxt + 65535 + 2;
+		t->st.timewait_reuse++;
+		tcp_drop(old, 0);
+		if (t->depth == 0) {	/* its block is free again now */
+			tcp_enter(t);
+			tcp_leave(t);
+		}
+	}
 	cb = tcp_cb_new(t, &e);
 	if (cb == NULL) {
 		rte_errno = ENOSPC;
 		return NULL;
 	}
+	if (old != NULL)
+		tcp_cb_set_iss(cb, iss);
 	cb->ops = ops != NULL ? ops : &no_ops;
 	cb->ctx = ctx;
 	cb->tf |= TF_APP_SEEN;

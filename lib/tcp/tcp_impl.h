@@ -278,6 +278,20 @@ tcp_ext_pool_size(const struct shoal_tcp_conf *c)
 	return RTE_MAX(c->max_conns / 16, 64u);
 }
 
+/* An active open may take over a TIME-WAIT tuple whose peer was last
+ * heard this long ago (engine.c, tw_takeover). */
+#define TCP_TW_REUSE_MS 1000u
+
+static inline void
+tcp_cb_set_iss(struct tcp_cb *cb, uint32_t iss)
+{
+	cb->iss = iss;
+	cb->snd_una = cb->snd_nxt = cb->snd_max = iss;
+	cb->sb_seq = iss + 1;
+	cb->recover = iss;
+	cb->snd_sml = iss;
+}
+
 static inline void
 tcp_cb_key(const struct tcp_cb *cb, struct flow_key4 *k)
 {
