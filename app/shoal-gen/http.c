@@ -760,12 +760,89 @@ parse_lines(struct http_parser *p, const char *buf, size_t len, size_t *i)
 	return rc;
 }
 
+/*
+ * Heads seen before. A load generator parses the same head over and over
+ * (a server answers every request alike, a client asks alike), and a
+ * parse is a function of the parser's state at a message's start (fresh
+ * but for response and no_body) and of the bytes it consumed: a head
+ * parsed whole from one buffer is kept with the parser's state after it,
+ * and the same bytes at the start of a later message take that state in
+ * one memcmp. Per thread: every worker has its own, nothing is shared.
+ */
+#define MEMO_N		4
+#define MEMO_MAX	256	/* longest head kept */
+
+struct memo {
+	uint16_t len;		/* 0: empty */
+	uint8_t key;		/* response | no_body << 1 */
+	int8_t rc;		/* HTTP_MORE (a body follows) or HTTP_DONE */
+	struct http_parser after;
+	char head[MEMO_MAX];
+};
+
+static __thread struct memo memo[MEMO_N];
+static __thread unsigned int memo_next;
+
+static inline uint8_t
+memo_key(const struct http_parser *p)
+{
+	return (uint8_t)(p->response | p->no_body << 1);
+}
+
+static const struct memo *
+memo_find(const struct http_parser *p, const char *buf, size_t len)
+{
+	uint8_t key = memo_key(p);
+
+	for (unsigned int k = 0; k < MEMO_N; k++) {
+		const struct memo *m = &memo[k];
+
+		if (m->len != 0 && m->key == key && m->len <= len &&
+		    memcmp(buf, m->head, m->len) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+static void
+memo_put(uint8_t key, const char *buf, size_t n, const struct http_parser *p,
+	 int rc)
+{
+	struct memo *m = &memo[memo_next++ % MEMO_N];
+
+	m->len = (uint16_t)n;
+	m->key = key;
+	m->rc = (int8_t)rc;
+	m->after = *p;
+	memcpy(m->head, buf, n);
+}
+
+void
+http_memo_clear(void)
+{
+	memset(memo, 0, sizeof(memo));
+	memo_next = 0;
+}
+
 int
 http_parse(struct http_parser *p, const char *buf, size_t len, size_t *used)
 {
 	size_t i = 0;
 	int rc = HTTP_MORE;
+	/* at a message's start: the memo applies, and may learn this head */
+	bool fresh = p->state == ST_START && !p->begun;
+	uint8_t key = memo_key(p);
 
+	if (fresh) {
+		const struct memo *m = memo_find(p, buf, len);
+
+		if (m != NULL) {
+			*p = m->after;
+			i = m->len;
+			rc = m->rc;
+			fresh = false;
+		}
+	}
 	while (i < len && rc == HTTP_MORE) {
 		if (p->state == ST_BODY || p->state == ST_CHUNK_DATA) {
 			uint64_t take = len - i;
@@ -795,6 +872,9 @@ http_parse(struct http_parser *p, const char *buf, size_t len, size_t *used)
 			break;
 		}
 		rc = parse_lines(p, buf, len, &i);
+		if (fresh && p->head_done && rc != HTTP_ERROR && i <= MEMO_MAX)
+			memo_put(key, buf, i, p, rc);
+		fresh = false;
 	}
 	*used = i;
 	if (rc == HTTP_ERROR)

@@ -80,6 +80,11 @@ void http_parser_next(struct http_parser *p, bool head_only);
 int http_parse(struct http_parser *p, const char *buf, size_t len,
 	       size_t *used);
 
+/* Forget the heads this thread memoised (http.c): the parse results do
+ * not depend on them, only the work does; for tests that want a cold
+ * start. */
+void http_memo_clear(void);
+
 /* The peer closed: completes a body delimited by the close (HTTP_DONE),
  * else the message was cut short (HTTP_ERROR), or none had begun
  * (HTTP_MORE). */

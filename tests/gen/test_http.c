@@ -393,6 +393,42 @@ Test(gen_http, long_lines)
 	cr_expect(feed(true, s, NULL, 0, false).error);
 }
 
+/* A head parsed once is replayed from the memo when it starts a later
+ * message whole: the same fields, the body after it framed anew. */
+Test(gen_http, a_memoised_head_frames_each_body)
+{
+	static const char head[] =
+		"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\n";
+	char s[256];
+	struct run r;
+
+	for (int k = 0; k < 3; k++) {
+		snprintf(s, sizeof(s), "%s%s", head, k == 2 ? "ab" : "hello");
+		r = feed(true, s, NULL, 0, true);
+		if (k == 2) {	/* cut short: the same head, a short body */
+			cr_assert(r.error);
+			continue;
+		}
+		cr_assert_not(r.error);
+		cr_assert_eq(r.n, 1);
+		cr_expect_eq(r.m[0].status, 200);
+		cr_expect_eq(r.m[0].body, 5);
+		cr_expect_not(r.m[0].keep_alive);
+	}
+	/* the same bytes as a request (another key) are no response */
+	cr_assert(feed(false, head, NULL, 0, false).error);
+	/* a HEAD's response: no body, whatever Content-Length says */
+	{
+		struct http_parser p;
+		size_t used;
+
+		http_parser_init(&p, true);
+		http_parser_next(&p, true);
+		cr_assert_eq(http_parse(&p, head, strlen(head), &used), HTTP_DONE);
+		cr_assert_eq(p.body_len, 0);
+	}
+}
+
 /*
  * The whole-line fast path against the byte machine: random messages,
  * valid and mutated, are parsed from one buffer (every complete line goes
@@ -479,7 +515,7 @@ Test(gen_http, whole_lines_parse_as_bytes_do)
 		"2;x=y\r\nab\r\n0\r\nT: 1\r\n\r\n", "zz\r\n",
 	};
 	static const char mut[] = " \t,:\r\n0A-a;";
-	char s[2048], a[1024], b[1024], c[1024];
+	char s[2048], a[1024], b[1024], c[1024], a2[1024];
 
 	for (int iter = 0; iter < 20000; iter++) {
 		bool response = rng(2), head_only = rng(8) == 0;
@@ -517,6 +553,10 @@ Test(gen_http, whole_lines_parse_as_bytes_do)
 		trace(response, head_only, s, n, 0, a, sizeof(a));
 		trace(response, head_only, s, n, 1, b, sizeof(b));
 		trace(response, head_only, s, n, 7, c, sizeof(c));
+		/* again whole: its heads are in the memo now */
+		trace(response, head_only, s, n, 0, a2, sizeof(a2));
+		cr_assert_str_eq(a, a2, "iteration %d: whole %s, memo %s",
+				 iter, a, a2);
 		cr_assert_str_eq(a, b, "iteration %d (%s): whole %s, bytes %s\n%.*s",
 				 iter, response ? "response" : "request", a, b,
 				 (int)n, s);
