@@ -21,54 +21,9 @@
 #include <string.h>
 
 #include "http.h"
+#include "http_trace.h"
 
 #define TRACE_MAX 4096
-
-static void
-trace(bool response, bool head_only, const uint8_t *data, size_t n,
-      size_t step, char *out)
-{
-	struct http_parser p;
-	size_t from = 0, o = 0;
-
-	http_parser_init(&p, response);
-	http_parser_next(&p, head_only);
-	out[0] = '\0';
-	while (from < n) {
-		size_t len = step == 0 || n - from < step ? n - from : step;
-		/* exactly len bytes on the heap: a read past them is caught */
-		char *piece = malloc(len);
-		size_t used = 0;
-		int rc;
-
-		if (piece == NULL)
-			abort();
-		memcpy(piece, data + from, len);
-		rc = http_parse(&p, piece, len, &used);
-		free(piece);
-		if (used > len)
-			abort();
-		if (rc != HTTP_DONE && rc != HTTP_ERROR && used != len)
-			abort();	/* MORE must consume everything */
-		from += used;
-		if (rc == HTTP_ERROR) {
-			snprintf(out + o, TRACE_MAX - o, "E");
-			return;
-		}
-		if (rc == HTTP_DONE) {
-			o += (size_t)snprintf(out + o, TRACE_MAX - o,
-				"D%u/%llu/%d/%u/%d@%zu;", p.status,
-				(unsigned long long)p.body_len, p.keep_alive,
-				p.version_minor, p.head_done, from);
-			http_parser_next(&p, head_only);
-			if (o >= TRACE_MAX - 128) {
-				snprintf(out + o, TRACE_MAX - o, "...");
-				return;
-			}
-		}
-	}
-	snprintf(out + o, TRACE_MAX - o, "eof%d", http_parse_eof(&p));
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -86,10 +41,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data++;
 	size--;
 	http_memo_clear();
-	trace(response, head_only, data, size, 0, whole);
-	trace(response, head_only, data, size, 0, warm);
-	trace(response, head_only, data, size, 1, bytes);
-	trace(response, head_only, data, size, step, pieces);
+	http_trace(response, head_only, data, size, 0, whole, TRACE_MAX);
+	http_trace(response, head_only, data, size, 0, warm, TRACE_MAX);
+	http_trace(response, head_only, data, size, 1, bytes, TRACE_MAX);
+	http_trace(response, head_only, data, size, step, pieces, TRACE_MAX);
 	if (strcmp(whole, bytes) != 0 || strcmp(whole, pieces) != 0 ||
 	    strcmp(whole, warm) != 0) {
 		fprintf(stderr, "fuzz_http: whole %s\n  memo %s\n  bytes %s\n"

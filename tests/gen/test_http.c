@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "http_trace.h"
 
 struct msg {
 	unsigned int status;
@@ -448,40 +449,6 @@ rng(uint32_t n)
 
 #define PICK(a) ((a)[rng(sizeof(a) / sizeof((a)[0]))])
 
-/* Every message's fields, an error or the end's outcome, as text. */
-static void
-trace(bool response, bool head_only, const char *s, size_t n, size_t step,
-      char *out, size_t size)
-{
-	struct http_parser p;
-	size_t from = 0, o = 0;
-
-	http_parser_init(&p, response);
-	http_parser_next(&p, head_only);
-	out[0] = '\0';
-	while (from < n) {
-		size_t len = step == 0 || n - from < step ? n - from : step;
-		size_t used;
-		int rc = http_parse(&p, s + from, len, &used);
-
-		from += used;
-		if (rc == HTTP_ERROR) {
-			snprintf(out + o, size - o, "E");
-			return;
-		}
-		if (rc == HTTP_DONE) {
-			o += (size_t)snprintf(out + o, size - o,
-				"D%u/%llu/%d/%u@%zu;", p.status,
-				(unsigned long long)p.body_len, p.keep_alive,
-				p.version_minor, from);
-			http_parser_next(&p, head_only);
-			if (o >= size - 64)
-				return;
-		}
-	}
-	snprintf(out + o, size - o, "eof%d", http_parse_eof(&p));
-}
-
 Test(gen_http, whole_lines_parse_as_bytes_do)
 {
 	static const char *const status[] = {
@@ -550,11 +517,11 @@ Test(gen_http, whole_lines_parse_as_bytes_do)
 				s[at] = mut[rng(sizeof(mut) - 1)];
 			}
 		}
-		trace(response, head_only, s, n, 0, a, sizeof(a));
-		trace(response, head_only, s, n, 1, b, sizeof(b));
-		trace(response, head_only, s, n, 7, c, sizeof(c));
+		http_trace(response, head_only, s, n, 0, a, sizeof(a));
+		http_trace(response, head_only, s, n, 1, b, sizeof(b));
+		http_trace(response, head_only, s, n, 7, c, sizeof(c));
 		/* again whole: its heads are in the memo now */
-		trace(response, head_only, s, n, 0, a2, sizeof(a2));
+		http_trace(response, head_only, s, n, 0, a2, sizeof(a2));
 		cr_assert_str_eq(a, a2, "iteration %d: whole %s, memo %s",
 				 iter, a, a2);
 		cr_assert_str_eq(a, b, "iteration %d (%s): whole %s, bytes %s\n%.*s",
