@@ -13,6 +13,7 @@
 #include <rte_ring.h>
 
 #include "fuzz.h"
+#include "../eal_lcores.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -111,9 +112,9 @@ void
 fuzz_eal_init(const char *prog)
 {
 	static int done;
-	char prefix[64];
+	char prefix[64], lcores[256];
 	char *argv[] = { (char *)prog, "--no-huge", "-m", "256", "--no-pci",
-		"--no-shconf", "--no-telemetry", "-l", "0",
+		"--no-shconf", "--no-telemetry", lcores,
 		"--log-level=lib.eal:error", "--log-level=*:error", prefix,
 		NULL };
 
@@ -122,6 +123,7 @@ fuzz_eal_init(const char *prog)
 	/* Several fuzzers may run side by side: a prefix each. */
 	snprintf(prefix, sizeof(prefix), "--file-prefix=shoalfuzz%d",
 		 (int)getpid());
+	test_eal_lcores(lcores, sizeof(lcores));
 	if (rte_eal_init(RTE_DIM(argv) - 1, argv) < 0) {
 		fprintf(stderr, "%s: EAL init failed: %s\n", prog,
 			rte_strerror(rte_errno));

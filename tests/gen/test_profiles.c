@@ -16,6 +16,7 @@
 #include "fake_tcp.h"
 #include "stack/worker.h"
 #include "worker.h"
+#include "../eal_lcores.h"
 
 #define US 1000ULL
 #define MS (1000 * US)
@@ -30,13 +31,14 @@ static struct gen_worker *workers[1];
 static void
 setup(void)
 {
-	char prefix[64];
+	char prefix[64], lcores[256];
 	char *argv[] = { "test", "--no-huge", "-m", "256", "--no-pci",
 		"--no-shconf", "--no-telemetry", "--log-level=lib.eal:error",
-		"--file-prefix", prefix, NULL };
+		lcores, "--file-prefix", prefix, NULL };
 
 	snprintf(prefix, sizeof(prefix), "gen-prof-%d", getpid());
-	cr_assert_geq(rte_eal_init(10, argv), 0);
+	test_eal_lcores(lcores, sizeof(lcores));
+	cr_assert_geq(rte_eal_init(RTE_DIM(argv) - 1, argv), 0);
 	pool = rte_pktmbuf_pool_create("fake", 8191, 0, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	cr_assert_not_null(pool);

@@ -19,6 +19,7 @@
 #include <rte_tcp.h>
 
 #include "dev/impair.h"
+#include "../eal_lcores.h"
 
 #define POOL_SIZE 4095
 #define PKT_LEN 100
@@ -30,17 +31,13 @@ static struct rte_mempool *pool;
 static void
 eal_setup(void)
 {
-	char prefix[64], lcores[64];
+	char prefix[64], lcores[256];
 	char *argv[] = { "test_impair_burst", "--no-huge", "-m", "256",
 		"--no-pci", "--no-shconf", "--no-telemetry", prefix, lcores,
 		"--log-level=lib.eal:error" };
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	snprintf(prefix, sizeof(prefix), "--file-prefix=impair%d", getpid());
-	/* One lcore allowed on every CPU: Criterion runs tests side by side,
-	 * and pinning all of them to CPU 0 would serialise them. */
-	snprintf(lcores, sizeof(lcores), "--lcores=0@(0-%ld)",
-		 ncpu > 1 ? ncpu - 1 : 0);
+	test_eal_lcores(lcores, sizeof(lcores));
 	cr_assert_geq(rte_eal_init(RTE_DIM(argv), argv), 0, "EAL init failed");
 	pool = rte_pktmbuf_pool_create("impair_pool", POOL_SIZE, 64, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);

@@ -14,18 +14,21 @@
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
+#include "../eal_lcores.h"
+
 static inline void
 test_eal_up(void)
 {
-	char prefix[64];
+	char prefix[64], lcores[256];
 	char *argv[] = {
 		"test_rss", "--no-huge", "-m", "256", "--no-pci",
 		"--no-shconf", "--no-telemetry", "--log-level=lib.eal:error",
-		"-l", "0",
+		lcores,
 		"--file-prefix", prefix, NULL,
 	};
 
 	snprintf(prefix, sizeof(prefix), "shoal_rss_%d", (int)getpid());
+	test_eal_lcores(lcores, sizeof(lcores));
 	cr_assert_geq(rte_eal_init(RTE_DIM(argv) - 1, argv), 0,
 		      "rte_eal_init failed");
 }

@@ -9,6 +9,7 @@
 #include <rte_mbuf.h>
 
 #include "wire.h"
+#include "../eal_lcores.h"
 
 struct wire *W;
 static struct rte_mempool *pool;
@@ -25,9 +26,9 @@ eal_rmdir(void)
 void
 wire_eal_init(void)
 {
-	char prefix[64];
+	char prefix[64], lcores[256];
 	char *argv[] = { "tcp-test", "--no-huge", "-m", "256", "--no-pci",
-		"--no-shconf", "--no-telemetry", "-l", "0",
+		"--no-shconf", "--no-telemetry", lcores,
 		"--log-level=lib.eal:error", "--log-level=lib.mbuf:error",
 		prefix, NULL };
 
@@ -35,6 +36,7 @@ wire_eal_init(void)
 		return;
 	snprintf(prefix, sizeof(prefix), "--file-prefix=shoaltcp%d",
 		 (int)getpid());
+	test_eal_lcores(lcores, sizeof(lcores));
 	cr_assert(rte_eal_init(RTE_DIM(argv) - 1, argv) >= 0,
 		  "EAL init failed: %s", rte_strerror(rte_errno));
 	eal_done = true;

@@ -12,6 +12,7 @@
 #include "harness.h"
 #include "net/neigh.h"
 #include "net/net.h"
+#include "../eal_lcores.h"
 
 struct harness H;
 const struct rte_ether_addr h_mac = {{ 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01 }};
@@ -23,16 +24,17 @@ static bool eal_up;
 static void
 eal_init_once(void)
 {
-	char prefix[64];
+	char prefix[64], lcores[256];
 	char *argv[] = {
 		"unit", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-		"--no-telemetry", "--log-level=lib.eal:error", "--file-prefix",
-		prefix, NULL,
+		"--no-telemetry", "--log-level=lib.eal:error", lcores,
+		"--file-prefix", prefix, NULL,
 	};
 
 	if (eal_up)
 		return;
 	snprintf(prefix, sizeof(prefix), "shoal-unit-%d", (int)getpid());
+	test_eal_lcores(lcores, sizeof(lcores));
 	cr_assert(rte_eal_init(RTE_DIM(argv) - 1, argv) >= 0, "EAL init");
 	eal_up = true;
 }
