@@ -17,5 +17,21 @@ for line in open(sys.argv[1]):
     else: f += 1
 print(f"Tests: {p} passed, {f} failed, {s} skipped")
 PY
+	# CI keeps only the end of the output: say there why each test failed,
+	# a few telling lines each (the whole logs are printed above).
+	python3 - "$log" <<'PY'
+import json, re, sys
+keys = re.compile(r"!!|ERROR|SUMMARY|invariant|Assertion|assert|FAIL|"
+                  r"Test unit written|error:|Timeout|timed out", re.I)
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    if t.get("result") in ("OK", "EXPECTEDFAIL", "SKIP"):
+        continue
+    out = ((t.get("stdout") or "") + (t.get("stderr") or "")).splitlines()
+    hits = [l for l in out if keys.search(l)] or out
+    print(f"why {t['name']} failed ({t.get('result')}):")
+    for l in hits[-5:]:
+        print("  " + (l if "(base64)" in l else l[:400]))
+PY
 fi
 exit $rc

@@ -48,6 +48,15 @@ for t in "${targets[@]}"; do
 		tail -n 60 "$log"
 		grep -Eo "(Test unit written to|artifact_prefix.*; Test unit written to) [^ ]+" "$log" |
 			sed 's/^/!! crash file: /'
+		# The input itself, on one line, for a reproduction elsewhere
+		# (CI keeps only the output): base64 -d >f; $bin f.
+		for f in $(grep -Eo "Test unit written to [^ ]+" "$log" |
+			   awk '{print $NF}'); do
+			[ -f "$f" ] && [ "$(stat -c %s "$f")" -le 3072 ] &&
+				echo "!! $t input (base64): $(base64 -w0 "$f")"
+		done
+		grep -E "^(==[0-9]+==ERROR|SUMMARY|invariant broken|control block leak|.*Assertion)" \
+			"$log" | head -n 3 | sed "s/^/!! $t: /"
 	else
 		echo "== $t: no crash, no leak"
 	fi
