@@ -160,6 +160,20 @@ def tcp_engine():
           bytes([OP_ADVANCE, 255]))
     write(t, "active-rst", bytes([OP_CONNECT, 1, OP_FLUSH]) +
           seg(2, RST | ACK))
+    # An active close to TIME-WAIT, five SYN_SENT blocks beside it (all
+    # six taken), and after 1.09 s a connect that takes the TIME-WAIT
+    # tuple over (engine.c, tw_takeover) and completes.
+    ts = 0x08, bytes([1, 0])	# timestamps only: tsval +1, tsecr 0
+    write(t, "active-timewait-takeover",
+          bytes([OP_CONNECT, 0, OP_FLUSH]) +
+          seg(2, SYN | ACK, osel=ts[0], opts=ts[1]) +
+          bytes([OP_CLOSE, 0, OP_FLUSH]) +
+          seg(2, FIN | ACK, osel=ts[0], opts=ts[1]) +
+          bytes([OP_CONNECT, 4, OP_CONNECT, 8, OP_CONNECT, 12,
+                 OP_CONNECT, 16, OP_CONNECT, 20, OP_FLUSH, OP_ADVANCE, 33,
+                 OP_CONNECT, 0, OP_FLUSH]) +
+          seg(2, SYN | ACK, osel=ts[0], opts=ts[1]) +
+          bytes([OP_ACK_ALL, 2, OP_SEND, 2, 0, 16]))
     write(t, "listen-abort", passive + bytes([OP_ABORT, 0, OP_UNLISTEN]) +
           seg(1, SYN))
 
