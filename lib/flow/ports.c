@@ -38,6 +38,7 @@ flow_ports_init(struct flow_ports *p, uint16_t lo, uint16_t hi,
 	 * the first port towards a new destination unguessable too. */
 	for (i = 0; i < FLOW_PORTS_TABLE; i++)
 		p->table[i] = (uint16_t)rte_rand();
+	memset(p->memo, 0, sizeof(p->memo));
 }
 
 struct ports_hash_in {
@@ -56,10 +57,12 @@ struct ports_hash_in4 {
 	uint16_t zero;
 };
 
-/* F (the offset) and G (the counter's slot) of RFC 6056 3.3.4. */
+/* F (the offset) and G (the counter's slot) of RFC 6056 3.3.4. An IPv4
+ * destination's pair comes from the memo when it was the last one hashed
+ * into its slot. */
 static void
-ports_hash(const struct flow_ports *p, const struct shoal_endpoints *ep,
-	   uint64_t *f, uint64_t *g)
+ports_hash(struct flow_ports *p, const struct shoal_endpoints *ep,
+	   uint32_t *f, uint32_t *g)
 {
 	struct ports_hash_in in;
 
@@ -69,17 +72,33 @@ ports_hash(const struct flow_ports *p, const struct shoal_endpoints *ep,
 			.local = ep->local.v4, .remote = ep->remote.v4,
 			.rport = ep->rport,
 		};
+		struct flow_ports_memo *m;
 
-		*f = flow_siphash(p->key_f, &in4, sizeof(in4));
-		*g = flow_siphash(p->key_g, &in4, sizeof(in4));
+		m = &p->memo[((ep->local.v4 ^ ep->remote.v4 ^ ep->rport) *
+			      2654435761u) >> (32 - FLOW_PORTS_CACHE_BITS)];
+		if (m->local == ep->local.v4 && m->remote == ep->remote.v4 &&
+		    m->rport == ep->rport && m->local != 0) {
+			*f = m->offset;
+			*g = m->slot;
+			return;
+		}
+		*f = (uint32_t)flow_siphash(p->key_f, &in4, sizeof(in4));
+		*g = (uint32_t)(flow_siphash(p->key_g, &in4, sizeof(in4)) %
+				FLOW_PORTS_TABLE);
+		m->local = ep->local.v4;
+		m->remote = ep->remote.v4;
+		m->rport = ep->rport;
+		m->offset = *f;
+		m->slot = (uint8_t)*g;
 		return;
 	}
 	memset(&in, 0, sizeof(in));
 	in.local = ep->local;
 	in.remote = ep->remote;
 	in.rport = ep->rport;
-	*f = flow_siphash(p->key_f, &in, sizeof(in));
-	*g = flow_siphash(p->key_g, &in, sizeof(in));
+	*f = (uint32_t)flow_siphash(p->key_f, &in, sizeof(in));
+	*g = (uint32_t)(flow_siphash(p->key_g, &in, sizeof(in)) %
+			FLOW_PORTS_TABLE);
 }
 
 int
@@ -87,13 +106,11 @@ flow_ports_pick(struct flow_ports *p, struct shoal_endpoints *ep,
 		flow_port_filter_fn ok, void *ok_ctx,
 		flow_port_filter_fn is_free, void *free_ctx)
 {
-	uint32_t num = (uint32_t)p->hi - p->lo + 1, offset, count;
-	uint64_t f, g;
+	uint32_t num = (uint32_t)p->hi - p->lo + 1, offset, count, g;
 	uint16_t *ctr;
 
-	ports_hash(p, ep, &f, &g);
-	offset = (uint32_t)f;
-	ctr = &p->table[g % FLOW_PORTS_TABLE];
+	ports_hash(p, ep, &offset, &g);
+	ctr = &p->table[g];
 	for (count = num; count > 0; count--) {
 		uint16_t port = p->lo + (uint16_t)((offset + *ctr) % num);
 

@@ -16,9 +16,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_byteorder.h>
+
 #include <shoal/addr.h>
 
 #define FLOW_PORTS_TABLE 256
+#define FLOW_PORTS_CACHE_BITS 4
+_Static_assert(FLOW_PORTS_TABLE <= 256, "memo slot is 8 bits");
+
+/* F and G of one IPv4 destination, as hashed last (ports.c). */
+struct flow_ports_memo {
+	rte_be32_t local, remote;	/* 0.0.0.0 local: a free slot */
+	rte_be16_t rport;
+	uint8_t slot;			/* G % FLOW_PORTS_TABLE */
+	uint32_t offset;		/* F */
+};
 
 typedef bool (*flow_port_filter_fn)(void *ctx,
 				    const struct shoal_endpoints *ep);
@@ -28,6 +40,10 @@ struct flow_ports {
 	uint8_t key_f[16];			/**< offset secret */
 	uint8_t key_g[16];			/**< bucket secret */
 	uint16_t table[FLOW_PORTS_TABLE];	/**< per-bucket counters */
+	/** F and G are functions of the destination and the secrets only,
+	 * and a client opens many connections to few destinations: a small
+	 * direct-mapped memo spares the two SipHashes per connect. */
+	struct flow_ports_memo memo[1u << FLOW_PORTS_CACHE_BITS];
 };
 
 /** Set the range and derive the secrets from @p secret (16 bytes). */

@@ -437,6 +437,45 @@ Test(flow, ports_differ_by_local_address_and_remote_port)
 	cr_assert_lt(same_rport, 3);
 }
 
+Test(flow, ports_memo_picks_as_fresh_hashes_do)
+{
+	struct flow_ports warm, cold;
+	uint8_t secret[16] = { 7, 7 };
+	unsigned int i, hits = 0;
+
+	flow_ports_init(&warm, 1024, 65535, secret);
+	cold = warm;	/* same counters */
+	/* Three families of 20 destinations, each varying one field (the
+	 * local address, the remote address, the remote port): 20 into 16
+	 * memo slots puts two of a family, differing in that field only, in
+	 * one slot. Visited in turn, then in an order that mixes hits,
+	 * misses and evictions; the cold copy forgets its memo before every
+	 * pick, so it always hashes. Every pick must agree. */
+	for (i = 0; i < 6000; i++) {
+		unsigned int d = i < 3000 ? i % 60 : (i * 7 + i / 13) % 60;
+		unsigned int v = d % 20;
+		struct shoal_endpoints a = dest(P_ADDR + (d / 20 == 1 ? v : 0),
+						80 + (d / 20 == 2 ? v : 0));
+		struct shoal_endpoints b;
+
+		a.local = shoal_addr_v4(rte_cpu_to_be_32(W_ADDR +
+							 (d / 20 == 0 ? v : 0)));
+		b = a;
+		memset(cold.memo, 0, sizeof(cold.memo));
+		for (unsigned int k = 0; k < RTE_DIM(warm.memo); k++)
+			hits += warm.memo[k].local == a.local.v4 &&
+				warm.memo[k].remote == a.remote.v4 &&
+				warm.memo[k].rport == a.rport;
+		cr_assert_eq(flow_ports_pick(&warm, &a, NULL, NULL,
+					     always_free, NULL), 0);
+		cr_assert_eq(flow_ports_pick(&cold, &b, NULL, NULL,
+					     always_free, NULL), 0);
+		cr_assert_eq(a.lport, b.lport, "pick %u, destination %u", i, d);
+	}
+	cr_assert_gt(hits, 500, "%u picks found their destination in the memo",
+		     hits);
+}
+
 /* ------------------------------------------------------- engine-level */
 
 TestSuite(engine, .init = setup_plain, .fini = teardown);
