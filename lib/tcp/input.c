@@ -1149,6 +1149,11 @@ ack:
 			goto drop;
 		}
 		cb->snd_una = s->ack;
+		/* After a simultaneous open SND.NXT is ISS until the SYN-ACK
+		 * goes out; an ACK of our SYN in the same burst gets there
+		 * first. */
+		if (SEQ_LT(cb->snd_nxt, s->ack))
+			cb->snd_nxt = s->ack;
 		cb->snd_wnd = (uint32_t)s->win << cb->snd_wscale;
 		cb->max_snd_wnd = RTE_MAX(cb->max_snd_wnd, cb->snd_wnd);
 		cb->snd_wl1 = seq;

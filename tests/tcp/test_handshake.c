@@ -327,6 +327,34 @@ Test(handshake, simultaneous_open)
 	expect_none();
 }
 
+/* The peer's SYN and its ACK of our SYN in one burst: our SYN-ACK has not
+ * gone out when the ACK arrives, so SND.NXT is still ISS (set back for
+ * it) while SND.UNA moves to ISS + 1. Found by fuzz_tcp_engine: SND.NXT
+ * stayed behind SND.UNA, and the next segment would have gone out at
+ * ISS. */
+Test(handshake, simultaneous_open_syn_and_ack_in_one_burst)
+{
+	struct seg s[2] = {
+		SEG(.flags = SYN, .seq = P_ISS, .mss = 1460),
+		SEG(.flags = ACK, .seq = P_ISS + 1, .ack = W_ISS + 1),
+	};
+	struct tcp_cb *cb;
+
+	fx_syn_sent();
+	wire_send_burst(s, 2);
+	cr_assert_eq(conn_state(), SHOAL_TCP_ESTABLISHED);
+	cb = (struct tcp_cb *)W->conn;
+	cr_assert_eq(cb->snd_una, W_ISS + 1);
+	cr_assert_eq(cb->snd_nxt, W_ISS + 1, "SND.NXT %u behind SND.UNA",
+		     cb->snd_nxt);
+	cr_assert_eq(W->app.connected, 1);
+	/* Data starts after our SYN, and acknowledges the peer's. */
+	cr_assert_eq(app_send(10), 10);
+	flush();
+	expect(.flags = ACK | PSH, .seq = W_ISS + 1, .ack = P_ISS + 1, .len = 10);
+	expect_none();
+}
+
 Test(handshake, simultaneous_open_rst_refuses)
 {
 	fx_syn_sent();
