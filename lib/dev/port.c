@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <string.h>
 
 #include <rte_ethdev.h>
 #include <rte_log.h>
+#include <rte_vhost.h>
 
 #include "dev/port.h"
 
@@ -50,6 +53,62 @@ port_setup_reta(uint16_t port_id, uint16_t reta_size, uint16_t nb_queues)
 	return rte_eth_dev_rss_reta_update(port_id, reta, reta_size);
 }
 
+/* virtio feature bits (virtio 1.1, 5.1.3): the guest takes segments of up
+ * to 64 KB with a partial checksum. */
+#define PORT_VIRTIO_NET_F_GUEST_CSUM	1
+#define PORT_VIRTIO_NET_F_GUEST_TSO4	7
+
+/* rte_eth_vhost_get_vid_from_port_id() lives in the vhost PMD, which the
+ * EAL loads as a plugin (Debian's DPDK) or which is linked in: looked up
+ * at run time, so shoal does not link a driver. */
+typedef int (*vhost_vid_fn)(uint16_t port_id);
+static vhost_vid_fn vhost_vid;
+
+static int
+find_vhost_pmd(struct dl_phdr_info *info, size_t size, void *data)
+{
+	const char **path = data;
+
+	(void)size;
+	if (info->dlpi_name != NULL &&
+	    strstr(info->dlpi_name, "librte_net_vhost.so") != NULL) {
+		*path = info->dlpi_name;
+		return 1;
+	}
+	return 0;
+}
+
+static vhost_vid_fn
+vhost_vid_lookup(void)
+{
+	const char *path = NULL;
+	void *sym, *h;
+
+	sym = dlsym(RTLD_DEFAULT, "rte_eth_vhost_get_vid_from_port_id");
+	if (sym == NULL && dl_iterate_phdr(find_vhost_pmd, &path) != 0 &&
+	    (h = dlopen(path, RTLD_NOW | RTLD_NOLOAD)) != NULL) {
+		sym = dlsym(h, "rte_eth_vhost_get_vid_from_port_id");
+		dlclose(h);	/* the EAL's reference keeps it loaded */
+	}
+	return (vhost_vid_fn)(uintptr_t)sym;
+}
+
+bool
+port_guest_tso(uint16_t port_id)
+{
+	const uint64_t need = (1ULL << PORT_VIRTIO_NET_F_GUEST_CSUM) |
+			      (1ULL << PORT_VIRTIO_NET_F_GUEST_TSO4);
+	uint64_t features;
+	int vid;
+
+	if (vhost_vid == NULL)
+		return false;
+	vid = vhost_vid(port_id);
+	if (vid < 0 || rte_vhost_get_negotiated_features(vid, &features) != 0)
+		return false;
+	return (features & need) == need;
+}
+
 int
 port_setup(uint16_t port_id, const struct port_conf *conf,
 	   struct shoal_iface *ifc)
@@ -62,7 +121,7 @@ port_setup(uint16_t port_id, const struct port_conf *conf,
 	struct rte_eth_dev_info info;
 	uint16_t nb_rxd = conf->nb_rxd, nb_txd = conf->nb_txd;
 	uint16_t nb_queues;
-	bool rss = false;
+	bool rss = false, ifc_tso_guest = false;
 	int ret;
 
 	ret = rte_eth_dev_info_get(port_id, &info);
@@ -101,6 +160,32 @@ port_setup(uint16_t port_id, const struct port_conf *conf,
 		    strcmp(info.driver_name, "net_tap") != 0)
 			ec.txmode.offloads |= info.tx_offload_capa &
 				RTE_ETH_TX_OFFLOAD_TCP_TSO;
+		/* Merged segments on receive, the other half of TSO: a
+		 * virtio port offers it when its host end may send them
+		 * (VIRTIO_NET_F_GUEST_TSO4), and asking for it is what makes
+		 * the guest negotiate that; the engine takes them
+		 * (RTE_MBUF_F_RX_LRO counts as tso_segsz segments). Only on
+		 * virtio: a NIC's LRO has needs of its own (scatter, buffer
+		 * sizes) not tried here. */
+		if (conf->tso && strncmp(info.driver_name, "net_virtio", 10) == 0)
+			ec.rxmode.offloads |= info.rx_offload_capa &
+				RTE_ETH_RX_OFFLOAD_TCP_LRO;
+		/* DPDK 22.11's vhost PMD does not offer TSO, but its vhost
+		 * library passes a TSO mbuf to the guest whole, the segment
+		 * size in the virtio header, when the guest negotiated
+		 * GUEST_TSO4: known only once it connects (port_guest_tso). */
+		if (conf->tso && strcmp(info.driver_name, "net_vhost") == 0 &&
+		    (ec.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM) &&
+		    !(ec.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO)) {
+			if (vhost_vid == NULL)
+				vhost_vid = vhost_vid_lookup();
+			ifc_tso_guest = vhost_vid != NULL;
+			if (!ifc_tso_guest)
+				DEV_LOG(INFO, "port %u (net_vhost): no "
+					"rte_eth_vhost_get_vid_from_port_id, "
+					"so no TSO towards the guest\n",
+					port_id);
+		}
 	}
 	ec.txmode.offloads |= info.tx_offload_capa &
 		RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
@@ -180,6 +265,8 @@ port_setup(uint16_t port_id, const struct port_conf *conf,
 	ifc->tx_ip_cksum = ec.txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
 	ifc->tx_tcp_cksum = ec.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 	ifc->tx_tso = ec.txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	ifc->tso_guest = ifc_tso_guest;
+	ifc->rx_lro = ec.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO;
 	ifc->rss = rss;
 	ifc->nb_queues = nb_queues;
 	return 0;
@@ -205,13 +292,15 @@ port_dump(FILE *f, const struct shoal_iface *ifc)
 	rte_eth_dev_get_name_by_port(ifc->port_id, name);
 	rte_ether_format_addr(mac, sizeof(mac), &ifc->mac);
 	fprintf(f, "port %u %s: %s, mac %s, mtu %u, %u queue%s, %s, "
-		"rx csum %s/%s, tx csum %s/%s%s\n", ifc->port_id, name,
+		"rx csum %s/%s%s, tx csum %s/%s%s\n", ifc->port_id, name,
 		ifc->l3 ? "L3 (bare IP)" : "Ethernet", ifc->l3 ? "-" : mac,
 		ifc->mtu, ifc->nb_queues, ifc->nb_queues > 1 ? "s" : "",
 		ifc->rss ? "RSS (Toeplitz, symmetric key)" :
 		ifc->nb_queues > 1 ? "no RSS: software steering" :
 		"single queue",
 		ifc->rx_ip_cksum ? "ip" : "-", ifc->rx_l4_cksum ? "tcp" : "-",
+		ifc->rx_lro ? ", lro" : "",
 		ifc->tx_ip_cksum ? "ip" : "-", ifc->tx_tcp_cksum ? "tcp" : "-",
-		ifc->tx_tso ? ", tso" : "");
+		ifc->tx_tso ? ", tso" :
+		ifc->tso_guest ? ", tso once the guest negotiates it" : "");
 }

@@ -37,6 +37,11 @@ extern const uint8_t shoal_rss_key[40];
 int port_setup(uint16_t port_id, const struct port_conf *conf,
 	       struct shoal_iface *ifc);
 
+/* Whether the vhost-user guest of @p port_id (an iface with tso_guest)
+ * negotiated TSO and checksum offload: it may then be sent segments of
+ * up to 64 KB. False while no guest is connected. */
+bool port_guest_tso(uint16_t port_id);
+
 /* Stop and close the port. */
 void port_close(uint16_t port_id);
 

@@ -239,8 +239,10 @@ tcp_cksum_out(struct shoal_worker *w, const struct shoal_iface *ifc,
 		/* TSO: the device sums each segment it cuts; the field
 		 * holds the pseudo-header without the length (DPDK's
 		 * convention). The engine only builds these when every
-		 * port has TSO (lib/stack). */
-		if (unlikely(!ifc->tx_tso))
+		 * port has TSO (lib/stack); one built before a vhost-user
+		 * guest that took them went away goes no further. */
+		if (unlikely(w->tso_max == 0 || !(ifc->tx_tso ||
+						  ifc->tso_guest)))
 			return false;
 		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
 		if (m->l4_len == 0)

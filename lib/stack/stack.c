@@ -201,6 +201,46 @@ stack_mbuf_reserve(const struct shoal_stack *st)
 	return r;
 }
 
+/* TSO only where every port can cut what the engine hands it: the engine
+ * does not know which port a segment leaves by. The largest payload is
+ * what one IPv4 packet holds after a full TCP header. A vhost-user port
+ * can once its guest has negotiated it, which may change while running. */
+static uint32_t
+worker_tso_max(const struct shoal_worker *w)
+{
+	const struct shoal_stack *st = w->stack;
+
+	if (!st->conf.tso || w->nb_ifaces == 0)
+		return 0;
+	for (unsigned int i = 0; i < w->nb_ifaces; i++) {
+		const struct shoal_iface *ifc = &w->ifaces[i];
+
+		if (!ifc->tx_tso &&
+		    !(ifc->tso_guest && port_guest_tso(ifc->port_id)))
+			return 0;
+	}
+	return UINT16_MAX - sizeof(struct rte_ipv4_hdr) - 60; /* TCP max */
+}
+
+/* On the publication timer: a guest that came, went or came back with
+ * other features turns TSO on or off for this worker's engine. */
+static void
+worker_tso_refresh(struct shoal_worker *w)
+{
+	uint32_t m;
+
+	if (!w->tso_dynamic || w->tcp == NULL)
+		return;
+	m = worker_tso_max(w);
+	if (m == w->tso_max)
+		return;
+	STACK_LOG(INFO, "worker %u: segmentation offload %s (the vhost-user "
+		  "guest %s it)\n", w->id, m != 0 ? "on" : "off",
+		  m != 0 ? "negotiated" : "does not take");
+	w->tso_max = m;
+	shoal_tcp_set_tso_max(w->tcp, m);
+}
+
 /* Created once the ports are up: the MSS follows the port's MTU. */
 static int
 worker_tcp_create(struct shoal_stack *st, struct shoal_worker *w)
@@ -225,19 +265,10 @@ worker_tcp_create(struct shoal_stack *st, struct shoal_worker *w)
 	tc.output = stack_tcp_output;
 	tc.output_ctx = w;
 	tc.mbuf_reserve = stack_mbuf_reserve(st);
-	/* TSO only where every port can cut what the engine hands it: the
-	 * engine does not know which port a segment leaves by. The largest
-	 * payload is what one IPv4 packet holds after a full TCP header. */
-	tc.tso_max = 0;
-	if (st->conf.tso && st->nb_ifaces > 0) {
-		bool all = true;
-
-		for (unsigned int i = 0; i < st->nb_ifaces; i++)
-			all = all && st->ifaces[i].tx_tso;
-		if (all)
-			tc.tso_max = UINT16_MAX - sizeof(struct rte_ipv4_hdr) -
-				60;	/* the longest TCP header */
-	}
+	w->tso_max = worker_tso_max(w);
+	tc.tso_max = w->tso_max;
+	for (unsigned int i = 0; i < w->nb_ifaces; i++)
+		w->tso_dynamic = w->tso_dynamic || w->ifaces[i].tso_guest;
 	if (st->steer != NULL || st->nb_workers > 1) {
 		/* Active opens pick ports whose replies hash back here. */
 		tc.port_ok = rss_port_ok_cb;
@@ -710,6 +741,7 @@ worker_poll(struct shoal_worker *w, uint64_t now_ns)
 	worker_tx_flush(w);
 	if (now_ns >= w->next_publish) {
 		worker_publish(w);
+		worker_tso_refresh(w);
 		w->next_publish = now_ns + PUBLISH_INTERVAL_NS;
 	}
 	return work;

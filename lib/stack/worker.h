@@ -45,6 +45,8 @@ struct shoal_iface {
 	bool tx_ip_cksum;		/* RTE_ETH_TX_OFFLOAD_IPV4_CKSUM */
 	bool tx_tcp_cksum;		/* RTE_ETH_TX_OFFLOAD_TCP_CKSUM */
 	bool tx_tso;			/* RTE_ETH_TX_OFFLOAD_TCP_TSO */
+	bool tso_guest;			/* vhost: TSO if the guest takes it */
+	bool rx_lro;			/* RTE_ETH_RX_OFFLOAD_TCP_LRO */
 	bool rss;			/* hardware RSS spreads over the queues */
 	uint16_t nb_queues;
 };
@@ -79,6 +81,9 @@ struct shoal_worker {
 	struct impair *imp_tx[SHOAL_MAX_PORTS];
 	struct shoal_iface *ifaces;	/* the stack's, read-only while running */
 	unsigned int nb_ifaces;
+	/* the engine's tso_max; a port with tso_guest may change it */
+	uint32_t tso_max;
+	bool tso_dynamic;		/* some port has tso_guest */
 	/* embedded mode: the caller's TX instead of rte_eth_tx_burst */
 	uint16_t (*tx_hook)(void *ctx, uint16_t worker,
 			    struct rte_mbuf **pkts, uint16_t n);

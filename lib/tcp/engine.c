@@ -654,6 +654,12 @@ shoal_tcp_advance(struct shoal_tcp *t, uint64_t now_ns)
 }
 
 void
+shoal_tcp_set_tso_max(struct shoal_tcp *t, uint32_t tso_max)
+{
+	t->conf.tso_max = tso_max;
+}
+
+void
 shoal_tcp_flush(struct shoal_tcp *t)
 {
 	if (engine_quiet(t))

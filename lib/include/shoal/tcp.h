@@ -224,6 +224,11 @@ void shoal_tcp_advance(struct shoal_tcp *t, uint64_t now_ns);
  *  to shoal_send, FINs, pending ACKs). Called by the poll loop. */
 void shoal_tcp_flush(struct shoal_tcp *t);
 
+/** Change shoal_tcp_conf.tso_max while running: where the device learns
+ *  late whether it can cut segments (a vhost-user port, once its guest
+ *  has negotiated). Applies to segments built from now on. */
+void shoal_tcp_set_tso_max(struct shoal_tcp *t, uint32_t tso_max);
+
 /** Listen on @p port (host order) of @p local (NULL or family NONE: any
  *  local address). 0, or -EADDRINUSE / -ENOSPC. */
 int shoal_tcp_listen(struct shoal_tcp *t, const struct shoal_addr *local,
