@@ -304,7 +304,7 @@ bench_shoal_bulk() {
 				 app_bytes_tx: .counters.app_bytes_tx, app_bytes_rx: .counters.app_bytes_rx,
 				 duration_s: .duration_s,
 				 series: {unit: "Gbit/s", per_second: $per_s}}' "$json")" \
-			"$n connection(s), $dir, MSS 1460, TSO where the port offers it (the client's virtio-user does: the vhost end runs with tso=1; the vhost PMD offers none, so downloads go in 1460-byte segments); gbps = application bytes over the client's run (like iperf3), wire_gbps = frames after ${sg_warm} s; target: $target" \
+			"$n connection(s), $dir, MSS 1460, TSO where the port offers it (uploads: the client's virtio-user, as the vhost end runs with tso=1; downloads: the server's vhost port, once the client's guest asked for LRO and negotiated GUEST_TSO4); gbps = application bytes over the client's run (like iperf3), wire_gbps = frames after ${sg_warm} s; target: $target" \
 			"$sg_cmd_server" "$sg_cmd_client"
 		printf 'shoal/%s: %.3f Gbit/s goodput, %.3f Gbit/s on the wire\n' "$name" "$goodput" "$(jq -r .mean <<<"$wire")"
 	done

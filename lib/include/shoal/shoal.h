@@ -60,7 +60,10 @@ struct shoal_conf {
 	bool no_offload;	/**< ignore the ports' checksum offloads */
 	/** Segmentation offload where every port offers it (and checksum
 	 *  offload is on; not on TAP): the engines then send up to what one
-	 *  IPv4 packet holds (shoal_tcp_conf.tso_max). Default on. */
+	 *  IPv4 packet holds (shoal_tcp_conf.tso_max). A vhost-user port
+	 *  counts once its guest has negotiated GUEST_TSO4, checked while
+	 *  running. Virtio ports also ask for LRO (merged segments on
+	 *  receive). Default on. */
 	bool tso;
 	bool main_is_worker;	/**< the main lcore runs a worker too */
 	enum shoal_poll_mode poll;
