@@ -140,6 +140,9 @@ const struct shoal_cfg_key gen_schema[] = {
 	  "bytes per connection and direction (0: until the run ends)" },
 	{ "bulk", "verify", SHOAL_CFG_BOOL, F(bulk_verify), "false",
 	  "check the payload pattern at the receiver" },
+	{ "bulk", "zerocopy", SHOAL_CFG_BOOL, F(bulk_zerocopy), "true",
+	  "send the pattern (bulk, echo) without copying it: mbufs attached "
+	  "to one read-only copy of it in DPDK memory" },
 	/* [echo] */
 	{ "echo", "size", SHOAL_CFG_SIZE, F(echo_size), "64",
 	  "client: message size, echoed and checked", .min = 1,

@@ -206,7 +206,8 @@ pump_source(struct gen_conn *gc, uint32_t *n)
 	case SRC_FILL:
 		return gw->fill;
 	case SRC_PATTERN: {
-		/* in place: shoal_send copies it into mbufs */
+		/* in place: shoal_send copies it into mbufs (or gen_pump
+		 * attaches the DPDK-memory copy, bulk.zerocopy) */
 		size_t len = *n;
 		const uint8_t *p = pattern_at(gen_conn_id(gc), gc->tx_off,
 					      &len);
@@ -267,6 +268,71 @@ gen_retry_poll(struct gen_worker *gw)
 	return work;
 }
 
+/* No-op: the table outlives every mbuf attached to it. */
+static void
+zc_free(void *addr, void *opaque)
+{
+	RTE_SET_USED(addr);
+	RTE_SET_USED(opaque);
+}
+
+int
+gen_zerocopy_init(struct gen *g)
+{
+	size_t size;
+	const uint8_t *src = pattern_table(&size);
+	uint8_t *tab;
+
+	if (!g->conf->bulk_zerocopy)
+		return 0;
+	tab = rte_malloc("gen_pattern", size, RTE_CACHE_LINE_SIZE);
+	g->zc_shinfo = rte_zmalloc("gen_zc_shinfo",
+				   sizeof(*g->zc_shinfo) * g->nb_workers,
+				   RTE_CACHE_LINE_SIZE);
+	if (tab == NULL || g->zc_shinfo == NULL) {
+		rte_free(tab);
+		rte_free(g->zc_shinfo);
+		g->zc_shinfo = NULL;
+		return -ENOMEM;
+	}
+	memcpy(tab, src, size);
+	g->zc_tab = tab;
+	g->zc_iova = rte_malloc_virt2iova(tab);
+	for (unsigned int i = 0; i < g->nb_workers; i++) {
+		g->zc_shinfo[i].free_cb = zc_free;
+		/* Ours, never dropped: the count rises and falls with the
+		 * mbufs attached and their clones, and never reaches 0 (a
+		 * wrap past 65535 of them would only call the no-op). */
+		rte_mbuf_ext_refcnt_set(&g->zc_shinfo[i], 1);
+	}
+	return 0;
+}
+
+/* @p n bytes at @p p (a pointer into the pattern table) as one mbuf
+ * attached to the DPDK-memory copy, without copying; NULL when no mbuf
+ * is left. */
+static struct rte_mbuf *
+zc_mbuf(struct gen_worker *gw, const void *p, uint32_t n)
+{
+	const struct gen *g = gw->g;
+	size_t size;
+	size_t off = (const uint8_t *)p - pattern_table(&size);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(gw->pool);
+
+	if (m == NULL)
+		return NULL;
+	/* attach_extbuf leaves the count to the caller; the free of each
+	 * attached mbuf (or clone) takes one off. */
+	rte_mbuf_ext_refcnt_update(&g->zc_shinfo[gw->id], 1);
+	rte_pktmbuf_attach_extbuf(m, (void *)(uintptr_t)(g->zc_tab + off),
+				  g->zc_iova + off, (uint16_t)n,
+				  &g->zc_shinfo[gw->id]);
+	m->data_off = 0;
+	m->data_len = (uint16_t)n;
+	m->pkt_len = n;
+	return m;
+}
+
 void
 gen_pump(struct gen_conn *gc)
 {
@@ -287,7 +353,17 @@ gen_pump(struct gen_conn *gc)
 		p = pump_source(gc, &n);
 		if (p == NULL)
 			return;
-		ret = shoal_send(gc->c, p, n);
+		if (gc->src == SRC_PATTERN && gw->g->zc_tab != NULL) {
+			/* as shoal_send: no new mbuf under memory pressure */
+			struct rte_mbuf *m = shoal_tcp_mem_pressure(gw->tcp) ?
+				NULL : zc_mbuf(gw, p, n);
+
+			ret = m == NULL ? -ENOBUFS : shoal_send_mbuf(gc->c, m);
+			if (ret < 0 && m != NULL)
+				rte_pktmbuf_free(m);
+		} else {
+			ret = shoal_send(gc->c, p, n);
+		}
 		if (ret == -ENOBUFS) {
 			gen_retry_later(gc);
 			return;

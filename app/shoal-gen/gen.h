@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_mbuf.h>
 #include <rte_seqcount.h>
 
 #include <shoal/shoal.h>
@@ -94,6 +95,7 @@ struct gen_conf {
 	int bulk_dir;
 	uint64_t bulk_bytes;
 	bool bulk_verify;
+	bool bulk_zerocopy;
 	/* [echo] */
 	uint64_t echo_size;
 	/* [synflood] */
@@ -204,7 +206,19 @@ struct gen {
 	uint64_t start_ns;		/* run start, for pacing */
 	struct gen_pub *pub;		/* [nb_workers] */
 	struct gen_worker **workers;	/* [nb_workers], set by each init */
+	/* bulk.zerocopy: the pattern table in DPDK memory (a port can reach
+	 * it: IOVA, vhost-user's shared regions), sent from in place; one
+	 * shared-info block per worker, so its reference count is never
+	 * touched by two cores. Kept until the process ends: mbufs in a TX
+	 * ring may still point into it after the workers stopped. */
+	const uint8_t *zc_tab;
+	rte_iova_t zc_iova;
+	struct rte_mbuf_ext_shared_info *zc_shinfo;	/* [nb_workers] */
 };
+
+/* Set up bulk.zerocopy before the workers start (main lcore): 0, or
+ * -ENOMEM (the copying path is used then). */
+int gen_zerocopy_init(struct gen *g);
 
 /* Does worker @p id flood SYNs (profile synflood, or one of the last
  * [synflood] workers) instead of running the profile? */

@@ -351,6 +351,9 @@ main(int argc, char **argv)
 	}
 	for (unsigned int i = 0; i < g.nb_workers; i++)
 		rte_seqcount_init(&g.pub[i].sc);
+	if (gen_zerocopy_init(&g) != 0)
+		fprintf(stderr, "%s: no DPDK memory for bulk.zerocopy: the "
+			"pattern is copied\n", argv[0]);
 	app = (struct shoal_app){
 		.init = gen_worker_init,
 		.poll = gen_worker_poll,

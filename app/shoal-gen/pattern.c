@@ -46,6 +46,13 @@ pattern_at(uint64_t id, uint64_t off, size_t *len)
 	return tab + start;
 }
 
+const uint8_t *
+pattern_table(size_t *size)
+{
+	*size = sizeof(tab);
+	return tab;
+}
+
 void
 pattern_fill(uint64_t id, uint64_t off, void *buf, size_t len)
 {

@@ -46,6 +46,11 @@ uint64_t pattern_conn_id(uint32_t cip, uint16_t cport, uint32_t sip,
  * lowered to what lies in one piece (at least min(*len, PATTERN_RUN)). */
 const uint8_t *pattern_at(uint64_t id, uint64_t off, size_t *len);
 
+/* The table pattern_at() reads from, and its size: a copy of it placed
+ * elsewhere (DPDK memory, for zero-copy sends) serves the same pointers
+ * shifted by the same offset. */
+const uint8_t *pattern_table(size_t *size);
+
 /* Fill @p buf with @p len bytes of stream @p id from offset @p off. */
 void pattern_fill(uint64_t id, uint64_t off, void *buf, size_t len);
 

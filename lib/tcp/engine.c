@@ -653,6 +653,12 @@ shoal_tcp_advance(struct shoal_tcp *t, uint64_t now_ns)
 	tcp_leave(t);
 }
 
+bool
+shoal_tcp_mem_pressure(const struct shoal_tcp *t)
+{
+	return tcp_mem_pressure(t);
+}
+
 void
 shoal_tcp_set_tso_max(struct shoal_tcp *t, uint32_t tso_max)
 {

@@ -247,6 +247,13 @@ shoal_tcp_connect(struct shoal_tcp *t, const struct shoal_endpoints *ep,
 	return c;
 }
 
+bool
+shoal_tcp_mem_pressure(const struct shoal_tcp *t)
+{
+	(void)t;
+	return false;
+}
+
 uint32_t
 shoal_send_space(const struct shoal_conn *c)
 {
@@ -309,6 +316,8 @@ shoal_send_mbuf(struct shoal_conn *c, struct rte_mbuf *m)
 		return ret;
 	if (rte_pktmbuf_pkt_len(m) > shoal_send_space(c))
 		return -ENOBUFS;
+	for (struct rte_mbuf *s = m; s != NULL; s = s->next)
+		fake_stats.extbuf_segs += RTE_MBUF_HAS_EXTBUF(s) != 0;
 	c->inflight += rte_pktmbuf_pkt_len(m);
 	fake_stats.bytes += rte_pktmbuf_pkt_len(m);
 	push(EV_DATA, c->peer, c, m, rte_pktmbuf_pkt_len(m));

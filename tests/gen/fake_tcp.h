@@ -23,6 +23,7 @@ struct fake_stats {
 	uint64_t conns, resets, bytes;
 	uint64_t first_fin_client;	/* active closes by the opener */
 	uint64_t first_fin_server;	/* active closes by the acceptor */
+	uint64_t extbuf_segs;		/* shoal_send_mbuf: attached, not copied */
 };
 
 /* Set up: mbuf pool (EAL must be up) and an empty engine. */

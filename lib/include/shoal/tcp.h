@@ -260,6 +260,11 @@ int shoal_send(struct shoal_conn *c, const void *buf, uint32_t len);
  *  caller keeps it. */
 int shoal_send_mbuf(struct shoal_conn *c, struct rte_mbuf *m);
 
+/** Whether the engine is under memory pressure (conf.mbuf_reserve):
+ *  shoal_send() then takes nothing, and an application that builds its
+ *  own mbufs for shoal_send_mbuf() should not take them either. */
+bool shoal_tcp_mem_pressure(const struct shoal_tcp *t);
+
 /** Bytes shoal_send() would take now. */
 uint32_t shoal_send_space(const struct shoal_conn *c);
 
