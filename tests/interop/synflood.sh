@@ -3,7 +3,8 @@
 # 100 verified uploads going, over virtio-user/vhost-user.
 #   synflood.sh BUILD_DIR
 # The client process runs two workers (conf/synflood-client.ini): one
-# opens connections (256 KiB each, 100 at a time, a new one as each ends),
+# opens connections (256 KiB each, 100 at a time, a new one as each ends,
+# at most 1000 a second),
 # the other floods SYNs from random 198.19.0.0/16 sources as fast as it
 # can. Asserts: no failed or unverified transfer, the server's SYN
 # cookies were sent and validated (connections made while the backlog was
