@@ -21,8 +21,10 @@ PY
 	# a few telling lines each (the whole logs are printed above).
 	python3 - "$log" <<'PY'
 import json, re, sys
-keys = re.compile(r"!!|ERROR|SUMMARY|invariant|Assertion|assert|FAIL|"
-                  r"Test unit written|error:|Timeout|timed out", re.I)
+# Case matters: live lines say "failed 0" every second.
+keys = re.compile(r"!!|ERROR|SUMMARY|invariant broken|Assertion|FAIL|"
+                  r"above max_failures|Test unit written|error:|"
+                  r"Traceback|Timeout|timed out|^ +fail_\w+ +[1-9]")
 for line in open(sys.argv[1]):
     t = json.loads(line)
     if t.get("result") in ("OK", "EXPECTEDFAIL", "SKIP"):
