@@ -116,7 +116,8 @@ write_chain(struct rte_mbuf *m)
 static void
 on_established(struct shoal_conn *conn, struct cat *c)
 {
-	const struct shoal_endpoints *ep = shoal_conn_endpoints(conn);
+	const struct shoal_endpoints e = shoal_conn_endpoints(conn);
+	const struct shoal_endpoints *ep = &e;
 	char l[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN];
 
 	c->conn = conn;

@@ -63,7 +63,8 @@ gen_nb_profile_workers(const struct gen *g)
 uint64_t
 gen_conn_id(const struct gen_conn *gc)
 {
-	const struct shoal_endpoints *ep = shoal_conn_endpoints(gc->c);
+	const struct shoal_endpoints e = shoal_conn_endpoints(gc->c);
+	const struct shoal_endpoints *ep = &e;
 
 	/* the client's view: the client is the local end there */
 	if (gc->client)

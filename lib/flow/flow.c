@@ -30,36 +30,27 @@ hash_create(struct rte_hash **h, const char *name, uint32_t max,
 	return *h == NULL ? -(rte_errno ? rte_errno : ENOMEM) : 0;
 }
 
-#define FLOW_NONE	UINT32_MAX
 #define FLOW_BULK_MAX	32	/* keys whose misses overlap */
 
 int
-flow_table_init(struct flow_table *ft, const char *name, uint32_t max,
-		int socket)
+flow_table_init(struct flow_table *ft, const char *name,
+		const struct flow_slab *s, uint32_t node_off, int socket)
 {
-	uint32_t i;
-
 	RTE_SET_USED(name);
-	if (max == 0 || max >= FLOW_NONE)
+	memset(ft, 0, sizeof(*ft));
+	if (s->n == 0 || s->n >= FLOW_NONE ||
+	    node_off + sizeof(struct flow_node) > s->size)
 		return -EINVAL;
-	ft->max = max;
-	ft->nb_heads = max;
-	ft->count = 0;
+	ft->base = s->base;
+	ft->node_off = node_off;
+	ft->max = s->n;
+	ft->nb_heads = s->n;
 	ft->heads = rte_malloc_socket("flow_heads",
 				      (size_t)ft->nb_heads * sizeof(uint32_t),
 				      RTE_CACHE_LINE_SIZE, socket);
-	/* Zeroed: a free entry's data is NULL (flow_table_next). */
-	ft->nodes = rte_zmalloc_socket("flow_nodes",
-				      (size_t)max * sizeof(struct flow_node),
-				      RTE_CACHE_LINE_SIZE, socket);
-	if (ft->heads == NULL || ft->nodes == NULL) {
-		flow_table_free(ft);
+	if (ft->heads == NULL)
 		return -ENOMEM;
-	}
 	memset(ft->heads, 0xff, (size_t)ft->nb_heads * sizeof(uint32_t));
-	for (i = 0; i < max; i++)
-		ft->nodes[i].next = i + 1 < max ? i + 1 : FLOW_NONE;
-	ft->free_head = 0;
 	return 0;
 }
 
@@ -67,24 +58,52 @@ void
 flow_table_free(struct flow_table *ft)
 {
 	rte_free(ft->heads);
-	rte_free(ft->nodes);
 	ft->heads = NULL;
-	ft->nodes = NULL;
+}
+
+/* Blocks by reference (struct flow_slab): base + ref * 8. */
+static inline void *
+flow_obj_at(const struct flow_table *ft, uint32_t ref)
+{
+	return ft->base + ((size_t)ref << 3);
+}
+
+static inline struct flow_node *
+flow_node_at(const struct flow_table *ft, uint32_t ref)
+{
+	return (struct flow_node *)((uint8_t *)flow_obj_at(ft, ref) +
+				    ft->node_off);
+}
+
+static inline uint32_t
+flow_obj_ref(const struct flow_table *ft, const void *obj)
+{
+	return (uint32_t)(((const uint8_t *)obj - ft->base) >> 3);
+}
+
+static inline struct flow_node *
+flow_obj_node(const struct flow_table *ft, void *obj)
+{
+	return (struct flow_node *)((uint8_t *)obj + ft->node_off);
 }
 
 /* CRC32-C of the 12 key bytes, mapped onto the heads by multiply-shift
  * (Lemire's fastrange), which needs no power-of-two table size. */
 static inline uint32_t *
-flow_head(const struct flow_table *ft, const struct flow_key4 *k)
+flow_head(const struct flow_table *ft, rte_be32_t laddr, rte_be32_t raddr,
+	  rte_be16_t lport, rte_be16_t rport)
 {
-	uint64_t a;
 	uint32_t h;
 
-	memcpy(&a, k, sizeof(a));
-	h = rte_hash_crc_8byte(a, 0);
-	h = rte_hash_crc_4byte((uint32_t)k->lport | (uint32_t)k->rport << 16,
-			       h);
+	h = rte_hash_crc_8byte((uint64_t)laddr | (uint64_t)raddr << 32, 0);
+	h = rte_hash_crc_4byte((uint32_t)lport | (uint32_t)rport << 16, h);
 	return &ft->heads[((uint64_t)h * ft->nb_heads) >> 32];
+}
+
+static inline uint32_t *
+flow_head_key(const struct flow_table *ft, const struct flow_key4 *k)
+{
+	return flow_head(ft, k->laddr, k->raddr, k->lport, k->rport);
 }
 
 static inline bool
@@ -94,53 +113,44 @@ flow_node_is(const struct flow_node *n, const struct flow_key4 *k)
 	       n->lport == k->lport && n->rport == k->rport;
 }
 
-/* The link that points at @p k's entry (or the chain's FLOW_NONE end). */
-static inline uint32_t *
-flow_find(const struct flow_table *ft, const struct flow_key4 *k)
+static inline bool
+flow_node_same(const struct flow_node *a, const struct flow_node *b)
 {
-	uint32_t *link = flow_head(ft, k);
-
-	while (*link != FLOW_NONE && !flow_node_is(&ft->nodes[*link], k))
-		link = &ft->nodes[*link].next;
-	return link;
+	return a->laddr == b->laddr && a->raddr == b->raddr &&
+	       a->lport == b->lport && a->rport == b->rport;
 }
 
 int
-flow_table_add(struct flow_table *ft, const struct flow_key4 *k, void *data)
+flow_table_add(struct flow_table *ft, void *obj)
 {
-	uint32_t *link = flow_find(ft, k), i;
-	struct flow_node *n;
+	struct flow_node *n = flow_obj_node(ft, obj);
+	uint32_t *link = flow_head(ft, n->laddr, n->raddr, n->lport, n->rport);
 
-	if (*link != FLOW_NONE)
-		return -EEXIST;
-	if (ft->free_head == FLOW_NONE)
-		return -ENOSPC;
-	i = ft->free_head;
-	n = &ft->nodes[i];
-	ft->free_head = n->next;
-	n->laddr = k->laddr;
-	n->raddr = k->raddr;
-	n->lport = k->lport;
-	n->rport = k->rport;
-	n->data = data;
+	while (*link != FLOW_NONE) {
+		if (flow_node_same(flow_node_at(ft, *link), n))
+			return -EEXIST;
+		link = &flow_node_at(ft, *link)->next;
+	}
 	/* At the chain's end: link points at its FLOW_NONE. */
 	n->next = FLOW_NONE;
-	*link = i;
+	*link = flow_obj_ref(ft, obj);
 	ft->count++;
 	return 0;
 }
 
 int
-flow_table_del(struct flow_table *ft, const struct flow_key4 *k)
+flow_table_del(struct flow_table *ft, void *obj)
 {
-	uint32_t *link = flow_find(ft, k), i = *link;
+	struct flow_node *n = flow_obj_node(ft, obj);
+	uint32_t *link = flow_head(ft, n->laddr, n->raddr, n->lport, n->rport);
+	uint32_t i = flow_obj_ref(ft, obj);
 
-	if (i == FLOW_NONE)
+	while (*link != FLOW_NONE && *link != i)
+		link = &flow_node_at(ft, *link)->next;
+	if (*link == FLOW_NONE)
 		return -ENOENT;
-	*link = ft->nodes[i].next;
-	ft->nodes[i].next = ft->free_head;
-	ft->nodes[i].data = NULL;
-	ft->free_head = i;
+	*link = n->next;
+	n->next = FLOW_NONE;
 	ft->count--;
 	return 0;
 }
@@ -148,24 +158,26 @@ flow_table_del(struct flow_table *ft, const struct flow_key4 *k)
 void *
 flow_table_lookup(const struct flow_table *ft, const struct flow_key4 *k)
 {
-	uint32_t i = *flow_find(ft, k);
+	uint32_t i = *flow_head_key(ft, k);
 
-	return i == FLOW_NONE ? NULL : ft->nodes[i].data;
+	while (i != FLOW_NONE && !flow_node_is(flow_node_at(ft, i), k))
+		i = flow_node_at(ft, i)->next;
+	return i == FLOW_NONE ? NULL : flow_obj_at(ft, i);
 }
 
 void *
-flow_table_next(const struct flow_table *ft, uint32_t *iter)
+flow_table_next(const struct flow_table *ft, struct flow_iter *it)
 {
-	void *data;
+	uint32_t i;
 
-	for (; *iter < ft->max; (*iter)++) {
-		data = ft->nodes[*iter].data;
-		if (data != NULL) {
-			(*iter)++;
-			return data;
-		}
+	while (it->next == FLOW_NONE) {
+		if (it->head >= ft->nb_heads)
+			return NULL;
+		it->next = ft->heads[it->head++];
 	}
-	return NULL;
+	i = it->next;
+	it->next = flow_node_at(ft, i)->next;
+	return flow_obj_at(ft, i);
 }
 
 unsigned int
@@ -180,21 +192,22 @@ flow_table_lookup_bulk(const struct flow_table *ft,
 	for (done = 0; done < n; done += chunk) {
 		chunk = RTE_MIN(n - done, (unsigned int)FLOW_BULK_MAX);
 		/* Two passes, so the heads' cache misses overlap, then the
-		 * first entries' ones. */
+		 * first members' ones (the blocks the caller reads next). */
 		for (i = 0; i < chunk; i++) {
-			heads[i] = flow_head(ft, keys[done + i]);
+			heads[i] = flow_head_key(ft, keys[done + i]);
 			rte_prefetch0(heads[i]);
 		}
 		for (i = 0; i < chunk; i++)
 			if (*heads[i] != FLOW_NONE)
-				rte_prefetch0(&ft->nodes[*heads[i]]);
+				rte_prefetch0(flow_node_at(ft, *heads[i]));
 		for (i = 0; i < chunk; i++) {
 			j = *heads[i];
 			while (j != FLOW_NONE &&
-			       !flow_node_is(&ft->nodes[j], keys[done + i]))
-				j = ft->nodes[j].next;
+			       !flow_node_is(flow_node_at(ft, j),
+					     keys[done + i]))
+				j = flow_node_at(ft, j)->next;
 			if (j != FLOW_NONE) {
-				out[done + i] = ft->nodes[j].data;
+				out[done + i] = flow_obj_at(ft, j);
 				hits++;
 			} else {
 				out[done + i] = NULL;
@@ -269,26 +282,26 @@ listen_table_lookup(const struct listen_table *lt, rte_be32_t addr,
 
 int
 flow_slab_init(struct flow_slab *s, const char *name, uint32_t n,
-	       uint32_t size, int socket)
+	       uint32_t size, uint32_t link_off, int socket)
 {
-	uint32_t i;
-
 	memset(s, 0, sizeof(*s));
-	if (n == 0 || size == 0)
+	if (n == 0 || n >= FLOW_NONE || size == 0 ||
+	    link_off + sizeof(uint32_t) > size || link_off % 4 != 0)
 		return -EINVAL;
 	s->size = RTE_ALIGN_CEIL(size, 8u);
 	s->n = n;
+	s->link_off = link_off;
+	if ((uint64_t)n * s->size > FLOW_SLAB_MAX_BYTES)
+		return -EINVAL;
+	/* Not touched here: a block's memory is first written when it is
+	 * handed out (fresh, in order), so a slab sized for millions costs
+	 * only what is used where the heap is not pinned up front. */
 	s->base = rte_malloc_socket(name, (size_t)n * s->size,
 				    RTE_CACHE_LINE_SIZE, socket);
-	s->ring = rte_malloc_socket(name, (size_t)n * sizeof(uint32_t), 0,
-				    socket);
-	if (s->base == NULL || s->ring == NULL) {
-		flow_slab_free(s);
+	if (s->base == NULL)
 		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++)
-		s->ring[i] = i;
-	s->head = 0;
+	s->fresh = 0;
+	s->free_head = s->free_tail = FLOW_NONE;
 	s->avail = n;
 	return 0;
 }
@@ -297,9 +310,7 @@ void
 flow_slab_free(struct flow_slab *s)
 {
 	rte_free(s->base);
-	rte_free(s->ring);
 	s->base = NULL;
-	s->ring = NULL;
 	s->avail = 0;
 }
 

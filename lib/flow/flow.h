@@ -7,13 +7,14 @@
  * Per-engine connection tables. Nothing here is shared between workers:
  * no locks, and the listen table's rte_hash has no concurrency flags.
  *
- * - flow_table: the 4-tuple -> control block table, looked up in bulk once
- *   per received burst; chaining through 32-bit indices, 28 bytes per
- *   entry. IPv4 keeps its own 12-byte key (the tight path); IPv6 will get
- *   a table of its own.
+ * - flow_slab: the control blocks, in one array (no overhead per block).
+ * - flow_table: the 4-tuple -> control block table over a slab, looked up
+ *   in bulk once per received burst. Intrusive: the key and the chain link
+ *   live in the block (struct flow_node, 16 bytes), and the table adds one
+ *   4-byte chain head per block. IPv4 keeps its own 12-byte key (the tight
+ *   path); IPv6 will get a table of its own.
  * - listen_table: (local address, port) -> listener, with the wildcard
  *   address as a second chance.
- * - flow_slab: the control blocks (4 bytes of overhead each).
  * - flow_cb_pool_create: a packed mempool (the control-block extensions).
  */
 
@@ -53,50 +54,179 @@ flow_key4_from_ep(struct flow_key4 *k, const struct shoal_endpoints *ep)
 	return 0;
 }
 
-/** One entry of the 4-tuple table: the key without its padding, the
- *  chain link and the data, 24 bytes. */
+/**
+ * A table member's key and chain link, embedded in the member (a control
+ * block): 16 bytes. While the block is free, @c next links the slab's
+ * free queue instead.
+ */
 struct flow_node {
 	rte_be32_t laddr;
 	rte_be32_t raddr;
 	rte_be16_t lport;
 	rte_be16_t rport;
-	uint32_t next;		/**< next in chain or free list; UINT32_MAX: none */
-	void *data;
+	uint32_t next;		/**< next in chain (flow_slab_ref); FLOW_NONE */
 };
 
+#define FLOW_NONE	UINT32_MAX
+
+static inline void
+flow_node_set(struct flow_node *n, const struct flow_key4 *k)
+{
+	n->laddr = k->laddr;
+	n->raddr = k->raddr;
+	n->lport = k->lport;
+	n->rport = k->rport;
+}
+
+static inline void
+flow_node_key(const struct flow_node *n, struct flow_key4 *k)
+{
+	k->laddr = n->laddr;
+	k->raddr = n->raddr;
+	k->lport = n->lport;
+	k->rport = n->rport;
+	k->zero = 0;
+}
+
 /**
- * The 4-tuple table: separate chaining through 32-bit indices, with the
- * entries in one array sized exactly for @c max (no rounding to a power
- * of two, no extendable buckets, no free-slot rings): 24 bytes per entry
- * plus a 4-byte chain head per entry, 28 bytes in all, where rte_hash
- * spent 57 to 80. One chain head per entry keeps chains at about 1.5
- * entries on a hit when full.
+ * A slab of @p n fixed-size blocks in one array, with no overhead per
+ * block: blocks never handed out are taken in order, freed ones queue
+ * through a 32-bit link inside the block (at @c link_off). First freed,
+ * first reused, as from a mempool: a block freed just now is the last to
+ * be handed out again, so a stale pointer to a closed connection does not
+ * land on a new one at once. One engine, one thread: no locks.
+ *
+ * Links between blocks (here, in flow_table, in the timer wheel, in the
+ * engine's lists) hold a block's reference, flow_slab_ref(): its offset
+ * from the base in 8-byte units. It turns into an address with a shift,
+ * where a block index would need a multiplication one way and a division
+ * the other (a control block's size is not a power of two); 31 bits of it
+ * reach 16 GiB of blocks, the most a slab may hold.
+ */
+struct flow_slab {
+	uint8_t *base;
+	uint32_t size;		/**< bytes per block, a multiple of 8 */
+	uint32_t n;
+	uint32_t link_off;	/**< offset of the free link in a block */
+	uint32_t fresh;		/**< blocks [fresh, n) were never handed out */
+	uint32_t free_head;	/**< freed blocks, oldest first; FLOW_NONE */
+	uint32_t free_tail;
+	uint32_t avail;
+};
+
+/** The most bytes of blocks a slab holds (references fit in 31 bits). */
+#define FLOW_SLAB_MAX_BYTES	(((uint64_t)1 << 31) * 8 - 64)
+
+/** 0, -EINVAL (or more than FLOW_SLAB_MAX_BYTES) or -ENOMEM. The free
+ *  link is the uint32_t at @p link_off in each block; the slab writes it
+ *  only while the block is free. */
+int flow_slab_init(struct flow_slab *s, const char *name, uint32_t n,
+		   uint32_t size, uint32_t link_off, int socket);
+void flow_slab_free(struct flow_slab *s);
+
+/** The reference of block @p p (see struct flow_slab). */
+static inline uint32_t
+flow_slab_ref(const struct flow_slab *s, const void *p)
+{
+	return (uint32_t)(((const uint8_t *)p - s->base) >> 3);
+}
+
+/** The block referenced by @p ref. */
+static inline void *
+flow_slab_at(const struct flow_slab *s, uint32_t ref)
+{
+	return s->base + ((size_t)ref << 3);
+}
+
+static inline uint32_t *
+flow_slab_link(const struct flow_slab *s, uint32_t ref)
+{
+	return (uint32_t *)((uint8_t *)flow_slab_at(s, ref) + s->link_off);
+}
+
+/** A free block, or NULL. */
+static inline void *
+flow_slab_get(struct flow_slab *s)
+{
+	void *p;
+
+	if (s->fresh < s->n) {
+		p = s->base + (size_t)s->fresh++ * s->size;
+	} else if (s->free_head != FLOW_NONE) {
+		p = flow_slab_at(s, s->free_head);
+		s->free_head = *flow_slab_link(s, s->free_head);
+		if (s->free_head == FLOW_NONE)
+			s->free_tail = FLOW_NONE;
+	} else {
+		return NULL;
+	}
+	s->avail--;
+	return p;
+}
+
+/** Give back @p p, which flow_slab_get() returned. */
+static inline void
+flow_slab_put(struct flow_slab *s, void *p)
+{
+	uint32_t r = flow_slab_ref(s, p);
+
+	*flow_slab_link(s, r) = FLOW_NONE;
+	if (s->free_tail == FLOW_NONE)
+		s->free_head = r;
+	else
+		*flow_slab_link(s, s->free_tail) = r;
+	s->free_tail = r;
+	s->avail++;
+}
+
+static inline uint32_t
+flow_slab_avail(const struct flow_slab *s)
+{
+	return s->avail;
+}
+
+/**
+ * The 4-tuple table over the blocks of a slab, each holding a struct
+ * flow_node at @c node_off: separate chaining through block references, one
+ * 4-byte chain head per block (no rounding to a power of two), so a member
+ * costs 20 bytes in all, 16 of them in its own block, where rte_hash spent
+ * 57 to 80 and a table of separate entries 28 plus the key in the block.
+ * One chain head per block keeps chains at about 1.5 entries on a hit when
+ * full, and a lookup that hits reads the block it returns.
  */
 struct flow_table {
 	uint32_t *heads;	/**< nb_heads chain heads */
-	struct flow_node *nodes;	/**< max entries */
+	uint8_t *base;		/**< the slab's blocks */
+	uint32_t node_off;	/**< offset of struct flow_node in a block */
 	uint32_t nb_heads;
 	uint32_t max;
 	uint32_t count;
-	uint32_t free_head;	/**< free entries, linked by next */
 };
 
-/** Create a table for @p max entries. 0 or a negative errno. */
-int flow_table_init(struct flow_table *ft, const char *name, uint32_t max,
-		    int socket);
+/** Create a table over the blocks of @p s, whose struct flow_node is at
+ *  @p node_off. 0 or a negative errno. */
+int flow_table_init(struct flow_table *ft, const char *name,
+		    const struct flow_slab *s, uint32_t node_off, int socket);
 void flow_table_free(struct flow_table *ft);
 
-/** Insert (@p data not NULL); -EEXIST when the tuple is taken, -ENOSPC
- *  when full. */
-int flow_table_add(struct flow_table *ft, const struct flow_key4 *k,
-		   void *data);
-/** Remove; 0 or -ENOENT. */
-int flow_table_del(struct flow_table *ft, const struct flow_key4 *k);
-/** The entry for @p k, or NULL. */
+/** Insert block @p obj, whose flow_node holds its key (flow_node_set);
+ *  -EEXIST when the tuple is taken. */
+int flow_table_add(struct flow_table *ft, void *obj);
+/** Remove block @p obj; 0 or -ENOENT. */
+int flow_table_del(struct flow_table *ft, void *obj);
+/** The block for @p k, or NULL. */
 void *flow_table_lookup(const struct flow_table *ft, const struct flow_key4 *k);
-/** Iterate: the data of the next entry from *@p iter (start at 0), or
- *  NULL at the end. Deleting entries meanwhile is safe: none move. */
-void *flow_table_next(const struct flow_table *ft, uint32_t *iter);
+
+/** Iteration state (flow_table_next); start from FLOW_ITER_INIT. */
+struct flow_iter {
+	uint32_t head;		/**< next chain head to start */
+	uint32_t next;		/**< next block in the current chain */
+};
+#define FLOW_ITER_INIT ((struct flow_iter){ 0, FLOW_NONE })
+
+/** Iterate: the next block from @p it, or NULL at the end. Deleting the
+ *  block returned meanwhile is safe (its successor is already known). */
+void *flow_table_next(const struct flow_table *ft, struct flow_iter *it);
 /** Look @p n keys up at once (any n); out[i] is NULL on a miss. Returns the
  *  number of hits. */
 unsigned int flow_table_lookup_bulk(const struct flow_table *ft,
@@ -127,60 +257,6 @@ int listen_table_del(struct listen_table *lt, rte_be32_t addr,
 /** Exact (addr, port) first, then (any, port); NULL when neither. */
 void *listen_table_lookup(const struct listen_table *lt, rte_be32_t addr,
 			  rte_be16_t port);
-
-/**
- * A slab of @p n fixed-size blocks in one array with a ring of free
- * indices: 4 bytes of overhead per block (a mempool's object header and
- * ring slot cost 32 to 40). First freed, first reused, as from a mempool:
- * a block freed just now is the last to be handed out again, so a stale
- * pointer to a closed connection does not land on a new one at once.
- * One engine, one thread: no locks.
- */
-struct flow_slab {
-	uint8_t *base;
-	uint32_t *ring;		/**< free block indices from head, avail of them */
-	uint32_t size;		/**< bytes per block, a multiple of 8 */
-	uint32_t n;
-	uint32_t head;
-	uint32_t avail;
-};
-
-/** 0, -EINVAL or -ENOMEM. */
-int flow_slab_init(struct flow_slab *s, const char *name, uint32_t n,
-		   uint32_t size, int socket);
-void flow_slab_free(struct flow_slab *s);
-
-/** A free block, or NULL. */
-static inline void *
-flow_slab_get(struct flow_slab *s)
-{
-	uint32_t i;
-
-	if (s->avail == 0)
-		return NULL;
-	i = s->ring[s->head];
-	s->head = s->head + 1 == s->n ? 0 : s->head + 1;
-	s->avail--;
-	return s->base + (size_t)i * s->size;
-}
-
-/** Give back @p p, which flow_slab_get() returned. */
-static inline void
-flow_slab_put(struct flow_slab *s, void *p)
-{
-	uint32_t tail = s->head + s->avail;
-
-	if (tail >= s->n)
-		tail -= s->n;
-	s->ring[tail] = (uint32_t)(((uint8_t *)p - s->base) / s->size);
-	s->avail++;
-}
-
-static inline uint32_t
-flow_slab_avail(const struct flow_slab *s)
-{
-	return s->avail;
-}
 
 /** A single-producer single-consumer pool of @p n blocks of @p size bytes,
  *  packed (8-byte aligned); NULL with rte_errno set on failure. */

@@ -5,22 +5,31 @@
 /**
  * @file
  * A hashed timer wheel (Varghese & Lauck, scheme 6), one per engine. Timers
- * are embedded in their owner (no allocation), arm and cancel are O(1)
- * (doubly linked slot lists), and advancing walks only the slots whose tick
- * passed. A timer fires when the time given to flow_wheel_advance() reaches
- * its expiry exactly: the wheel's tick only picks the slot, so virtual-clock
- * tests see nanosecond-exact timing. Timers further out than one turn of
- * the wheel stay in their slot and are skipped until their turn comes.
+ * are embedded in their owners, blocks of one array (the engine's control
+ * block slab), and linked by 32-bit references (the block's offset in
+ * 8-byte units, as struct flow_slab's), so a timer costs 16 bytes; arm
+ * and cancel are O(1) (doubly linked slot lists), and advancing walks only
+ * the slots whose tick passed. A timer fires when the time given to
+ * flow_wheel_advance() reaches its expiry exactly: the wheel's tick only
+ * picks the slot, so virtual-clock tests see nanosecond-exact timing.
+ * Timers further out than one turn of the wheel stay in their slot and are
+ * skipped until their turn comes.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 
-/** 24 bytes: an owner that needs several deadlines keeps one timer at the
+/** What a timer's links hold besides a reference. */
+#define FLOW_TM_NONE	UINT32_MAX	/**< next: end; prev: not armed */
+#define FLOW_TM_WALK	(UINT32_MAX - 1)	/**< first on the walk list */
+#define FLOW_TM_SLOT	(1u << 31)	/**< | slot: first in that slot */
+
+/** 16 bytes: an owner that needs several deadlines keeps one timer at the
  *  earliest of them (lib/tcp does), not one timer per deadline. */
 struct flow_timer {
-	struct flow_timer *next;
-	struct flow_timer **pprev;	/**< NULL: not armed */
+	uint32_t next;		/**< reference, FLOW_TM_NONE */
+	uint32_t prev;		/**< reference, FLOW_TM_SLOT | slot,
+				 *   FLOW_TM_WALK, or FLOW_TM_NONE: not armed */
 	uint64_t expire_ns;
 };
 
@@ -30,49 +39,88 @@ struct flow_wheel;
 typedef void (*flow_timer_fn)(struct flow_wheel *w, struct flow_timer *tm,
 			      void *ctx);
 
+/** Where the timers are: one at @c off in each of @c n blocks of
+ *  @c stride bytes from @c base (both multiples of 8, and n * stride
+ *  below 16 GiB). */
+struct flow_timer_blocks {
+	void *base;
+	uint32_t stride;
+	uint32_t off;
+	uint32_t n;
+};
+
 struct flow_wheel {
-	struct flow_timer **slots;
+	uint32_t *slots;		/**< first timer of each, FLOW_TM_NONE */
 	uint32_t mask;			/**< slots - 1 */
 	uint8_t shift;			/**< tick = 1 << shift ns */
 	uint64_t cur_tick;		/**< every tick before it was walked */
 	uint64_t now_ns;
 	uint32_t armed;
-	struct flow_timer *walk;	/**< the slot being walked */
+	uint32_t walk;			/**< the slot being walked */
+	uint8_t *base;			/**< the first block's timer */
 	flow_timer_fn fn;
 	void *ctx;
 };
 
-/** Set up @p w with 2^order slots of 2^shift ns each, starting at @p now_ns.
- *  Returns 0 or -ENOMEM. */
+/** Set up @p w with 2^order slots of 2^shift ns each (order < 31),
+ *  starting at @p now_ns, for the timers in @p b. Returns 0, -EINVAL or
+ *  -ENOMEM. */
 int flow_wheel_init(struct flow_wheel *w, unsigned int order,
 		    unsigned int shift, uint64_t now_ns, int socket,
-		    flow_timer_fn fn, void *ctx);
+		    const struct flow_timer_blocks *b, flow_timer_fn fn,
+		    void *ctx);
 void flow_wheel_free(struct flow_wheel *w);
+
+/** The timer of the block whose reference is @p ref. */
+static inline struct flow_timer *
+flow_wheel_timer(const struct flow_wheel *w, uint32_t ref)
+{
+	return (struct flow_timer *)(w->base + ((uint64_t)ref << 3));
+}
+
+/** The reference of @p tm's block. */
+static inline uint32_t
+flow_wheel_ref(const struct flow_wheel *w, const struct flow_timer *tm)
+{
+	return (uint32_t)(((const uint8_t *)tm - w->base) >> 3);
+}
 
 static inline void
 flow_timer_init(struct flow_timer *tm)
 {
-	tm->next = NULL;
-	tm->pprev = NULL;
+	tm->next = FLOW_TM_NONE;
+	tm->prev = FLOW_TM_NONE;
 	tm->expire_ns = 0;
 }
 
 static inline bool
 flow_timer_armed(const struct flow_timer *tm)
 {
-	return tm->pprev != NULL;
+	return tm->prev != FLOW_TM_NONE;
+}
+
+/* The link that holds @p prev's successor: a slot head, the walk list's
+ * head or a timer's next. */
+static inline uint32_t *
+flow_wheel_link(struct flow_wheel *w, uint32_t prev)
+{
+	if (prev == FLOW_TM_WALK)
+		return &w->walk;
+	if (prev & FLOW_TM_SLOT)
+		return &w->slots[prev & ~FLOW_TM_SLOT];
+	return &flow_wheel_timer(w, prev)->next;
 }
 
 static inline void
 flow_timer_cancel(struct flow_wheel *w, struct flow_timer *tm)
 {
-	if (tm->pprev == NULL)
+	if (tm->prev == FLOW_TM_NONE)
 		return;
-	*tm->pprev = tm->next;
-	if (tm->next != NULL)
-		tm->next->pprev = tm->pprev;
-	tm->next = NULL;
-	tm->pprev = NULL;
+	*flow_wheel_link(w, tm->prev) = tm->next;
+	if (tm->next != FLOW_TM_NONE)
+		flow_wheel_timer(w, tm->next)->prev = tm->prev;
+	tm->next = FLOW_TM_NONE;
+	tm->prev = FLOW_TM_NONE;
 	w->armed--;
 }
 
@@ -80,17 +128,17 @@ static inline void
 flow_timer_link(struct flow_wheel *w, struct flow_timer *tm)
 {
 	uint64_t tick = tm->expire_ns >> w->shift;
-	struct flow_timer **head;
+	uint32_t slot, i = flow_wheel_ref(w, tm);
 
 	/* A slot already walked this turn would only be seen a turn later. */
 	if (tick < w->cur_tick)
 		tick = w->cur_tick;
-	head = &w->slots[tick & w->mask];
-	tm->next = *head;
-	if (tm->next != NULL)
-		tm->next->pprev = &tm->next;
-	*head = tm;
-	tm->pprev = head;
+	slot = (uint32_t)(tick & w->mask);
+	tm->next = w->slots[slot];
+	if (tm->next != FLOW_TM_NONE)
+		flow_wheel_timer(w, tm->next)->prev = i;
+	w->slots[slot] = i;
+	tm->prev = FLOW_TM_SLOT | slot;
 	w->armed++;
 }
 
@@ -101,6 +149,13 @@ flow_timer_arm(struct flow_wheel *w, struct flow_timer *tm, uint64_t expire_ns)
 	flow_timer_cancel(w, tm);
 	tm->expire_ns = expire_ns;
 	flow_timer_link(w, tm);
+}
+
+/** Whether slot @p tick's list is empty. */
+static inline bool
+flow_wheel_slot_empty(const struct flow_wheel *w, uint64_t tick)
+{
+	return w->slots[tick & w->mask] == FLOW_TM_NONE;
 }
 
 /** Fire every timer with expire_ns <= @p now_ns. Returns how many fired. */

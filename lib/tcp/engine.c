@@ -99,19 +99,19 @@ shoal_tcp_conf_init(struct shoal_tcp_conf *conf)
 static void
 tcp_pending_reap(struct shoal_tcp *t)
 {
-	struct tcp_cb_list keep = STAILQ_HEAD_INITIALIZER(keep);
+	struct tcp_cb_list keep;
 	struct tcp_cb *cb;
 
-	while ((cb = STAILQ_FIRST(&t->pending)) != NULL) {
-		STAILQ_REMOVE_HEAD(&t->pending, link);
+	tcp_list_init(&keep);
+	while ((cb = tcp_list_pop(t, &t->pending)) != NULL) {
 		if (cb->tf & TF_DEAD) {
 			cb->tf &= ~TF_PENDING;
-			STAILQ_INSERT_TAIL(&t->dead, cb, link);
+			tcp_list_push(t, &t->dead, cb);
 		} else {
-			STAILQ_INSERT_TAIL(&keep, cb, link);
+			tcp_list_push(t, &keep, cb);
 		}
 	}
-	STAILQ_CONCAT(&t->pending, &keep);
+	t->pending = keep;
 	t->dead_pending = 0;
 }
 
@@ -130,8 +130,7 @@ tcp_leave(struct shoal_tcp *t)
 		return;
 	if (t->dead_pending > 0)
 		tcp_pending_reap(t);
-	while ((cb = STAILQ_FIRST(&t->dead)) != NULL) {
-		STAILQ_REMOVE_HEAD(&t->dead, link);
+	while ((cb = tcp_list_pop(t, &t->dead)) != NULL) {
 		/* tcp_drop cancelled them, but the application's closed()
 		 * callback runs after that and may have poked the
 		 * connection: no freed block may stay on the wheel. */
@@ -146,7 +145,7 @@ tcp_set_pending(struct tcp_cb *cb)
 	if (cb->tf & (TF_PENDING | TF_DEAD))
 		return;
 	cb->tf |= TF_PENDING;
-	STAILQ_INSERT_TAIL(&cb->t->pending, cb, link);
+	tcp_list_push(cb->t, &cb->t->pending, cb);
 }
 
 void
@@ -235,7 +234,6 @@ void
 tcp_drop(struct tcp_cb *cb, int err)
 {
 	struct shoal_tcp *t = cb->t;
-	struct flow_key4 key;
 
 	if (cb->tf & TF_DEAD)
 		return;
@@ -245,8 +243,7 @@ tcp_drop(struct tcp_cb *cb, int err)
 	    cb->state == SHOAL_TCP_SYN_RECEIVED)
 		t->st.attempt_fails++;
 	tcp_timer_stop_all(cb);
-	tcp_cb_key(cb, &key);
-	flow_table_del(&t->ft, &key);
+	flow_table_del(&t->ft, cb);
 	if (cb->listener != TCP_NO_LISTENER) {
 		struct tcp_listener *l = tcp_cb_listener(cb);
 
@@ -264,7 +261,7 @@ tcp_drop(struct tcp_cb *cb, int err)
 	if (cb->tf & TF_PENDING)
 		t->dead_pending++;	/* the flush or tcp_leave moves it */
 	else
-		STAILQ_INSERT_TAIL(&t->dead, cb, link);
+		tcp_list_push(t, &t->dead, cb);
 }
 
 /* RFC 9293 3.10.7.4: TIME-WAIT holds the tuple 2 MSL so old duplicates die;
@@ -376,9 +373,12 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 	/* Before any probe, the peer counts as having answered the last
 	 * one (persist_timeout compares the two ms times modulo 2^32). */
 	cb->probe_ms = t->now_ms;
-	cb->ep = *ep;
-	flow_key4_from_ep(&key, ep);
-	if (flow_table_add(&t->ft, &key, cb) != 0) {
+	if (flow_key4_from_ep(&key, ep) != 0) {
+		flow_slab_put(&t->cbs, cb);
+		return NULL;
+	}
+	flow_node_set(&cb->fn, &key);
+	if (flow_table_add(&t->ft, cb) != 0) {
 		flow_slab_put(&t->cbs, cb);
 		t->st.no_cb++;
 		return NULL;
@@ -520,19 +520,18 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 	tcp_set_now(t, now_ns);
 	t->rst_credit_ns = 1000000000ULL;	/* a full second's burst */
 	t->rst_last_ns = now_ns;
+	t->out_ep.local = shoal_addr_v4(0);
+	t->out_ep.remote = shoal_addr_v4(0);
 	snprintf(t->tname, 13, "%.12s", conf->name ? conf->name :
 		 "tcp");
-	STAILQ_INIT(&t->pending);
-	STAILQ_INIT(&t->dead);
+	tcp_list_init(&t->pending);
+	tcp_list_init(&t->dead);
 	rc = dynfield_register();
 	if (rc < 0)
 		goto fail;
 	t->reass_off = rc;
 
 	snprintf(name, sizeof(name), "tf%u_%.12s", id, t->tname);
-	rc = flow_table_init(&t->ft, name, conf->max_conns, conf->socket_id);
-	if (rc < 0)
-		goto fail;
 	snprintf(name, sizeof(name), "tl%u_%.12s", id, t->tname);
 	rc = listen_table_init(&t->lt, name, conf->max_listeners,
 			       conf->socket_id);
@@ -540,7 +539,13 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 		goto fail;
 	snprintf(name, sizeof(name), "tc%u_%.12s", id, t->tname);
 	rc = flow_slab_init(&t->cbs, name, conf->max_conns,
-			    sizeof(struct tcp_cb), conf->socket_id);
+			    sizeof(struct tcp_cb),
+			    offsetof(struct tcp_cb, fn.next), conf->socket_id);
+	if (rc < 0)
+		goto fail;
+	snprintf(name, sizeof(name), "tf%u_%.12s", id, t->tname);
+	rc = flow_table_init(&t->ft, name, &t->cbs,
+			     offsetof(struct tcp_cb, fn), conf->socket_id);
 	if (rc < 0)
 		goto fail;
 	/* Extensions are for connections in trouble (loss, reordering):
@@ -563,6 +568,11 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 	/* 2^20 ns (~1 ms) ticks, 4096 slots: a 4 s turn covers delayed ACKs
 	 * and most RTOs without a second lap. */
 	rc = flow_wheel_init(&t->wheel, 12, 20, now_ns, conf->socket_id,
+			     &(struct flow_timer_blocks){
+				     .base = t->cbs.base,
+				     .stride = t->cbs.size,
+				     .off = offsetof(struct tcp_cb, tm),
+				     .n = t->cbs.n },
 			     tcp_timer_fire, t);
 	if (rc < 0)
 		goto fail;
@@ -595,11 +605,11 @@ void
 shoal_tcp_free(struct shoal_tcp *t)
 {
 	struct tcp_cb *cb;
-	uint32_t iter = 0;
+	struct flow_iter iter = FLOW_ITER_INIT;
 
 	if (t == NULL)
 		return;
-	if (t->ft.nodes != NULL) {
+	if (t->ft.heads != NULL) {
 		tcp_enter(t);
 		while ((cb = flow_table_next(&t->ft, &iter)) != NULL) {
 			/* Silently: no callbacks, no RST. */
@@ -623,7 +633,7 @@ shoal_tcp_free(struct shoal_tcp *t)
 static inline bool
 engine_quiet(const struct shoal_tcp *t)
 {
-	return STAILQ_EMPTY(&t->pending) && STAILQ_EMPTY(&t->dead);
+	return tcp_list_empty(&t->pending) && tcp_list_empty(&t->dead);
 }
 
 /* Whether the wheel has nothing to fire at t->now: still in the tick it
@@ -635,7 +645,7 @@ wheel_quiet(const struct shoal_tcp *t)
 	const struct flow_wheel *w = &t->wheel;
 	uint64_t tick = t->now >> w->shift;
 
-	return tick == w->cur_tick && w->slots[tick & w->mask] == NULL;
+	return tick == w->cur_tick && flow_wheel_slot_empty(w, tick);
 }
 
 void
@@ -1095,10 +1105,13 @@ shoal_conn_ctx(const struct shoal_conn *c)
 	return C(c)->ctx;
 }
 
-const struct shoal_endpoints *
+struct shoal_endpoints
 shoal_conn_endpoints(const struct shoal_conn *c)
 {
-	return &C(c)->ep;
+	struct shoal_endpoints ep;
+
+	tcp_cb_ep(C(c), &ep);
+	return ep;
 }
 
 enum shoal_tcp_state
@@ -1258,16 +1271,16 @@ void
 shoal_tcp_dump(FILE *f, const struct shoal_tcp *t)
 {
 	const struct tcp_cb *cb;
-	uint32_t iter = 0;
+	struct flow_iter iter = FLOW_ITER_INIT;
 
 	fprintf(f, "tcp engine %s: %u connections\n", t->tname, t->ft.count);
 	while ((cb = flow_table_next(&t->ft, &iter)) != NULL) {
 		fprintf(f, "  %08x:%u -> %08x:%u %s una %u nxt %u max %u "
 			"wnd %u cwnd %u ssthresh %u rcv_nxt %u sb %u\n",
-			rte_be_to_cpu_32(cb->ep.local.v4),
-			rte_be_to_cpu_16(cb->ep.lport),
-			rte_be_to_cpu_32(cb->ep.remote.v4),
-			rte_be_to_cpu_16(cb->ep.rport),
+			rte_be_to_cpu_32(cb->fn.laddr),
+			rte_be_to_cpu_16(cb->fn.lport),
+			rte_be_to_cpu_32(cb->fn.raddr),
+			rte_be_to_cpu_16(cb->fn.rport),
 			shoal_tcp_state_name(cb->state), cb->snd_una,
 			cb->snd_nxt, cb->snd_max, cb->snd_wnd, cb->cwnd,
 			cb->ssthresh, cb->rcv_nxt, cb->sb_len);
@@ -1278,7 +1291,7 @@ void
 shoal_tcp_usage(const struct shoal_tcp *t, struct shoal_tcp_usage *u)
 {
 	const struct tcp_cb *cb;
-	uint32_t iter = 0;
+	struct flow_iter iter = FLOW_ITER_INIT;
 
 	memset(u, 0, sizeof(*u));
 	u->cbs = t->cbs.n - flow_slab_avail(&t->cbs);

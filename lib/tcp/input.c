@@ -390,10 +390,11 @@ cookie_over_half_open(struct tcp_cb *cb, struct rte_mbuf *m, struct tcp_seg *s)
 	if (l == NULL || !(cb->tf & TF_PASSIVE) || !l->in_use ||
 	    (s->flags & (TH_SYN | TH_RST)) || s->seq != cb->irs + 1 ||
 	    t->conf.syncookies == SHOAL_TCP_SYNCOOKIES_NEVER ||
-	    t->now >= l->cookie_until_ns ||
-	    !tcp_cookie_check(t, &cb->ep, cb->irs, s->ack - 1, &mss))
+	    t->now >= l->cookie_until_ns)
 		return false;
-	ep = cb->ep;
+	tcp_cb_ep(cb, &ep);
+	if (!tcp_cookie_check(t, &ep, cb->irs, s->ack - 1, &mss))
+		return false;
 	t->st.syncookies_over_half_open++;
 	tcp_drop(cb, 0);
 	if (!cookie_ack(t, l, m, &ep, s))
@@ -571,7 +572,7 @@ syn_sent_input(struct tcp_cb *cb, struct rte_mbuf *m, const struct tcp_seg *s)
 		if (SEQ_LEQ(s->ack, cb->iss) || SEQ_GT(s->ack, cb->snd_max)) {
 			t->st.out_of_window++;
 			if (!(s->flags & TH_RST))
-				tcp_respond(t, &cb->ep, s->ack, 0, TH_RST);
+				tcp_respond_cb(cb, s->ack, 0, TH_RST);
 			return;
 		}
 	}
@@ -1145,7 +1146,7 @@ ack:
 		      SEQ_LEQ(s->ack, cb->snd_max))) {
 			if (cookie_over_half_open(cb, m, s))
 				return;
-			tcp_respond(t, &cb->ep, s->ack, 0, TH_RST);
+			tcp_respond_cb(cb, s->ack, 0, TH_RST);
 			goto drop;
 		}
 		cb->snd_una = s->ack;

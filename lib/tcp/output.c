@@ -226,12 +226,12 @@ attach_payload(struct tcp_cb *cb, struct rte_mbuf *hdr, uint32_t off,
 }
 
 static void
-fill_hdr(struct rte_tcp_hdr *th, const struct shoal_endpoints *ep,
+fill_hdr(struct rte_tcp_hdr *th, rte_be16_t lport, rte_be16_t rport,
 	 uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
 	 unsigned int hlen)
 {
-	th->src_port = ep->lport;
-	th->dst_port = ep->rport;
+	th->src_port = lport;
+	th->dst_port = rport;
 	th->sent_seq = rte_cpu_to_be_32(seq);
 	th->recv_ack = rte_cpu_to_be_32((flags & TH_ACK) ? ack : 0);
 	th->data_off = (uint8_t)((hlen / 4) << 4);
@@ -297,7 +297,7 @@ tcp_send_range(struct tcp_cb *cb, uint32_t seq, uint32_t len, uint8_t flags)
 	win = win_field(cb, syn);
 	if (win == 0 && !(flags & TH_RST))
 		t->st.zero_windows_sent++;
-	fill_hdr(th, &cb->ep, seq, cb->rcv_nxt, flags, win, hlen);
+	fill_hdr(th, cb->fn.lport, cb->fn.rport, seq, cb->rcv_nxt, flags, win, hlen);
 	memcpy(th + 1, opts, olen);
 	m->l4_len = hlen;
 	if (len > 0 && attach_payload(cb, m, seq - cb->sb_seq, len) != 0) {
@@ -324,7 +324,7 @@ tcp_send_range(struct tcp_cb *cb, uint32_t seq, uint32_t len, uint8_t flags)
 		t->st.resets_tx++;
 	t->st.segs_tx++;
 	t->st.bytes_tx += len;
-	t->conf.output(t->conf.output_ctx, m, &cb->ep);
+	t->conf.output(t->conf.output_ctx, m, tcp_cb_out_ep(t, cb));
 	return 0;
 }
 
@@ -362,7 +362,7 @@ tcp_respond(struct shoal_tcp *t, const struct shoal_endpoints *ep,
 	if (m == NULL)
 		return;
 	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(m, TCP_HDR_LEN);
-	fill_hdr(th, ep, seq, ack, flags, 0, TCP_HDR_LEN);
+	fill_hdr(th, ep->lport, ep->rport, seq, ack, flags, 0, TCP_HDR_LEN);
 	m->l4_len = TCP_HDR_LEN;
 	if (flags & TH_RST)
 		t->st.resets_tx++;
@@ -390,7 +390,7 @@ tcp_respond_synack(struct shoal_tcp *t, const struct shoal_endpoints *ep,
 	hlen = TCP_HDR_LEN + olen;
 	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(m, hlen);
 	/* RFC 7323 2.2: the window of a SYN is never scaled. */
-	fill_hdr(th, ep, iss, ack, TH_SYN | TH_ACK,
+	fill_hdr(th, ep->lport, ep->rport, iss, ack, TH_SYN | TH_ACK,
 		 (uint16_t)RTE_MIN(t->conf.rcvbuf, 65535u), hlen);
 	memcpy(th + 1, opts, olen);
 	m->l4_len = hlen;
@@ -669,13 +669,12 @@ tcp_flush_pending(struct shoal_tcp *t)
 {
 	struct tcp_cb *cb;
 
-	while ((cb = STAILQ_FIRST(&t->pending)) != NULL) {
-		STAILQ_REMOVE_HEAD(&t->pending, link);
+	while ((cb = tcp_list_pop(t, &t->pending)) != NULL) {
 		cb->tf &= ~TF_PENDING;
 		if (unlikely(cb->tf & TF_DEAD)) {
 			/* dropped while pending (tcp_drop) */
 			t->dead_pending--;
-			STAILQ_INSERT_TAIL(&t->dead, cb, link);
+			tcp_list_push(t, &t->dead, cb);
 			continue;
 		}
 		tcp_output(cb);

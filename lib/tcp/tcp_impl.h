@@ -10,7 +10,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/queue.h>
 
 #include <rte_common.h>
 #include <rte_mbuf.h>
@@ -50,10 +49,11 @@
 #define TCP_SACK_RECENT		4	/* arrivals remembered for the blocks we send */
 #define TCP_CHALLENGE_ACK_LIMIT	1000	/* per engine per second (RFC 5961 7) */
 /* What an idle ESTABLISHED connection may cost per side, in bytes: control
- * block with its pool overhead, its share of the 4-tuple table and of the
- * extension pool (tests/tcp/test_memory.c). A ratchet: issue 7 targets 320; lower it as
- * the control block shrinks, never raise it. */
-#define TCP_CONN_BYTES_MAX	378
+ * block (the 4-tuple table's node inside), its table chain head and its
+ * share of the extension pool (tests/tcp/test_memory.c). A ratchet: issue
+ * 7 targets 320 with the application's share; lower it as the control
+ * block shrinks, never raise it. */
+#define TCP_CONN_BYTES_MAX	310
 
 /* A connection's timers (tcp_cb.due). */
 enum {
@@ -155,12 +155,18 @@ struct tcp_listener {
 };
 
 /**
- * The control block. Line 0 holds what every segment touches (state,
- * sequence space, windows); line 1 the buffers and callbacks; then RTT
- * and recovery; the scoreboard, timers and CC state are colder.
+ * The control block, 296 bytes, in the order a segment reads it: the
+ * 4-tuple the lookup compares, then state, sequence space and windows;
+ * then the buffers and callbacks; then RTT and recovery; timers and CC
+ * state are colder, and the SACK scoreboard and the reassembly queue live
+ * in the extension. (Blocks sit back to back at 8-byte alignment, so
+ * "line" below means about 64 bytes, not an aligned cache line.)
  */
 struct tcp_cb {
-	/* --- cache line 0: input hot path --- */
+	/* The 4-tuple and the flow table's chain link (flow_table); the
+	 * lookup of every received segment reads it. */
+	struct flow_node fn;
+	/* --- line 0: input hot path --- */
 	uint8_t state;
 	uint8_t snd_wscale;	/* peer's shift, applied to its windows */
 	uint8_t rcv_wscale;	/* ours, applied to the windows we send */
@@ -195,7 +201,7 @@ struct tcp_cb {
 	uint32_t last_rcv_ms;		/* keepalive: peer last heard */
 	struct shoal_tcp *t;
 
-	/* --- cache line 1: buffers, callbacks, output --- */
+	/* --- line 1: buffers, callbacks, output --- */
 	struct rte_mbuf *sb_cur;	/* cursor into the send buffer */
 	struct rte_mbuf *sb_head, *sb_tail;
 	struct tcp_cb_ext *x;		/* cold state, only while needed */
@@ -218,11 +224,13 @@ struct tcp_cb {
 	uint32_t retransmits;
 
 	/* --- colder --- */
-	struct shoal_endpoints ep;
 	/* Data acknowledged is sb_seq - (iss + 1) plus 2^32 per wrap, and
 	 * data sent is that plus what went out beyond sb_seq (shoal_conn_info):
 	 * only the wraps are counted, in tcp_sb_drop. */
 	uint32_t snd_wraps;
+	/* Data received is rcv_nxt - (irs + 1), less the peer's FIN, plus
+	 * 2^32 per wrap (counted in data_input and tcp_reass_pull). */
+	uint32_t rcv_wraps;
 	/* One wheel node per connection, armed at or before the earliest
 	 * deadline in due[]; stopping a timer only clears its deadline, and
 	 * a node that fires with nothing due re-arms itself (timers.c). */
@@ -232,15 +240,16 @@ struct tcp_cb {
 	/* The pending or the dead list. A block dropped while pending stays
 	 * on the pending list (TF_DEAD and TF_PENDING): a singly linked
 	 * list has no O(1) removal, and the flush or tcp_leave moves it. */
-	STAILQ_ENTRY(tcp_cb) link;
+	uint32_t link;		/* next on that list (flow_slab_ref) */
 	uint32_t keep_idle_ms, keep_intvl_ms;	/* 0: keepalive off */
-	/* Data received is rcv_nxt - (irs + 1), less the peer's FIN, plus
-	 * 2^32 per wrap (counted in data_input and tcp_reass_pull). */
-	uint32_t rcv_wraps;
 	struct tcp_cubic cubic;
 };
 
-STAILQ_HEAD(tcp_cb_list, tcp_cb);
+/* The pending and the dead lists: singly linked through tcp_cb.link by
+ * slab reference (flow_slab_ref), 4 bytes a block where a pointer took 8. */
+struct tcp_cb_list {
+	uint32_t head, tail;	/* FLOW_NONE: empty */
+};
 
 /**
  * The control block's cold extension, from a second pool, attached only
@@ -295,8 +304,19 @@ tcp_cb_set_iss(struct tcp_cb *cb, uint32_t iss)
 static inline void
 tcp_cb_key(const struct tcp_cb *cb, struct flow_key4 *k)
 {
-	flow_key4_from_ep(k, &cb->ep);
+	flow_node_key(&cb->fn, k);
 }
+
+/* The 4-tuple as the public type (the block keeps only IPv4's 12 bytes). */
+static inline void
+tcp_cb_ep(const struct tcp_cb *cb, struct shoal_endpoints *ep)
+{
+	ep->local = shoal_addr_v4(cb->fn.laddr);
+	ep->remote = shoal_addr_v4(cb->fn.raddr);
+	ep->lport = cb->fn.lport;
+	ep->rport = cb->fn.rport;
+}
+
 void tcp_ext_put_if_empty(struct tcp_cb *cb);
 
 static inline unsigned int
@@ -364,7 +384,63 @@ struct shoal_tcp {
 	int reass_off;			/* mbuf dynfield offset */
 	struct shoal_tcp_stats st;
 	char tname[32];
+	/* The output hook's endpoints: both addresses IPv4 and zeroed past
+	 * v4 once (engine init), so a segment out writes only the tuple. */
+	struct shoal_endpoints out_ep;
 };
+
+/* @p cb's 4-tuple in the engine's output endpoints (valid until the next
+ * segment out). */
+static inline const struct shoal_endpoints *
+tcp_cb_out_ep(struct shoal_tcp *t, const struct tcp_cb *cb)
+{
+	t->out_ep.local.v4 = cb->fn.laddr;
+	t->out_ep.remote.v4 = cb->fn.raddr;
+	t->out_ep.lport = cb->fn.lport;
+	t->out_ep.rport = cb->fn.rport;
+	return &t->out_ep;
+}
+
+static inline void
+tcp_list_init(struct tcp_cb_list *l)
+{
+	l->head = l->tail = FLOW_NONE;
+}
+
+static inline bool
+tcp_list_empty(const struct tcp_cb_list *l)
+{
+	return l->head == FLOW_NONE;
+}
+
+/* Append @p cb, which is on no list. */
+static inline void
+tcp_list_push(struct shoal_tcp *t, struct tcp_cb_list *l, struct tcp_cb *cb)
+{
+	uint32_t r = flow_slab_ref(&t->cbs, cb);
+
+	cb->link = FLOW_NONE;
+	if (l->tail == FLOW_NONE)
+		l->head = r;
+	else
+		((struct tcp_cb *)flow_slab_at(&t->cbs, l->tail))->link = r;
+	l->tail = r;
+}
+
+/* Take the first block off @p l; NULL when empty. */
+static inline struct tcp_cb *
+tcp_list_pop(struct shoal_tcp *t, struct tcp_cb_list *l)
+{
+	struct tcp_cb *cb;
+
+	if (l->head == FLOW_NONE)
+		return NULL;
+	cb = flow_slab_at(&t->cbs, l->head);
+	l->head = cb->link;
+	if (l->head == FLOW_NONE)
+		l->tail = FLOW_NONE;
+	return cb;
+}
 
 /** A parsed segment. */
 struct tcp_seg {
@@ -573,6 +649,16 @@ void tcp_send_ack(struct tcp_cb *cb);
 void tcp_send_rst(struct tcp_cb *cb);
 void tcp_respond(struct shoal_tcp *t, const struct shoal_endpoints *ep,
 		 uint32_t seq, uint32_t ack, uint8_t flags);
+
+/* tcp_respond on @p cb's 4-tuple (a reset outside its sequence space). */
+static inline void
+tcp_respond_cb(struct tcp_cb *cb, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	struct shoal_endpoints ep;
+
+	tcp_cb_ep(cb, &ep);
+	tcp_respond(cb->t, &ep, seq, ack, flags);
+}
 uint32_t tcp_rcv_window(const struct tcp_cb *cb);
 unsigned int tcp_build_syn_opts(uint8_t *o, uint16_t mss, bool sack, bool ts,
 				uint32_t tsval, uint32_t tsecr, int wscale);

@@ -434,9 +434,9 @@ op_connect(struct fuzz_in *in)
 		return;
 	conn_add(c);
 	if (slot >= 0) {
-		const struct shoal_endpoints *e = shoal_conn_endpoints(c);
+		struct shoal_endpoints e = shoal_conn_endpoints(c);
 
-		flows[slot].lport = rte_be_to_cpu_16(e->lport);
+		flows[slot].lport = rte_be_to_cpu_16(e.lport);
 		flows[slot].rport = rport;
 		flows[slot].peer_nxt = P_ISS + 77777u * slot;
 	}
@@ -478,7 +478,8 @@ static void
 check_all(void)
 {
 	void *data;
-	uint32_t iter = 0, n = 0;
+	struct flow_iter iter = FLOW_ITER_INIT;
+	uint32_t n = 0;
 	struct shoal_tcp_stats s;
 
 	while ((data = flow_table_next(&eng->ft, &iter)) != NULL) {

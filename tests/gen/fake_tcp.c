@@ -379,10 +379,10 @@ shoal_conn_ctx(const struct shoal_conn *c)
 	return c->ctx;
 }
 
-const struct shoal_endpoints *
+struct shoal_endpoints
 shoal_conn_endpoints(const struct shoal_conn *c)
 {
-	return &c->ep;
+	return c->ep;
 }
 
 enum shoal_tcp_state

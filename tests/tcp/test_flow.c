@@ -60,65 +60,203 @@ key4(uint32_t l, uint32_t r, uint16_t lp, uint16_t rp)
 		rte_cpu_to_be_16(lp), rte_cpu_to_be_16(rp) };
 }
 
-Test(flow, table_add_lookup_del)
-{
-	struct flow_table ft;
-	struct flow_key4 k = key4(1, 2, 3, 4), k2 = key4(1, 2, 3, 5);
-	int x;
+/* A table member as the engine's control block is one: a payload and the
+ * embedded node, at a stride that is not a power of two. */
+struct tobj {
+	uint32_t val;
+	struct flow_node fn;
+	uint8_t pad[20];
+};
 
-	cr_assert_eq(flow_table_init(&ft, "ft_a", 16, SOCKET_ID_ANY), 0);
-	cr_assert_eq(flow_table_add(&ft, &k, &x), 0);
-	cr_assert_eq(flow_table_lookup(&ft, &k), &x);
-	cr_assert_null(flow_table_lookup(&ft, &k2));
-	cr_assert_eq(flow_table_add(&ft, &k, &x), -EEXIST);
-	cr_assert_eq(flow_table_del(&ft, &k), 0);
-	cr_assert_null(flow_table_lookup(&ft, &k));
-	cr_assert_eq(flow_table_del(&ft, &k), -ENOENT);
-	cr_assert_eq(ft.count, 0);
-	flow_table_free(&ft);
+struct tset {
+	struct flow_slab s;
+	struct flow_table ft;
+};
+
+static void
+tset_init(struct tset *ts, uint32_t n)
+{
+	cr_assert_eq(flow_slab_init(&ts->s, "tset_s", n, sizeof(struct tobj),
+				    offsetof(struct tobj, fn.next),
+				    SOCKET_ID_ANY), 0);
+	cr_assert_eq(flow_table_init(&ts->ft, "tset_t", &ts->s,
+				     offsetof(struct tobj, fn), SOCKET_ID_ANY),
+		     0);
 }
 
-Test(flow, table_full_reports_enospc)
+static void
+tset_free(struct tset *ts)
 {
-	struct flow_table ft;
-	struct flow_key4 k;
-	unsigned int i;
-	int x;
+	flow_table_free(&ts->ft);
+	flow_slab_free(&ts->s);
+}
 
-	cr_assert_eq(flow_table_init(&ft, "ft_b", 20, SOCKET_ID_ANY), 0);
-	for (i = 0; i < 20; i++) {
-		k = key4(1, 2, 3, 1000 + i);
-		cr_assert_eq(flow_table_add(&ft, &k, &x), 0, "entry %u", i);
+/* A block keyed @p k in the table, or NULL with the block given back. */
+static struct tobj *
+tset_add(struct tset *ts, const struct flow_key4 *k, uint32_t val, int *rc)
+{
+	struct tobj *o = flow_slab_get(&ts->s);
+
+	cr_assert_not_null(o);
+	o->val = val;
+	flow_node_set(&o->fn, k);
+	*rc = flow_table_add(&ts->ft, o);
+	if (*rc != 0) {
+		flow_slab_put(&ts->s, o);
+		return NULL;
 	}
-	k = key4(1, 2, 3, 5000);
-	cr_assert_eq(flow_table_add(&ft, &k, &x), -ENOSPC);
-	flow_table_free(&ft);
+	return o;
+}
+
+Test(flow, table_add_lookup_del)
+{
+	struct flow_key4 k = key4(1, 2, 3, 4), k2 = key4(1, 2, 3, 5), kk;
+	struct tset ts;
+	struct tobj *o;
+	int rc;
+
+	tset_init(&ts, 16);
+	o = tset_add(&ts, &k, 7, &rc);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(flow_table_lookup(&ts.ft, &k), o);
+	flow_node_key(&o->fn, &kk);
+	cr_assert(kk.laddr == k.laddr && kk.raddr == k.raddr &&
+		  kk.lport == k.lport && kk.rport == k.rport && kk.zero == 0);
+	cr_assert_null(flow_table_lookup(&ts.ft, &k2));
+	cr_assert_null(tset_add(&ts, &k, 8, &rc));
+	cr_assert_eq(rc, -EEXIST);
+	cr_assert_eq(ts.ft.count, 1);
+	cr_assert_eq(flow_table_del(&ts.ft, o), 0);
+	cr_assert_null(flow_table_lookup(&ts.ft, &k));
+	cr_assert_eq(flow_table_del(&ts.ft, o), -ENOENT);
+	cr_assert_eq(ts.ft.count, 0);
+	tset_free(&ts);
+}
+
+/* Every key lands somewhere in a full table, chains included: members
+ * that share a chain are found, deleted from its middle, and the rest
+ * stay found. */
+Test(flow, table_full_with_chains)
+{
+	enum { N = 64 };
+	struct tobj *o[N];
+	struct flow_key4 k;
+	struct tset ts;
+	unsigned int i;
+	int rc;
+
+	tset_init(&ts, N);
+	for (i = 0; i < N; i++) {
+		k = key4(1, 2, 3, 1000 + i);
+		o[i] = tset_add(&ts, &k, i, &rc);
+		cr_assert_eq(rc, 0, "entry %u", i);
+	}
+	cr_assert_null(flow_slab_get(&ts.s), "the slab bounds the table");
+	for (i = 0; i < N; i += 2)
+		cr_assert_eq(flow_table_del(&ts.ft, o[i]), 0);
+	for (i = 0; i < N; i++) {
+		k = key4(1, 2, 3, 1000 + i);
+		if (i % 2 == 0)
+			cr_assert_null(flow_table_lookup(&ts.ft, &k));
+		else
+			cr_assert_eq(flow_table_lookup(&ts.ft, &k), o[i],
+				     "entry %u", i);
+	}
+	cr_assert_eq(ts.ft.count, N / 2);
+	tset_free(&ts);
+}
+
+/* Iteration visits every member once, and the member just returned may be
+ * deleted (and its block freed) before the next call. */
+Test(flow, table_iteration_survives_deleting_the_current_member)
+{
+	enum { N = 100 };
+	struct flow_iter it = FLOW_ITER_INIT;
+	uint8_t seen[N] = { 0 };
+	struct flow_key4 k;
+	struct tobj *o;
+	struct tset ts;
+	unsigned int i, n = 0;
+	int rc;
+
+	tset_init(&ts, N);
+	for (i = 0; i < N; i++) {
+		k = key4(5, 6, 7, i);
+		cr_assert_not_null(tset_add(&ts, &k, i, &rc));
+	}
+	while ((o = flow_table_next(&ts.ft, &it)) != NULL) {
+		cr_assert_lt(o->val, N);
+		cr_assert_eq(seen[o->val]++, 0, "member %u twice", o->val);
+		n++;
+		cr_assert_eq(flow_table_del(&ts.ft, o), 0);
+		flow_slab_put(&ts.s, o);
+	}
+	cr_assert_eq(n, N);
+	cr_assert_eq(ts.ft.count, 0);
+	cr_assert_eq(flow_slab_avail(&ts.s), N);
+	tset_free(&ts);
+}
+
+/* Blocks never used come first, then freed ones, oldest first: a block
+ * freed just now is the last to come back. */
+Test(flow, slab_reuses_first_freed_first)
+{
+	struct flow_slab s;
+	void *b[4];
+	unsigned int i;
+
+	cr_assert_eq(flow_slab_init(&s, "fifo", 4, sizeof(struct tobj),
+				    offsetof(struct tobj, fn.next),
+				    SOCKET_ID_ANY), 0);
+	cr_assert_eq(flow_slab_init(&(struct flow_slab){ 0 }, "bad", 4, 8, 6,
+				    SOCKET_ID_ANY), -EINVAL);
+	for (i = 0; i < 4; i++) {
+		b[i] = flow_slab_get(&s);
+		cr_assert_not_null(b[i]);
+		cr_assert_eq(b[i], (uint8_t *)s.base + i * s.size);
+		cr_assert_eq(flow_slab_at(&s, flow_slab_ref(&s, b[i])), b[i]);
+	}
+	cr_assert_null(flow_slab_get(&s));
+	cr_assert_eq(flow_slab_avail(&s), 0);
+	flow_slab_put(&s, b[2]);
+	flow_slab_put(&s, b[0]);
+	flow_slab_put(&s, b[3]);
+	cr_assert_eq(flow_slab_avail(&s), 3);
+	cr_assert_eq(flow_slab_get(&s), b[2]);
+	flow_slab_put(&s, b[2]);
+	cr_assert_eq(flow_slab_get(&s), b[0]);
+	cr_assert_eq(flow_slab_get(&s), b[3]);
+	cr_assert_eq(flow_slab_get(&s), b[2]);
+	cr_assert_null(flow_slab_get(&s));
+	flow_slab_free(&s);
 }
 
 Test(flow, bulk_lookup_more_than_one_chunk)
 {
-	struct flow_table ft;
 	struct flow_key4 keys[150];
 	const struct flow_key4 *kp[150];
-	void *out[150];
-	static int vals[150];
+	void *out[150], *obj[150] = { 0 };
+	struct tset ts;
 	unsigned int i;
+	int rc;
 
-	cr_assert_eq(flow_table_init(&ft, "ft_c", 200, SOCKET_ID_ANY), 0);
+	tset_init(&ts, 200);
 	for (i = 0; i < 150; i++) {
 		keys[i] = key4(10, 20, 30, i);
 		kp[i] = &keys[i];
-		if (i % 3 != 0)
-			cr_assert_eq(flow_table_add(&ft, &keys[i], &vals[i]), 0);
+		if (i % 3 != 0) {
+			obj[i] = tset_add(&ts, &keys[i], i, &rc);
+			cr_assert_eq(rc, 0);
+		}
 	}
-	cr_assert_eq(flow_table_lookup_bulk(&ft, kp, 150, out), 100);
+	cr_assert_eq(flow_table_lookup_bulk(&ts.ft, kp, 150, out), 100);
 	for (i = 0; i < 150; i++) {
 		if (i % 3 == 0)
 			cr_assert_null(out[i], "key %u", i);
 		else
-			cr_assert_eq(out[i], &vals[i], "key %u", i);
+			cr_assert_eq(out[i], obj[i], "key %u", i);
 	}
-	flow_table_free(&ft);
+	tset_free(&ts);
 }
 
 Test(flow, listen_exact_before_wildcard)
@@ -143,6 +281,19 @@ Test(flow, listen_exact_before_wildcard)
 
 /* --------------------------------------------------------------- wheel */
 
+/* The wheel's timers live in blocks of one array, as in the engine's
+ * control block slab: at an offset, at a stride that is not theirs. */
+struct tblk {
+	uint64_t owner;
+	struct flow_timer tm;
+	uint8_t pad[16];
+};
+static struct tblk tb[16];
+#define TB(i) (&tb[i].tm)
+#define BLOCKS (&(struct flow_timer_blocks){ .base = tb, \
+	.stride = sizeof(tb[0]), .off = offsetof(struct tblk, tm), \
+	.n = RTE_DIM(tb) })
+
 static unsigned int fired_n;
 static struct flow_timer *fired[64];
 static uint64_t fired_at[64];
@@ -157,55 +308,90 @@ on_fire(struct flow_wheel *w, struct flow_timer *tm, void *ctx)
 Test(flow, wheel_fires_at_exact_time)
 {
 	struct flow_wheel w;
-	struct flow_timer a;
+	struct flow_timer *a = TB(0);
 
 	fired_n = 0;
-	cr_assert_eq(flow_wheel_init(&w, 8, 20, 5000, SOCKET_ID_ANY, on_fire,
-				     NULL), 0);
-	flow_timer_init(&a);
-	flow_timer_arm(&w, &a, 5000 + 3 * MS + 17);
+	cr_assert_eq(flow_wheel_init(&w, 8, 20, 5000, SOCKET_ID_ANY, BLOCKS,
+				     on_fire, NULL), 0);
+	flow_timer_init(a);
+	flow_timer_arm(&w, a, 5000 + 3 * MS + 17);
 	flow_wheel_advance(&w, 5000 + 3 * MS + 16);
 	cr_assert_eq(fired_n, 0);
-	cr_assert(flow_timer_armed(&a));
+	cr_assert(flow_timer_armed(a));
 	flow_wheel_advance(&w, 5000 + 3 * MS + 17);
 	cr_assert_eq(fired_n, 1);
-	cr_assert_eq(fired[0], &a);
-	cr_assert_not(flow_timer_armed(&a));
+	cr_assert_eq(fired[0], a);
+	cr_assert_not(flow_timer_armed(a));
 	flow_wheel_free(&w);
+}
+
+/* Links are 31-bit references (offsets in 8-byte units): the wheel takes
+ * blocks of 8-byte multiples up to 16 GiB, the slab too, and refuses the
+ * rest. Nothing is allocated for the blocks. */
+Test(flow, wheel_and_slab_refuse_what_references_cannot_reach)
+{
+	struct flow_timer_blocks b = {
+		.base = (void *)(uintptr_t)0x100000000ULL,
+		.stride = 296, .off = 8, .n = 0 };
+	struct flow_slab s;
+	struct flow_wheel w;
+
+	b.n = (uint32_t)(((uint64_t)1 << 34) / 296);
+	cr_assert_eq(flow_wheel_init(&w, 4, 20, 0, SOCKET_ID_ANY, &b,
+				     on_fire, NULL), 0);
+	cr_assert_eq(flow_wheel_ref(&w, flow_wheel_timer(&w, 1234567)),
+		     1234567u);
+	flow_wheel_free(&w);
+	b.n++;
+	cr_assert_eq(flow_wheel_init(&w, 4, 20, 0, SOCKET_ID_ANY, &b,
+				     on_fire, NULL), -EINVAL);
+	b.n = 16;
+	b.stride = 300;
+	cr_assert_eq(flow_wheel_init(&w, 4, 20, 0, SOCKET_ID_ANY, &b,
+				     on_fire, NULL), -EINVAL);
+	b.stride = 296;
+	b.off = 4;
+	cr_assert_eq(flow_wheel_init(&w, 4, 20, 0, SOCKET_ID_ANY, &b,
+				     on_fire, NULL), -EINVAL);
+	cr_assert_eq(flow_wheel_init(&w, 31, 20, 0, SOCKET_ID_ANY, BLOCKS,
+				     on_fire, NULL), -EINVAL);
+	cr_assert_eq(flow_slab_init(&s, "big", 60000000, 296, 0,
+				    SOCKET_ID_ANY), -EINVAL);
 }
 
 Test(flow, wheel_cancel_is_o1_and_final)
 {
 	struct flow_wheel w;
-	struct flow_timer t[3];
+	struct flow_timer *t[3];
 	unsigned int i;
 
 	fired_n = 0;
-	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, on_fire, NULL);
+	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, BLOCKS, on_fire, NULL);
 	for (i = 0; i < 3; i++) {
-		flow_timer_init(&t[i]);
-		flow_timer_arm(&w, &t[i], 10 * MS);	/* same slot */
+		t[i] = TB(i);
+		flow_timer_init(t[i]);
+		flow_timer_arm(&w, t[i], 10 * MS);	/* same slot */
 	}
 	cr_assert_eq(w.armed, 3);
-	flow_timer_cancel(&w, &t[1]);
-	flow_timer_cancel(&w, &t[1]);	/* twice is harmless */
+	flow_timer_cancel(&w, t[1]);
+	flow_timer_cancel(&w, t[1]);	/* twice is harmless */
 	cr_assert_eq(w.armed, 2);
 	flow_wheel_advance(&w, 20 * MS);
 	cr_assert_eq(fired_n, 2);
-	cr_assert(fired[0] != &t[1] && fired[1] != &t[1]);
+	cr_assert(fired[0] != t[1] && fired[1] != t[1]);
 	flow_wheel_free(&w);
 }
 
 Test(flow, wheel_timers_beyond_one_turn_wait_their_turn)
 {
 	struct flow_wheel w;
-	struct flow_timer a;
+	struct flow_timer *a = TB(0);
 	uint64_t turn = (1ULL << 20) * 256;
 
 	fired_n = 0;
-	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, on_fire, NULL);
-	flow_timer_init(&a);
-	flow_timer_arm(&w, &a, 3 * turn + 5);
+	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, BLOCKS, on_fire, NULL);
+	flow_timer_init(a);
+	flow_timer_arm(&w, a, 3 * turn + 5);
 	for (uint64_t now = 0; now < 3 * turn; now += MS)
 		flow_wheel_advance(&w, now);
 	cr_assert_eq(fired_n, 0);
@@ -217,14 +403,15 @@ Test(flow, wheel_timers_beyond_one_turn_wait_their_turn)
 Test(flow, wheel_big_jump_fires_everything_due)
 {
 	struct flow_wheel w;
-	struct flow_timer t[10];
+	struct flow_timer *t[10];
 	unsigned int i;
 
 	fired_n = 0;
-	flow_wheel_init(&w, 6, 20, 0, SOCKET_ID_ANY, on_fire, NULL);
+	flow_wheel_init(&w, 6, 20, 0, SOCKET_ID_ANY, BLOCKS, on_fire, NULL);
 	for (i = 0; i < 10; i++) {
-		flow_timer_init(&t[i]);
-		flow_timer_arm(&w, &t[i], (uint64_t)(i + 1) * 37 * MS);
+		t[i] = TB(i);
+		flow_timer_init(t[i]);
+		flow_timer_arm(&w, t[i], (uint64_t)(i + 1) * 37 * MS);
 	}
 	flow_wheel_advance(&w, 10ULL * 1000 * MS);
 	cr_assert_eq(fired_n, 10);
@@ -235,13 +422,13 @@ Test(flow, wheel_big_jump_fires_everything_due)
 Test(flow, wheel_rearm_moves_the_timer)
 {
 	struct flow_wheel w;
-	struct flow_timer a;
+	struct flow_timer *a = TB(0);
 
 	fired_n = 0;
-	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, on_fire, NULL);
-	flow_timer_init(&a);
-	flow_timer_arm(&w, &a, 5 * MS);
-	flow_timer_arm(&w, &a, 50 * MS);
+	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, BLOCKS, on_fire, NULL);
+	flow_timer_init(a);
+	flow_timer_arm(&w, a, 5 * MS);
+	flow_timer_arm(&w, a, 50 * MS);
 	cr_assert_eq(w.armed, 1);
 	flow_wheel_advance(&w, 49 * MS);
 	cr_assert_eq(fired_n, 0);
@@ -254,15 +441,15 @@ Test(flow, wheel_rearm_moves_the_timer)
  * walked (an RTO whose output cancels the delayed-ACK timer of the same
  * connection, a drop that cancels all three): they must not fire, and the
  * count of armed timers must stay exact. */
-static struct flow_timer walk_t[3];
+#define WALK_T(i) TB(i)
 
 static void
 on_fire_cancel_others(struct flow_wheel *w, struct flow_timer *tm, void *ctx)
 {
 	fired[fired_n++] = tm;
-	if (tm == &walk_t[0]) {
-		flow_timer_cancel(w, &walk_t[1]);
-		flow_timer_arm(w, &walk_t[2], 100 * MS);
+	if (tm == WALK_T(0)) {
+		flow_timer_cancel(w, WALK_T(1));
+		flow_timer_arm(w, WALK_T(2), 100 * MS);
 	}
 }
 
@@ -272,54 +459,54 @@ Test(flow, wheel_callback_may_cancel_timers_of_the_same_slot)
 	int i;
 
 	fired_n = 0;
-	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, on_fire_cancel_others,
+	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, BLOCKS, on_fire_cancel_others,
 			NULL);
 	/* Slots are LIFO: armed 2, 1, 0, walked 0, 1, 2. */
 	for (i = 2; i >= 0; i--) {
-		flow_timer_init(&walk_t[i]);
-		flow_timer_arm(&w, &walk_t[i], 10 * MS + (uint64_t)i);
+		flow_timer_init(WALK_T(i));
+		flow_timer_arm(&w, WALK_T(i), 10 * MS + (uint64_t)i);
 	}
 	flow_wheel_advance(&w, 20 * MS);
 	cr_assert_eq(fired_n, 1, "%u fired", fired_n);
-	cr_assert_eq(fired[0], &walk_t[0]);
-	cr_assert_not(flow_timer_armed(&walk_t[1]));
-	cr_assert(flow_timer_armed(&walk_t[2]));
+	cr_assert_eq(fired[0], WALK_T(0));
+	cr_assert_not(flow_timer_armed(WALK_T(1)));
+	cr_assert(flow_timer_armed(WALK_T(2)));
 	cr_assert_eq(w.armed, 1);
 	flow_wheel_advance(&w, 100 * MS);
 	cr_assert_eq(fired_n, 2);
-	cr_assert_eq(fired[1], &walk_t[2]);
+	cr_assert_eq(fired[1], WALK_T(2));
 	cr_assert_eq(w.armed, 0);
 	flow_wheel_free(&w);
 }
 
-static struct flow_timer chain_b;
+#define CHAIN_B TB(5)
 
 static void
 on_fire_arm(struct flow_wheel *w, struct flow_timer *tm, void *ctx)
 {
 	fired[fired_n++] = tm;
-	if (tm != &chain_b) {
-		flow_timer_init(&chain_b);
-		flow_timer_arm(w, &chain_b, w->now_ns + 2 * MS);
+	if (tm != CHAIN_B) {
+		flow_timer_init(CHAIN_B);
+		flow_timer_arm(w, CHAIN_B, w->now_ns + 2 * MS);
 	}
 }
 
 Test(flow, wheel_callback_may_arm_timers)
 {
 	struct flow_wheel w;
-	struct flow_timer a;
+	struct flow_timer *a = TB(0);
 
 	fired_n = 0;
-	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, on_fire_arm, NULL);
-	flow_timer_init(&a);
-	flow_timer_arm(&w, &a, 1 * MS);
+	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, BLOCKS, on_fire_arm, NULL);
+	flow_timer_init(a);
+	flow_timer_arm(&w, a, 1 * MS);
 	flow_wheel_advance(&w, 1 * MS);
 	cr_assert_eq(fired_n, 1);
 	flow_wheel_advance(&w, 3 * MS - 1);
 	cr_assert_eq(fired_n, 1);
 	flow_wheel_advance(&w, 3 * MS);
 	cr_assert_eq(fired_n, 2);
-	cr_assert_eq(fired[1], &chain_b);
+	cr_assert_eq(fired[1], CHAIN_B);
 	flow_wheel_free(&w);
 }
 
@@ -531,7 +718,7 @@ Test(engine, connect_picks_port_through_port_ok)
 		ep.lport = 0;
 		c = shoal_tcp_connect(W->eng, &ep, &W->ops, W);
 		cr_assert_not_null(c);
-		p = rte_be_to_cpu_16(shoal_conn_endpoints(c)->lport);
+		p = rte_be_to_cpu_16(shoal_conn_endpoints(c).lport);
 		cr_assert(p >= 40000 && p <= 40100 && p % 2 == 0, "port %u", p);
 	}
 	flush();
@@ -554,8 +741,8 @@ Test(engine, connect_skips_tuples_in_use)
 		c[i] = shoal_tcp_connect(W->eng, &ep, &W->ops, W);
 		cr_assert_not_null(c[i], "conn %u", i);
 		for (j = 0; j < i; j++)
-			cr_assert_neq(shoal_conn_endpoints(c[i])->lport,
-				      shoal_conn_endpoints(c[j])->lport);
+			cr_assert_neq(shoal_conn_endpoints(c[i]).lport,
+				      shoal_conn_endpoints(c[j]).lport);
 	}
 	ep.lport = 0;
 	cr_assert_null(shoal_tcp_connect(W->eng, &ep, &W->ops, W));
@@ -613,10 +800,14 @@ Test(engine, state_names)
 
 Test(engine, control_block_hot_fields_fit_two_cache_lines)
 {
-	/* Sequence space and windows in line 0, the rest of what every
-	 * segment touches in line 1, then the colder parts. */
-	cr_assert_leq(offsetof(struct tcp_cb, sb_seq) + 4, 64u);
-	cr_assert_leq(offsetof(struct tcp_cb, ctx) + 8, 128u + 32u);
+	/* The 4-tuple the lookup compares first, sequence space and windows
+	 * in the 64 bytes after it, the rest of what every segment touches
+	 * in the next 64 (and a half), then the colder parts. */
+	cr_assert_eq(offsetof(struct tcp_cb, fn), 0u);
+	cr_assert_leq(offsetof(struct tcp_cb, sb_seq) + 4,
+		      sizeof(struct flow_node) + 64u);
+	cr_assert_leq(offsetof(struct tcp_cb, ctx) + 8,
+		      sizeof(struct flow_node) + 128u + 32u);
 	printf("sizeof(struct tcp_cb) = %zu\n", sizeof(struct tcp_cb));
 }
 

@@ -280,7 +280,9 @@ void shoal_abort(struct shoal_conn *c);
 
 void shoal_conn_set_ctx(struct shoal_conn *c, void *ctx);
 void *shoal_conn_ctx(const struct shoal_conn *c);
-const struct shoal_endpoints *shoal_conn_endpoints(const struct shoal_conn *c);
+/** The connection's 4-tuple, local end first (a copy: the engine keeps
+ *  the 12 bytes of IPv4's tuple, not the struct). */
+struct shoal_endpoints shoal_conn_endpoints(const struct shoal_conn *c);
 enum shoal_tcp_state shoal_conn_state(const struct shoal_conn *c);
 /** Switch Nagle off (true) or on (false) for this connection. */
 void shoal_conn_set_nodelay(struct shoal_conn *c, bool nodelay);
