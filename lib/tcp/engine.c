@@ -531,7 +531,6 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 		goto fail;
 	t->reass_off = rc;
 
-	snprintf(name, sizeof(name), "tf%u_%.12s", id, t->tname);
 	snprintf(name, sizeof(name), "tl%u_%.12s", id, t->tname);
 	rc = listen_table_init(&t->lt, name, conf->max_listeners,
 			       conf->socket_id);

@@ -659,6 +659,7 @@ tcp_respond_cb(struct tcp_cb *cb, uint32_t seq, uint32_t ack, uint8_t flags)
 	tcp_cb_ep(cb, &ep);
 	tcp_respond(cb->t, &ep, seq, ack, flags);
 }
+
 uint32_t tcp_rcv_window(const struct tcp_cb *cb);
 unsigned int tcp_build_syn_opts(uint8_t *o, uint16_t mss, bool sack, bool ts,
 				uint32_t tsval, uint32_t tsecr, int wscale);
