@@ -27,6 +27,10 @@ const struct shoal_cfg_key gen_schema[] = {
 	{ "stack", "ip_count", SHOAL_CFG_U32, F(ip_count), "1",
 	  "local addresses ip .. ip+ip_count-1 (client source addresses)",
 	  .min = 1, .max = 1 << 24 },
+	{ "stack", "port_ips", SHOAL_CFG_IPV4_PREFIXES, F(port_ips), "",
+	  "addresses / on-link prefixes of ports 1, 2, 3 in port order, one "
+	  "each (port 0, and ports past the list, have ip): each port answers "
+	  "its own peers, e.g. two clients on two vhost ports of one server" },
 	{ "stack", "neigh_entries", SHOAL_CFG_U32, F(neigh_entries), "1024",
 	  "neighbour (ARP) table entries per worker: a server needs one per "
 	  "client address", .min = 16, .max = 1 << 24 },
@@ -181,6 +185,12 @@ gen_conf_check(const struct gen_conf *c, char *err, size_t errlen)
 	if (c->ip.addr.family != SHOAL_AF_INET) {
 		snprintf(err, errlen, "[stack] ip: required, e.g. "
 			 "--ip 198.18.0.2/24");
+		return -EINVAL;
+	}
+	if (c->port_ips.n > SHOAL_PORTS_MAX - 1) {
+		snprintf(err, errlen, "[stack] port_ips: %u addresses, at most "
+			 "%u (ports 1..%u)", c->port_ips.n, SHOAL_PORTS_MAX - 1,
+			 SHOAL_PORTS_MAX - 1);
 		return -EINVAL;
 	}
 	if (gen_is_client(c) && (c->server_ip.count == 0 ||

@@ -44,6 +44,7 @@ struct gen_conf {
 	/* [stack] */
 	struct shoal_cfg_prefix ip;
 	uint32_t ip_count;
+	struct shoal_cfg_prefixes port_ips;
 	uint32_t neigh_entries;
 	struct shoal_addr gw;
 	uint16_t mtu;

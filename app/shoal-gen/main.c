@@ -206,6 +206,11 @@ gen_conf_to_stack(const struct gen_conf *c, struct shoal_conf *sc)
 	sc->ip = c->ip.addr.v4;
 	sc->prefix_len = c->ip.len;
 	sc->ip_count = c->ip_count;
+	for (unsigned int i = 0; i < c->port_ips.n && i < SHOAL_PORTS_MAX - 1;
+	     i++) {
+		sc->port_ip[i] = c->port_ips.p[i].addr.v4;
+		sc->port_prefix_len[i] = c->port_ips.p[i].len;
+	}
 	sc->neigh_entries = c->neigh_entries;
 	if (c->gw.family == SHOAL_AF_INET)
 		sc->gw = c->gw.v4;

@@ -44,12 +44,23 @@ enum shoal_cfg_type {
 	SHOAL_CFG_MAC,		/**< struct rte_ether_addr */
 	SHOAL_CFG_ENUM,		/**< int: index into enum_names */
 	SHOAL_CFG_PORTS,	/**< struct shoal_cfg_ports: "80,8080,1000-1010" */
+	SHOAL_CFG_IPV4_PREFIXES,	/**< struct shoal_cfg_prefixes:
+					 *   "198.18.0.1/16,198.19.0.1/16" */
 };
 
 /** An IPv4 address with a prefix length (an interface address). */
 struct shoal_cfg_prefix {
 	struct shoal_addr addr;	/**< host bits kept as written */
 	uint8_t len;		/**< 0..32 */
+};
+
+/** Most entries a SHOAL_CFG_IPV4_PREFIXES value holds. */
+#define SHOAL_CFG_PREFIXES_MAX 8
+
+/** A list of interface addresses, in the order written; "" is empty. */
+struct shoal_cfg_prefixes {
+	uint16_t n;			/**< entries used */
+	struct shoal_cfg_prefix p[SHOAL_CFG_PREFIXES_MAX];
 };
 
 /** A run of consecutive IPv4 addresses. */

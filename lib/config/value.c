@@ -72,6 +72,8 @@ static const struct {
 	[SHOAL_CFG_MAC] = { "mac", sizeof(struct rte_ether_addr), false },
 	[SHOAL_CFG_ENUM] = { "enum", sizeof(int), false },
 	[SHOAL_CFG_PORTS] = { "ports", sizeof(struct shoal_cfg_ports), false },
+	[SHOAL_CFG_IPV4_PREFIXES] = { "ipv4-prefixes",
+		sizeof(struct shoal_cfg_prefixes), false },
 };
 
 const char *
@@ -106,6 +108,7 @@ union value {
 	struct shoal_cfg_range range;
 	struct rte_ether_addr mac;
 	struct shoal_cfg_ports ports;
+	struct shoal_cfg_prefixes prefixes;
 };
 
 static bool
@@ -360,6 +363,44 @@ parse_prefix(const char *s, uint32_t *host, uint8_t *plen)
 }
 
 static int
+parse_prefixes(const char *s, struct shoal_cfg_prefixes *l)
+{
+	char item[INET_ADDRSTRLEN + 4];
+	const char *comma;
+	uint32_t host;
+	size_t len;
+	int ret;
+
+	l->n = 0;
+	if (*s == '\0')
+		return 0;
+	for (;;) {
+		comma = strchr(s, ',');
+		len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+		if (l->n == SHOAL_CFG_PREFIXES_MAX)
+			return -ERANGE;
+		while (len > 0 && isblank((unsigned char)*s)) {
+			s++;
+			len--;
+		}
+		while (len > 0 && isblank((unsigned char)s[len - 1]))
+			len--;
+		if (len == 0 || len >= sizeof(item))
+			return -EINVAL;
+		memcpy(item, s, len);
+		item[len] = '\0';
+		ret = parse_prefix(item, &host, &l->p[l->n].len);
+		if (ret != 0)
+			return ret;
+		l->p[l->n].addr = shoal_addr_v4(htonl(host));
+		l->n++;
+		if (comma == NULL)
+			return 0;
+		s = comma + 1;
+	}
+}
+
+static int
 parse_range(const char *s, struct shoal_cfg_range *r)
 {
 	const char *dash = strchr(s, '-');
@@ -606,6 +647,9 @@ cfg_parse(const struct shoal_cfg_key *k, const char *text, void *dst,
 	case SHOAL_CFG_PORTS:
 		ret = parse_ports(text, &v.ports);
 		break;
+	case SHOAL_CFG_IPV4_PREFIXES:
+		ret = parse_prefixes(text, &v.prefixes);
+		break;
 	default:
 		ret = parse_number(k, text, &v);
 		break;
@@ -763,6 +807,19 @@ cfg_format(const struct shoal_cfg_key *k, const void *src, char *buf,
 	case SHOAL_CFG_PORTS:
 		fmt_ports(&v.ports, buf, len);
 		break;
+	case SHOAL_CFG_IPV4_PREFIXES: {
+		size_t used = 0;
+		char a[INET_ADDRSTRLEN];
+
+		buf[0] = '\0';
+		for (uint16_t i = 0; i < v.prefixes.n &&
+		     i < SHOAL_CFG_PREFIXES_MAX && used < len; i++) {
+			fmt_ipv4(&v.prefixes.p[i].addr, a, sizeof(a));
+			used += snprintf(buf + used, len - used, "%s%s/%u",
+				i ? "," : "", a, v.prefixes.p[i].len);
+		}
+		break;
+	}
 	default:
 		snprintf(buf, len, "?");
 	}
@@ -836,6 +893,8 @@ cfg_expect(const struct shoal_cfg_key *k, char *buf, size_t len)
 		[SHOAL_CFG_ENUM] = "one of",
 		[SHOAL_CFG_PORTS] = "up to 16 ports 1..65535 or ranges, "
 			"such as 80,8080,1000-1010",
+		[SHOAL_CFG_IPV4_PREFIXES] = "up to 8 IPv4 address/prefix "
+			"lengths, such as 198.18.0.1/16,198.19.0.1/16",
 	};
 	char lo[64], hi[64];
 	size_t used;

@@ -495,12 +495,19 @@ worker_free(struct shoal_worker *w)
 }
 
 static void
-iface_set_addresses(struct shoal_iface *ifc, const struct shoal_conf *conf)
+iface_set_addresses(struct shoal_iface *ifc, const struct shoal_conf *conf,
+		    unsigned int port)
 {
+	uint8_t plen = conf->prefix_len;
+
 	ifc->ip = conf->ip;
 	ifc->ip_count = conf->ip_count ? conf->ip_count : 1;
-	ifc->mask = conf->prefix_len == 0 ? 0 :
-		rte_cpu_to_be_32(~0u << (32 - conf->prefix_len));
+	if (port > 0 && port < SHOAL_PORTS_MAX && conf->port_ip[port - 1]) {
+		ifc->ip = conf->port_ip[port - 1];
+		ifc->ip_count = 1;
+		plen = RTE_MIN(conf->port_prefix_len[port - 1], 32);
+	}
+	ifc->mask = plen == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - plen));
 	ifc->gw = conf->gw;
 	if (conf->mtu != 0)
 		ifc->mtu = conf->mtu;
@@ -611,7 +618,7 @@ shoal_init(const struct shoal_conf *conf)
 			rte_errno = -ret;
 			goto fail;
 		}
-		iface_set_addresses(&st->ifaces[i], conf);
+		iface_set_addresses(&st->ifaces[i], conf, i);
 	}
 	if (stack_setup_sharding(st) != 0)
 		goto fail;
@@ -656,7 +663,7 @@ shoal_init_embedded(const struct shoal_conf *conf, unsigned int nb_workers,
 	if (rte_is_zero_ether_addr(&st->ifaces[0].mac))
 		rte_eth_random_addr(st->ifaces[0].mac.addr_bytes);
 	st->ifaces[0].l3 = conf->embedded_l3;
-	iface_set_addresses(&st->ifaces[0], conf);
+	iface_set_addresses(&st->ifaces[0], conf, 0);
 	for (unsigned int i = 0; i < nb_workers; i++)
 		lcores[i] = rte_get_main_lcore();
 	if (stack_create_workers(st, lcores) != 0) {

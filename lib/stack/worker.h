@@ -15,9 +15,10 @@
 #include <rte_mbuf.h>
 
 #include <shoal/addr.h>
+#include <shoal/shoal.h>
 #include "stats/stats.h"
 
-#define SHOAL_MAX_PORTS 4
+#define SHOAL_MAX_PORTS SHOAL_PORTS_MAX
 #define SHOAL_RX_BURST 32
 #define SHOAL_TX_BURST 64
 

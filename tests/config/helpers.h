@@ -34,6 +34,7 @@ struct tcfg {
 	uint16_t port;
 	double ratio;
 	struct shoal_cfg_prefix local;
+	struct shoal_cfg_prefixes more;
 	/* [server] */
 	double server_rate;
 	struct shoal_addr ip;

@@ -55,7 +55,9 @@ Test(dump, help_lists_every_key_with_its_default)
 	char want[256];
 
 	for (k = test_schema; k->name != NULL; k++) {
-		snprintf(want, sizeof(want), "  %s = %s  (", k->name, k->def);
+		/* an empty default is shown quoted, as it is written */
+		snprintf(want, sizeof(want), "  %s = %s  (", k->name,
+			 k->def[0] ? k->def : "\"\"");
 		cr_assert(strstr(text, want) != NULL, "no '%s' in:\n%s", want,
 			text);
 		cr_assert(strstr(text, k->help) != NULL, "no help for %s",

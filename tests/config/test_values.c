@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Parsing of every value type, through shoal_cfg_set(). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <criterion/criterion.h>
 
 #include "helpers.h"
+#include "config/value.h"
 
 TestSuite(values, .init = cfg_setup, .fini = cfg_teardown);
 
@@ -360,6 +362,47 @@ Test(values, ports_limits)
 	BAD("client.ports=80,");
 	BAD("client.ports=http");
 	cr_assert_eq(cfg.ports.n, 16, "rejected list was stored");
+}
+
+Test(values, prefix_lists)
+{
+	const struct shoal_cfg_key *k;
+	char buf[256];
+
+	cr_assert_eq(cfg.more.n, 0, "empty by default");
+	OK("client.more=198.19.0.1/16");
+	cr_assert_eq(cfg.more.n, 1);
+	cr_assert_eq(cfg.more.p[0].addr.family, SHOAL_AF_INET);
+	cr_assert_eq(cfg.more.p[0].addr.v4, htonl(0xc6130001));
+	cr_assert_eq(cfg.more.p[0].len, 16);
+	OK("client.more=198.19.0.1/16, 10.0.0.9/32 ,192.0.2.1/0");
+	cr_assert_eq(cfg.more.n, 3);
+	cr_assert_eq(cfg.more.p[1].addr.v4, htonl(0x0a000009));
+	cr_assert_eq(cfg.more.p[1].len, 32);
+	cr_assert_eq(cfg.more.p[2].len, 0);
+	for (k = test_schema; k->name != NULL; k++)
+		if (strcmp(k->section, "client") == 0 &&
+		    strcmp(k->name, "more") == 0)
+			break;
+	cr_assert_not_null(k->name);
+	cfg_format(k, &cfg.more, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "198.19.0.1/16,10.0.0.9/32,192.0.2.1/0");
+	OK("client.more=1.1.1.1/8,2.2.2.2/8,3.3.3.3/8,4.4.4.4/8,5.5.5.5/8,"
+	   "6.6.6.6/8,7.7.7.7/8,8.8.8.8/8");
+	cr_assert_eq(cfg.more.n, 8);
+	RANGE("client.more=1.1.1.1/8,2.2.2.2/8,3.3.3.3/8,4.4.4.4/8,5.5.5.5/8,"
+	      "6.6.6.6/8,7.7.7.7/8,8.8.8.8/8,9.9.9.9/8");
+	RANGE("client.more=198.19.0.1/33");
+	BAD("client.more=198.19.0.1");
+	BAD("client.more=198.19.0.1/16,,10.0.0.1/8");
+	BAD("client.more=198.19.0.1/16,");
+	BAD("client.more=198.19.0.256/16");
+	cr_assert(strstr(err, "[client] more") != NULL, "%s", err);
+	cr_assert(strstr(err, "198.19.0.1/16,198.19.0.1/16") != NULL ||
+		  strstr(err, "IPv4 address/prefix") != NULL, "%s", err);
+	cr_assert_eq(cfg.more.n, 8, "rejected list was stored");
+	OK("client.more=");
+	cr_assert_eq(cfg.more.n, 0);
 }
 
 Test(values, error_names_section_key_and_value)

@@ -40,11 +40,21 @@ enum shoal_poll_mode {
 	SHOAL_POLL_BUSY = 1,
 };
 
+/** Ports one stack drives at most. */
+#define SHOAL_PORTS_MAX 4
+
 /** Stack configuration; shoal_conf_init() fills the defaults. */
 struct shoal_conf {
 	rte_be32_t ip;		/**< first local IPv4 address */
 	uint32_t ip_count;	/**< local addresses ip .. ip+ip_count-1 */
 	uint8_t prefix_len;	/**< on-link prefix length */
+	/** Addresses of ports 1, 2, 3 (port_ip[0] is port 1's), each with its
+	 *  on-link prefix length; 0: the port has ip .. ip+ip_count-1, as
+	 *  port 0 always does. Segments leave by the port that owns their
+	 *  source address, so each port answers its own peers (two clients
+	 *  on two ports of one server, a device between two subnets). */
+	rte_be32_t port_ip[SHOAL_PORTS_MAX - 1];
+	uint8_t port_prefix_len[SHOAL_PORTS_MAX - 1];
 	rte_be32_t gw;		/**< default gateway, 0 for none */
 	uint16_t mtu;		/**< 0: keep each port's */
 	uint32_t nb_mbufs;	/**< mbufs per worker pool */
