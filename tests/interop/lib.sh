@@ -20,6 +20,17 @@ interop_cleanup() {
 	for p in "${pids[@]}"; do
 		wait "$p" 2>/dev/null || true
 	done
+	# What still runs in the namespace: a peer started through nsx in
+	# the background is the child of the subshell in pids, which the
+	# kill above ended without it. Deleting the name would leave it
+	# running, with its namespace.
+	local left
+	left=$(ip netns pids "$ns" 2>/dev/null || true)
+	if [ -n "$left" ]; then
+		kill $left 2>/dev/null || true
+		sleep 0.5
+		kill -KILL $(ip netns pids "$ns" 2>/dev/null) 2>/dev/null || true
+	fi
 	ip netns del "$ns" 2>/dev/null || true
 	[ -n "${SHOAL_KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"
 }
