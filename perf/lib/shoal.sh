@@ -16,6 +16,7 @@
 
 sg_pids=()
 sg_sock=
+sg_sock2=
 # Seconds dropped from the start of every client run: 2 in a measurement
 # (handshakes ramp, pools and caches warm up), none in a smoke run, which
 # checks the harness, not the figures, and keeps `make test` short: its
@@ -30,6 +31,7 @@ shoal_cleanup() {
 	done
 	sg_pids=()
 	[ -n "$sg_sock" ] && rm -f "$sg_sock"
+	[ -n "$sg_sock2" ] && rm -f "$sg_sock2"
 	return 0
 }
 
@@ -41,16 +43,25 @@ shoal_build() {
 }
 
 # sg_server TAG MEM_MB ARGS... : starts the server on $cpu_a and waits for
-# "ready". Its exact command goes to sg_cmd_server.
+# "ready". Its exact command goes to sg_cmd_server. With sg_two_ports=1 it
+# has a second vhost-user port, $sg_sock2, at 198.19.0.1/16
+# (stack.port_ips), for a second client (sg_client with
+# sg_client_sock=$sg_sock2) beside the first.
 sg_server() {
 	local tag=$1 mb=$2
 	shift 2
 	sg_sock=$sockdir/bench-sg-$$.sock
-	rm -f "$sg_sock"
+	sg_sock2=$sockdir/bench-sg-$$-2.sock
+	rm -f "$sg_sock" "$sg_sock2"
+	local second=()
+	[ "${sg_two_ports:-0}" = 1 ] &&
+		second=(--vdev "net_vhost1,iface=$sg_sock2,queues=1,tso=1")
 	local cmd=("$build/app/shoal-gen/shoal-gen" -l "$cpu_a" --no-pci
 		$(sg_mem "$mb") --file-prefix "shoal-bench-$$-s$tag"
-		--vdev "net_vhost0,iface=$sg_sock,queues=1,tso=1" --log-level='*:warning'
+		--vdev "net_vhost0,iface=$sg_sock,queues=1,tso=1" "${second[@]}"
+		--log-level='*:warning'
 		-- stack.poll=busy run.drain=1s "$@")
+	[ "${sg_two_ports:-0}" = 1 ] && cmd+=(stack.port_ips=198.19.0.1/16)
 	# run.drain=1s: the client is gone when the server is told to stop,
 	# so the connections it left open will never finish; the default 10 s
 	# drain only waited for them.
@@ -61,14 +72,15 @@ sg_server() {
 	perf_wait_for 60 grep -qs 'ready' "$work/sg-$tag-server.log"
 }
 
-# sg_client TAG MEM_MB ARGS... : starts the client on $cpu_b (background);
+# sg_client TAG MEM_MB ARGS... : starts the client on $cpu_b (background),
+# on the server's port at $sg_client_sock (default: its first, $sg_sock);
 # its JSON summary goes to $work/sg-TAG-client.json.
 sg_client() {
 	local tag=$1 mb=$2
 	shift 2
 	local cmd=("$build/app/shoal-gen/shoal-gen" -l "$cpu_b" --no-pci
 		$(sg_mem "$mb") --file-prefix "shoal-bench-$$-c$tag"
-		--vdev "net_virtio_user0,path=$sg_sock,queues=1,queue_size=1024"
+		--vdev "net_virtio_user0,path=${sg_client_sock:-$sg_sock},queues=1,queue_size=1024"
 		--log-level='*:warning' -- stack.poll=busy run.drain=1s
 		report.json="$work/sg-$tag-client.json" "$@")
 	sg_cmd_client=$(perf_json_cmd "${cmd[@]}")
@@ -334,28 +346,79 @@ sg_rss() {
 # with 16384, at 1M and 25k/s, both sides' pools ran dry with requests
 # and answers in flight and establishing stopped at 723k.
 sg_hold() {
-	local tag=$1 n=$2 lim=$3 mb=$4
-	local cap=$((n + 4096)) ips=$((n / 16384 + 2))
+	local tag=$1 n=$2 lim=$3 mb=$4 serve=${5:-0}
+	# With a second port (sg_two_ports=1) the server also has room for
+	# what a CPS run keeps in TIME-WAIT (its ini's tcp.max_conns); the
+	# one-connection run gets the same, so the difference still counts
+	# only the held connections.
+	local extra=0
+	[ "${sg_two_ports:-0}" = 1 ] && extra=262144
+	local cap=$((n + 4096)) ips=$((n / 16384 + 2)) hold_pid
 	sg_server "$tag" "$mb" --config "$root/conf/http-cps-server.ini" http.body=64 \
-		tcp.max_conns=$cap server.max_conns=$cap stack.mbufs=${SHOAL_BENCH_HOLD_MBUFS:-65536} || return 1
+		tcp.max_conns=$((cap + extra)) server.max_conns=$((cap + extra)) \
+		stack.mbufs=${SHOAL_BENCH_HOLD_MBUFS:-65536} || return 1
+	# CPS on the second port before anything is held. The one-connection
+	# run does the same, so what it leaves resident (control blocks and
+	# contexts it touched, TIME-WAITs) cancels in the difference.
+	sg_serve_before= sg_serve_held= sg_serve_free=
+	if [ "${sg_two_ports:-0}" = 1 ]; then
+		sg_serve "$tag-serve-before" && [ "$serve" = 1 ] &&
+			sg_serve_before=$sg_serve_stats
+		sleep 2		# its TIME-WAITs end (msl 500 ms)
+	fi
+	# stack.poll=idle: once all are open it sleeps, leaving its core to
+	# the CPS client of sg_serve.
 	sg_client "$tag" "$mb" --config "$root/conf/http-cps-client.ini" \
-		run.duration=$((lim + 10))s client.cps=${SHOAL_BENCH_HOLD_CPS:-10k} \
+		run.duration=$((lim + 10 + 4 * secs))s client.cps=${SHOAL_BENCH_HOLD_CPS:-10k} \
 		client.ramp=0 client.concurrency=$n \
 		client.requests=0 client.think=1h stack.ip_count=$ips tcp.max_conns=$cap \
-		stack.mbufs=${SHOAL_BENCH_HOLD_MBUFS:-65536} http.body=64
+		stack.mbufs=${SHOAL_BENCH_HOLD_MBUFS:-65536} http.body=64 stack.poll=idle
+	hold_pid=$sg_client_pid
 	local t0=$SECONDS est=0
-	while [ $((SECONDS - t0)) -lt "$lim" ] && kill -0 "$sg_client_pid" 2>/dev/null; do
+	while [ $((SECONDS - t0)) -lt "$lim" ] && kill -0 "$hold_pid" 2>/dev/null; do
 		sleep 0.5
 		est=$(grep -so 'estab [0-9]*' "$work/sg-$tag-client.log" | tail -1 | cut -d' ' -f2)
 		[ "${est:-0}" -ge "$n" ] && break
 	done
 	local took=$((SECONDS - t0))
 	sleep 1		# let the last answers and ACKs settle
-	sg_held="$(sg_rss "$sg_server_pid") $(sg_rss "$sg_client_pid") ${est:-0} $took"
+	sg_held="$(sg_rss "$sg_server_pid") $(sg_rss "$hold_pid") ${est:-0} $took"
+	if [ -n "$sg_serve_before" ] && [ "${est:-0}" -ge "$n" ]; then
+		sg_serve "$tag-serve-held" && sg_serve_held=$sg_serve_stats
+	fi
 	# Measured: the rest of the hour-long think time is of no use.
-	kill -INT "$sg_client_pid" 2>/dev/null || true
-	wait "$sg_client_pid" || true
+	kill -INT "$hold_pid" 2>/dev/null || true
+	wait "$hold_pid" || true
+	if [ -n "$sg_serve_held" ]; then
+		# The held connections' resets reach the server and are
+		# processed (a million take seconds): not during the run.
+		local t1=$SECONDS act
+		while [ $((SECONDS - t1)) -lt 120 ]; do
+			sleep 1
+			act=$(grep -so 'active [0-9]*' "$work/sg-$tag-server.log" | tail -1 | cut -d' ' -f2)
+			[ "${act:-0}" -lt 1000 ] && break
+		done
+		sleep 1
+		sg_serve "$tag-serve-free" && sg_serve_free=$sg_serve_stats
+	fi
 	sg_stop
+}
+
+# sg_serve TAG : a CPS client on the server's second port (sg_hold with
+# sg_two_ports=1), as in bench_shoal_cps, from 198.19.0.10/16; sets
+# sg_serve_stats (sg_stats of its connections/s) and sg_serve_cmd.
+sg_serve() {
+	local tag=$1 ser=$work/series/shoal-$1.dat
+	sg_client_sock=$sg_sock2 sg_client "$tag" 1024 \
+		--config "$root/conf/http-cps-client.ini" stack.ip=198.19.0.10/16 \
+		client.server=198.19.0.1 run.duration="$(sg_secs)" client.cps=0 \
+		client.ramp=0 client.concurrency=${SHOAL_BENCH_CPS_CONC:-512}
+	sg_serve_cmd=$sg_cmd_client
+	wait "$sg_client_pid" || true
+	mkdir -p "$work/series"
+	sg_series "$tag" > "$ser"
+	sg_serve_stats=$(sg_stats "$ser" 2)
+	jq -e '.n > 0 and .mean > 0' <<<"$sg_serve_stats" >/dev/null
 }
 
 # Item 5: idle established connections held, memory per connection.
@@ -371,10 +434,17 @@ bench_shoal_concurrency() {
 	# connection; --no-huge memory only becomes resident where touched.
 	local lim=${SHOAL_BENCH_HOLD_SECS:-$(( n / 6000 + 60 ))}
 	local mb=${SHOAL_BENCH_HOLD_MB:-$(( 1024 + n / 1000 ))}
-	local big small
-	sg_hold hold "$n" "$lim" "$mb" || { sg_stop; perf_failed concurrency shoal "server did not start" "$sg_cmd_server"; return; }
-	big=$sg_held
+	local big small held before free
+	# The server has a second port where a CPS client runs as in the cps
+	# benchmark: before the N are opened, once all are held, and after
+	# they are gone. Held over the mean of before and after (which
+	# brackets the host's drift) says whether it still serves at full
+	# rate while they are held.
+	local sg_two_ports=1
+	sg_hold hold "$n" "$lim" "$mb" 1 || { sg_stop; perf_failed concurrency shoal "server did not start" "$sg_cmd_server"; return; }
+	big=$sg_held held=$sg_serve_held before=$sg_serve_before free=$sg_serve_free
 	local cmds=("$sg_cmd_server" "$sg_cmd_client")
+	[ -n "$held" ] && cmds+=("$sg_serve_cmd")
 	sg_hold hold1 1 30 "$mb" || { sg_stop; perf_failed concurrency shoal "server did not start (1 connection run)" "$sg_cmd_server"; return; }
 	small=$sg_held
 	cmds+=("$sg_cmd_server" "$sg_cmd_client")
@@ -395,15 +465,27 @@ bench_shoal_concurrency() {
 		perf_failed concurrency shoal "resident memory did not grow with the connections: $figs" "${cmds[@]}"
 		return
 	fi
+	local serves='"not measured: a CPS client on the second port failed (see the sg-hold-serve-* logs)"'
+	if [ -n "$held" ] && [ -n "$before" ] && [ -n "$free" ]; then
+		figs=$(jq --argjson h "$held" --argjson b "$before" --argjson f "$free" \
+			'. + {cps_before_hold: {value: $b.mean, unit: "connections/s"},
+			      cps_while_held: {value: $h.mean, unit: "connections/s"},
+			      cps_after_release: {value: $f.mean, unit: "connections/s"},
+			      serve_ratio_held_to_free: {value: ($h.mean / (($b.mean + $f.mean) / 2)), unit: "ratio"}}' <<<"$figs")
+		serves=$(jq -n --argjson h "$held" --argjson b "$before" --argjson f "$free" --argjson n "$n" \
+			'{before_hold: $b, while_held: $h, after_release: $f, held: $n,
+			  how: "a CPS client (http, one GET per connection, as the cps benchmark) on the server'"'"'s second vhost-user port: before the held connections were opened, once all were established, and after the holding client was gone; same server process and cores; the holding client polls in idle mode; ratio = while held / mean of before and after"}')
+	fi
 	perf_record concurrency shoal ok "$figs" \
 		"$(jq -n --arg t "$target" --argjson n "$n" --argjson s "$s_kb" --argjson c "$c_kb" \
-			--argjson s1 "$s1" --argjson c1 "$c1" --argjson took "$took" '{target: $t,
+			--argjson s1 "$s1" --argjson c1 "$c1" --argjson took "$took" \
+			--argjson sv "$serves" '{target: $t,
 			held: $n, establish_s: $took, vmrss_kib: {server: $s, client: $c},
 			vmrss_kib_one_conn: {server: $s1, client: $c1},
-			serves_while_held: "not measured: the server has one vhost port and shoal-gen one client per port, so no second client can be attached while the first holds the connections"}')" \
+			serves_while_held: $sv}')" \
 		"$n idle established connections (one request each, then think = 1 h), both sides sized for them (tcp.max_conns, server.max_conns); bytes per connection = VmRSS difference against a run sized for and holding one connection, over N - 1, taken once all were established; target: $target" \
 		"${cmds[@]}" "per side: awk '/^VmRSS:/' /proc/PID/status once the client reports estab N"
-	jq -r --argjson took "$took" '"shoal/concurrency: \(.connections.value) held (all established after \($took) s), \(.server_bytes_per_conn.value | round) B per connection (server), \(.client_bytes_per_conn.value | round) B (client)"' <<<"$figs"
+	jq -r --argjson took "$took" '"shoal/concurrency: \(.connections.value) held (all established after \($took) s), \(.server_bytes_per_conn.value | round) B per connection (server), \(.client_bytes_per_conn.value | round) B (client)" + (if .cps_while_held then "; CPS on a second port \(.cps_before_hold.value | round) before, \(.cps_while_held.value | round) while held, \(.cps_after_release.value | round) after, ratio \(.serve_ratio_held_to_free.value * 1000 | round / 1000)" else "; serving while held not measured" end)' <<<"$figs"
 }
 
 # cg_count WORKLOAD N TOGGLE : callgrind's instruction total for one
