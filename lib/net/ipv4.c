@@ -29,6 +29,8 @@ ipv4_cksum_ok(struct shoal_worker *w, const struct shoal_iface *ifc,
 		if (f == RTE_MBUF_F_RX_IP_CKSUM_BAD)
 			return false;
 	}
+	if (likely(hlen == sizeof(*ip)))
+		return cksum_ipv4_hdr20(ip) == 0;
 	return rte_raw_cksum(ip, hlen) == 0xffff;
 }
 

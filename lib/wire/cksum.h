@@ -68,10 +68,11 @@ cksum_ipv4_pseudo(rte_be32_t src, rte_be32_t dst, uint8_t proto,
 
 /**
  * Header checksum of option-less IPv4 header @p ip, its hdr_checksum
- * zeroed: the value to store there. Five 32-bit adds, where DPDK 22.11's
- * rte_ipv4_cksum() loops over ten 16-bit words (~45 instructions a
- * packet more, on every packet a port without IPv4 checksum offload
- * sends: virtio-user, vhost).
+ * zeroed: the value to store there; over a received header as it came,
+ * 0 when its checksum is right. Five 32-bit adds, where DPDK 22.11's
+ * rte_ipv4_cksum() and rte_raw_cksum() loop over ten 16-bit words (~45
+ * instructions a packet more, on every packet a port without IPv4
+ * checksum offload sends or receives: virtio-user, vhost).
  */
 static inline uint16_t
 cksum_ipv4_hdr20(const struct rte_ipv4_hdr *ip)
