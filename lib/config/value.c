@@ -732,6 +732,21 @@ fmt_ports(const struct shoal_cfg_ports *p, char *buf, size_t len)
 	}
 }
 
+static void
+fmt_prefixes(const struct shoal_cfg_prefixes *l, char *buf, size_t len)
+{
+	char a[INET_ADDRSTRLEN];
+	size_t used = 0;
+	uint16_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < l->n && i < SHOAL_CFG_PREFIXES_MAX && used < len; i++) {
+		fmt_ipv4(&l->p[i].addr, a, sizeof(a));
+		used += snprintf(buf + used, len - used, "%s%s/%u",
+			i ? "," : "", a, l->p[i].len);
+	}
+}
+
 static const char *
 enum_name(const struct shoal_cfg_key *k, int v)
 {
@@ -807,19 +822,9 @@ cfg_format(const struct shoal_cfg_key *k, const void *src, char *buf,
 	case SHOAL_CFG_PORTS:
 		fmt_ports(&v.ports, buf, len);
 		break;
-	case SHOAL_CFG_IPV4_PREFIXES: {
-		size_t used = 0;
-		char a[INET_ADDRSTRLEN];
-
-		buf[0] = '\0';
-		for (uint16_t i = 0; i < v.prefixes.n &&
-		     i < SHOAL_CFG_PREFIXES_MAX && used < len; i++) {
-			fmt_ipv4(&v.prefixes.p[i].addr, a, sizeof(a));
-			used += snprintf(buf + used, len - used, "%s%s/%u",
-				i ? "," : "", a, v.prefixes.p[i].len);
-		}
+	case SHOAL_CFG_IPV4_PREFIXES:
+		fmt_prefixes(&v.prefixes, buf, len);
 		break;
-	}
 	default:
 		snprintf(buf, len, "?");
 	}
