@@ -573,7 +573,7 @@ bench_shoal_callgrind_app() {
 	perf_record callgrind_app fast-path ok \
 		"$(awk '{ printf "{\"%s_%s_per_%s\": {\"value\": %s, \"unit\": \"instructions\"}}\n", $1, $2, $5, $4 }' <<<"$res" | jq -s 'add')" \
 		"$(awk '{ printf "{\"workload\": \"%s\", \"side\": \"%s\", \"ir\": %s}\n", $1, $2, $3 }' <<<"$res" | jq -s '{runs: .}')" \
-		"shoal-gen server and client, one worker each, virtio-user/vhost-user, both under callgrind: close = ${SHOAL_CG_APP_CONNS:-8000} connections with one GET each (concurrency 256), keepalive = ${SHOAL_CG_APP_KA_CONNS:-64} connections x 100 GETs; worker loop instructions (empty polls included) less timer-driven counter publication and application init/fini/drain, per connection / per request" \
+		"shoal-gen server and client, one worker each, virtio-user/vhost-user, both under callgrind: close = ${SHOAL_CG_APP_CONNS:-8000} connections with one GET each (concurrency 256), keepalive = ${SHOAL_CG_APP_KA_CONNS:-192} connections x 100 GETs; worker loop instructions (empty polls included) less timer-driven counter publication and application init/fini/drain, per connection / per request" \
 		"$cmd"
 	sed 's/^/fast-path\/callgrind_app: /' <<<"$res"
 }
