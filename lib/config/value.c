@@ -362,11 +362,35 @@ parse_prefix(const char *s, uint32_t *host, uint8_t *plen)
 	return 0;
 }
 
+/* Comma-separated lists: the next item of *@p s (blanks around it
+ * trimmed) in @p item / @p len, and *@p s moved past its comma, or NULL
+ * after the last item. false when the list is done. An empty item (",,",
+ * a trailing comma) comes back with len 0 for the caller to refuse. */
+static bool
+list_item(const char **s, const char **item, size_t *len)
+{
+	const char *comma;
+
+	if (*s == NULL)
+		return false;
+	comma = strchr(*s, ',');
+	*item = *s;
+	*len = comma != NULL ? (size_t)(comma - *s) : strlen(*s);
+	*s = comma != NULL ? comma + 1 : NULL;
+	while (*len > 0 && isblank((unsigned char)**item)) {
+		(*item)++;
+		(*len)--;
+	}
+	while (*len > 0 && isblank((unsigned char)(*item)[*len - 1]))
+		(*len)--;
+	return true;
+}
+
 static int
 parse_prefixes(const char *s, struct shoal_cfg_prefixes *l)
 {
-	char item[INET_ADDRSTRLEN + 4];
-	const char *comma;
+	char buf[INET_ADDRSTRLEN + 4];
+	const char *item;
 	uint32_t host;
 	size_t len;
 	int ret;
@@ -374,30 +398,20 @@ parse_prefixes(const char *s, struct shoal_cfg_prefixes *l)
 	l->n = 0;
 	if (*s == '\0')
 		return 0;
-	for (;;) {
-		comma = strchr(s, ',');
-		len = comma != NULL ? (size_t)(comma - s) : strlen(s);
+	while (list_item(&s, &item, &len)) {
 		if (l->n == SHOAL_CFG_PREFIXES_MAX)
 			return -ERANGE;
-		while (len > 0 && isblank((unsigned char)*s)) {
-			s++;
-			len--;
-		}
-		while (len > 0 && isblank((unsigned char)s[len - 1]))
-			len--;
-		if (len == 0 || len >= sizeof(item))
+		if (len == 0 || len >= sizeof(buf))
 			return -EINVAL;
-		memcpy(item, s, len);
-		item[len] = '\0';
-		ret = parse_prefix(item, &host, &l->p[l->n].len);
+		memcpy(buf, item, len);
+		buf[len] = '\0';
+		ret = parse_prefix(buf, &host, &l->p[l->n].len);
 		if (ret != 0)
 			return ret;
 		l->p[l->n].addr = shoal_addr_v4(htonl(host));
 		l->n++;
-		if (comma == NULL)
-			return 0;
-		s = comma + 1;
 	}
+	return 0;
 }
 
 static int
@@ -468,16 +482,14 @@ parse_port(const char *s, size_t len, uint16_t *port)
 static int
 parse_ports(const char *s, struct shoal_cfg_ports *p)
 {
-	const char *item = s, *comma, *dash;
+	const char *item, *dash;
 	size_t len;
 	int ret;
 
 	p->n = 0;
 	if (*s == '\0')
 		return 0;
-	for (;;) {
-		comma = strchr(item, ',');
-		len = comma != NULL ? (size_t)(comma - item) : strlen(item);
+	while (list_item(&s, &item, &len)) {
 		if (p->n == SHOAL_CFG_PORTS_MAX)
 			return -ERANGE;
 		dash = memchr(item, '-', len);
@@ -498,10 +510,8 @@ parse_ports(const char *s, struct shoal_cfg_ports *p)
 		if (ret != 0)
 			return ret;
 		p->n++;
-		if (comma == NULL)
-			return 0;
-		item = comma + 1;
 	}
+	return 0;
 }
 
 static int
