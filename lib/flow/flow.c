@@ -313,17 +313,3 @@ flow_slab_free(struct flow_slab *s)
 	s->base = NULL;
 	s->avail = 0;
 }
-
-struct rte_mempool *
-flow_cb_pool_create(const char *name, uint32_t n, uint32_t size, int socket)
-{
-	/* One engine = one thread: no cache, no atomics. Packed: a
-	 * cache-aligned object header costs 64 bytes per block and channel
-	 * spreading pads the block by up to a line more; at a million
-	 * blocks that is more than the block itself is worth aligning. */
-	return rte_mempool_create(name, n, size, 0, 0, NULL, NULL, NULL, NULL,
-				  socket,
-				  RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET |
-				  RTE_MEMPOOL_F_NO_CACHE_ALIGN |
-				  RTE_MEMPOOL_F_NO_SPREAD);
-}

@@ -7,7 +7,8 @@
  * Per-engine connection tables. Nothing here is shared between workers:
  * no locks, and the listen table's rte_hash has no concurrency flags.
  *
- * - flow_slab: the control blocks, in one array (no overhead per block).
+ * - flow_slab: fixed-size blocks (control blocks and their attachments)
+ *   in one array, with no overhead per block.
  * - flow_table: the 4-tuple -> control block table over a slab, looked up
  *   in bulk once per received burst. Intrusive: the key and the chain link
  *   live in the block (struct flow_node, 16 bytes), and the table adds one
@@ -15,7 +16,6 @@
  *   path); IPv6 will get a table of its own.
  * - listen_table: (local address, port) -> listener, with the wildcard
  *   address as a second chance.
- * - flow_cb_pool_create: a packed mempool (the control-block extensions).
  */
 
 #include <errno.h>
@@ -112,6 +112,10 @@ struct flow_slab {
 	uint32_t free_head;	/**< freed blocks, oldest first; FLOW_NONE */
 	uint32_t free_tail;
 	uint32_t avail;
+	/** Last freed, first reused, before any fresh block (set after
+	 *  flow_slab_init): for short-lived attachments, whose blocks should
+	 *  stay few and cache-hot rather than spread over the whole slab. */
+	bool lifo;
 };
 
 /** The most bytes of blocks a slab holds (references fit in 31 bits). */
@@ -150,7 +154,10 @@ flow_slab_get(struct flow_slab *s)
 {
 	void *p;
 
-	if (s->fresh < s->n) {
+	if (s->lifo && s->free_head != FLOW_NONE) {
+		p = flow_slab_at(s, s->free_head);
+		s->free_head = *flow_slab_link(s, s->free_head);
+	} else if (s->fresh < s->n) {
 		p = s->base + (size_t)s->fresh++ * s->size;
 	} else if (s->free_head != FLOW_NONE) {
 		p = flow_slab_at(s, s->free_head);
@@ -170,6 +177,12 @@ flow_slab_put(struct flow_slab *s, void *p)
 {
 	uint32_t r = flow_slab_ref(s, p);
 
+	if (s->lifo) {
+		*flow_slab_link(s, r) = s->free_head;
+		s->free_head = r;
+		s->avail++;
+		return;
+	}
 	*flow_slab_link(s, r) = FLOW_NONE;
 	if (s->free_tail == FLOW_NONE)
 		s->free_head = r;
@@ -257,10 +270,5 @@ int listen_table_del(struct listen_table *lt, rte_be32_t addr,
 /** Exact (addr, port) first, then (any, port); NULL when neither. */
 void *listen_table_lookup(const struct listen_table *lt, rte_be32_t addr,
 			  rte_be16_t port);
-
-/** A single-producer single-consumer pool of @p n blocks of @p size bytes,
- *  packed (8-byte aligned); NULL with rte_errno set on failure. */
-struct rte_mempool *flow_cb_pool_create(const char *name, uint32_t n,
-					uint32_t size, int socket);
 
 #endif /* SHOAL_FLOW_FLOW_H */

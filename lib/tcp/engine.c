@@ -133,8 +133,13 @@ tcp_leave(struct shoal_tcp *t)
 	while ((cb = tcp_list_pop(t, &t->dead)) != NULL) {
 		/* tcp_drop cancelled them, but the application's closed()
 		 * callback runs after that and may have poked the
-		 * connection: no freed block may stay on the wheel. */
+		 * connection: no freed block may stay on the wheel, nor
+		 * keep a sending state (its slab has one per block). */
 		tcp_timer_stop_all(cb);
+		if (unlikely(cb->snd != NULL)) {
+			flow_slab_put(&t->snds, cb->snd);
+			cb->snd = NULL;
+		}
 		flow_slab_put(&t->cbs, cb);
 	}
 }
@@ -180,20 +185,22 @@ tcp_cb_release_bufs(struct tcp_cb *cb)
 {
 	struct rte_mbuf *m, *next;
 
-	for (m = cb->sb_head; m != NULL; m = next) {
-		next = m->next;
-		m->next = NULL;
-		m->nb_segs = 1;
-		rte_pktmbuf_free_seg(m);
+	if (cb->snd != NULL) {
+		for (m = cb->snd->sb_head; m != NULL; m = next) {
+			next = m->next;
+			m->next = NULL;
+			m->nb_segs = 1;
+			rte_pktmbuf_free_seg(m);
+		}
+		flow_slab_put(&cb->t->snds, cb->snd);
+		cb->snd = NULL;
 	}
-	cb->sb_head = cb->sb_tail = cb->sb_cur = NULL;
 	cb->sb_len = 0;
-	cb->sb_cur_off = 0;
 	tcp_reass_free(cb);
 	/* Nothing out of order or SACKed matters any more. */
 	cb->tf &= ~TF_RCV_FIN_OOO;
 	if (cb->x != NULL) {
-		rte_mempool_put(cb->t->extpool, cb->x);
+		flow_slab_put(&cb->t->exts, cb->x);
 		cb->x = NULL;
 	}
 }
@@ -202,17 +209,48 @@ tcp_cb_release_bufs(struct tcp_cb *cb)
 struct tcp_cb_ext *
 tcp_ext_get(struct tcp_cb *cb)
 {
-	void *p;
-
 	if (cb->x != NULL)
 		return cb->x;
-	if (rte_mempool_get(cb->t->extpool, &p) != 0) {
+	cb->x = flow_slab_get(&cb->t->exts);
+	if (cb->x == NULL) {
 		cb->t->st.no_ext++;
 		return NULL;
 	}
-	cb->x = p;
 	memset(cb->x, 0, sizeof(*cb->x));
 	return cb->x;
+}
+
+struct tcp_cb_snd *
+tcp_snd_attach(struct tcp_cb *cb)
+{
+	struct tcp_cb_snd *s = flow_slab_get(&cb->t->snds);
+
+	/* One per control block: the slab cannot run dry. */
+	RTE_ASSERT(s != NULL);
+	memset(s, 0, sizeof(*s));
+	s->high_rxt = cb->snd_una;
+	s->snd_sml = cb->snd_una;
+	cb->snd = s;
+	return s;
+}
+
+/* Give the sending state back once it holds nothing but neutral values
+ * (struct tcp_cb_snd): nothing buffered or in flight, no RTT being timed,
+ * no recovery, and CUBIC never reduced (its state is all zero until
+ * then, and after that must persist). Only at the engine's outermost
+ * level, where no frame holds a pointer into it. */
+void
+tcp_snd_put_if_idle(struct tcp_cb *cb)
+{
+	struct tcp_cb_snd *s = cb->snd;
+
+	if (s == NULL || cb->snd_una != cb->snd_max || s->sb_head != NULL ||
+	    (cb->tf & (TF_RTT_TIMING | TF_RECOVERY | TF_PTO_FIRED)) ||
+	    s->cubic.epoch_ms != 0 || s->cubic.w_max != 0 ||
+	    s->cubic.w_last_max != 0 || cb->t->depth > 1)
+		return;
+	flow_slab_put(&cb->t->snds, s);
+	cb->snd = NULL;
 }
 
 /* Give the extension back once it holds nothing. */
@@ -224,7 +262,7 @@ tcp_ext_put_if_empty(struct tcp_cb *cb)
 	if (x == NULL || x->nsack != 0 || x->reass != NULL ||
 	    (cb->tf & TF_RCV_FIN_OOO))
 		return;
-	rte_mempool_put(cb->t->extpool, x);
+	flow_slab_put(&cb->t->exts, x);
 	cb->x = NULL;
 }
 
@@ -405,15 +443,15 @@ tcp_cb_new(struct shoal_tcp *t, const struct shoal_endpoints *ep)
 
 /* Drop @p n acknowledged bytes from the head of the send buffer. */
 static void
-sb_free_head(struct tcp_cb *cb, bool *cur_gone)
+sb_free_head(struct tcp_cb_snd *s, bool *cur_gone)
 {
-	struct rte_mbuf *m = cb->sb_head;
+	struct rte_mbuf *m = s->sb_head;
 
-	cb->sb_head = m->next;
-	if (m == cb->sb_cur)
+	s->sb_head = m->next;
+	if (m == s->sb_cur)
 		*cur_gone = true;
-	if (m == cb->sb_tail)
-		cb->sb_tail = NULL;
+	if (m == s->sb_tail)
+		s->sb_tail = NULL;
 	m->next = NULL;
 	m->nb_segs = 1;
 	rte_pktmbuf_free_seg(m);
@@ -422,6 +460,7 @@ sb_free_head(struct tcp_cb *cb, bool *cur_gone)
 void
 tcp_sb_drop(struct tcp_cb *cb, uint32_t n)
 {
+	struct tcp_cb_snd *s = tcp_snd(cb);
 	struct rte_mbuf *m;
 	bool cur_gone = false;
 
@@ -430,11 +469,11 @@ tcp_sb_drop(struct tcp_cb *cb, uint32_t n)
 	if (cb->sb_seq - cb->iss - 1 < n)
 		cb->snd_wraps++;
 	cb->sb_len -= n;
-	if (cb->sb_cur_off >= n)
-		cb->sb_cur_off -= n;
+	if (s->sb_cur_off >= n)
+		s->sb_cur_off -= n;
 	else
 		cur_gone = true;
-	while ((m = cb->sb_head) != NULL && n > 0) {
+	while ((m = s->sb_head) != NULL && n > 0) {
 		if (m->data_len > n) {
 			/* In-flight clones keep their own offsets. */
 			m->data_off += n;
@@ -443,15 +482,15 @@ tcp_sb_drop(struct tcp_cb *cb, uint32_t n)
 			break;
 		}
 		n -= m->data_len;
-		sb_free_head(cb, &cur_gone);
+		sb_free_head(s, &cur_gone);
 	}
 	/* Empty leading segments go too, but not the tail shoal_send fills. */
-	while ((m = cb->sb_head) != NULL && m->data_len == 0 &&
-	       m != cb->sb_tail)
-		sb_free_head(cb, &cur_gone);
-	if (cur_gone || cb->sb_cur == NULL) {
-		cb->sb_cur = cb->sb_head;
-		cb->sb_cur_off = 0;
+	while ((m = s->sb_head) != NULL && m->data_len == 0 &&
+	       m != s->sb_tail)
+		sb_free_head(s, &cur_gone);
+	if (cur_gone || s->sb_cur == NULL) {
+		s->sb_cur = s->sb_head;
+		s->sb_cur_off = 0;
 	}
 }
 
@@ -547,16 +586,27 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 			     offsetof(struct tcp_cb, fn), conf->socket_id);
 	if (rc < 0)
 		goto fail;
+	/* Sending state, one per control block, held only while sending:
+	 * reused last freed first, so the blocks touched stay as few as
+	 * the connections sending at once. */
+	snprintf(name, sizeof(name), "ts%u_%.12s", id, t->tname);
+	rc = flow_slab_init(&t->snds, name, conf->max_conns,
+			    sizeof(struct tcp_cb_snd),
+			    offsetof(struct tcp_cb_snd, high_rxt),
+			    conf->socket_id);
+	if (rc < 0)
+		goto fail;
+	t->snds.lifo = true;
 	/* Extensions are for connections in trouble (loss, reordering):
 	 * tcp_ext_pool_size() says how many. */
 	snprintf(name, sizeof(name), "tx%u_%.12s", id, t->tname);
-	t->extpool = flow_cb_pool_create(name, tcp_ext_pool_size(conf),
-					 sizeof(struct tcp_cb_ext),
-					 conf->socket_id);
-	if (t->extpool == NULL) {
-		rc = -rte_errno;
+	rc = flow_slab_init(&t->exts, name, tcp_ext_pool_size(conf),
+			    sizeof(struct tcp_cb_ext),
+			    offsetof(struct tcp_cb_ext, reass_bytes),
+			    conf->socket_id);
+	if (rc < 0)
 		goto fail;
-	}
+	t->exts.lifo = true;
 	t->listeners = rte_zmalloc_socket("shoal_tcp_lst",
 			conf->max_listeners * sizeof(t->listeners[0]), 0,
 			conf->socket_id);
@@ -621,7 +671,8 @@ shoal_tcp_free(struct shoal_tcp *t)
 	if (t->lt.h != NULL)
 		listen_table_free(&t->lt);
 	flow_slab_free(&t->cbs);
-	rte_mempool_free(t->extpool);
+	flow_slab_free(&t->snds);
+	flow_slab_free(&t->exts);
 	flow_wheel_free(&t->wheel);
 	rte_free(t->listeners);
 	rte_free(t);
@@ -911,16 +962,16 @@ shoal_send_space(const struct shoal_conn *c)
 }
 
 static void
-sb_append_seg(struct tcp_cb *cb, struct rte_mbuf *m)
+sb_append_seg(struct tcp_cb_snd *s, struct rte_mbuf *m)
 {
-	if (cb->sb_tail == NULL) {
-		cb->sb_head = m;
-		cb->sb_cur = m;
-		cb->sb_cur_off = 0;
+	if (s->sb_tail == NULL) {
+		s->sb_head = m;
+		s->sb_cur = m;
+		s->sb_cur_off = 0;
 	} else {
-		cb->sb_tail->next = m;
+		s->sb_tail->next = m;
 	}
-	cb->sb_tail = m;
+	s->sb_tail = m;
 }
 
 int
@@ -941,7 +992,7 @@ shoal_send(struct shoal_conn *c, const void *buf, uint32_t len)
 		cb->t->st.sndbuf_full++;
 	}
 	while (done < len) {
-		m = cb->sb_tail;
+		m = cb->snd != NULL ? cb->snd->sb_tail : NULL;
 		if (m == NULL || !(cb->tf & TF_SB_TAIL_OURS) ||
 		    rte_pktmbuf_tailroom(m) == 0) {
 			/* A new buffer would be held until ACKed: not out
@@ -958,7 +1009,7 @@ shoal_send(struct shoal_conn *c, const void *buf, uint32_t len)
 			/* Payload mbufs need no headroom: headers go in
 			 * their own mbuf in front. */
 			m->data_off = 0;
-			sb_append_seg(cb, m);
+			sb_append_seg(tcp_snd(cb), m);
 			cb->tf |= TF_SB_TAIL_OURS;
 		}
 		n = RTE_MIN(len - done, (uint32_t)rte_pktmbuf_tailroom(m));
@@ -981,6 +1032,7 @@ shoal_send_mbuf(struct shoal_conn *c, struct rte_mbuf *m)
 {
 	struct tcp_cb *cb = C(c);
 	struct rte_mbuf *s, *next;
+	struct tcp_cb_snd *snd;
 	uint32_t len = m->pkt_len;
 	int rc;
 
@@ -991,12 +1043,13 @@ shoal_send_mbuf(struct shoal_conn *c, struct rte_mbuf *m)
 		cb->t->st.sndbuf_full++;
 		return -ENOBUFS;
 	}
+	snd = tcp_snd(cb);
 	for (s = m; s != NULL; s = next) {
 		next = s->next;
 		s->next = NULL;
 		s->nb_segs = 1;
 		s->pkt_len = s->data_len;
-		sb_append_seg(cb, s);
+		sb_append_seg(snd, s);
 	}
 	cb->tf &= ~TF_SB_TAIL_OURS;
 	cb->sb_len += len;
@@ -1294,7 +1347,7 @@ shoal_tcp_usage(const struct shoal_tcp *t, struct shoal_tcp_usage *u)
 
 	memset(u, 0, sizeof(*u));
 	u->cbs = t->cbs.n - flow_slab_avail(&t->cbs);
-	u->exts = rte_mempool_in_use_count(t->extpool);
+	u->exts = t->exts.n - flow_slab_avail(&t->exts);
 	u->cbs_timewait = t->st.conns_timewait;
 	for (uint32_t i = 0; i < t->conf.max_listeners; i++)
 		u->cbs_half_open += t->listeners[i].half_open;

@@ -348,7 +348,7 @@ cookie_ack(struct shoal_tcp *t, struct tcp_listener *l, struct rte_mbuf *m,
 	cb->irs = irs;
 	cb->snd_una = cb->snd_nxt = cb->snd_max = s->ack;
 	cb->sb_seq = s->ack;
-	cb->recover = cb->snd_sml = s->ack;
+	cb->recover = s->ack;
 	cb->rcv_nxt = s->seq;
 	/* What the SYN-ACK offered, unscaled. */
 	cb->rcv_adv = s->seq + RTE_MIN(t->conf.rcvbuf, 65535u);
@@ -548,7 +548,7 @@ establish(struct tcp_cb *cb)
 	cb->retries = 0;
 	cb->rxt_shift = 0;
 	if ((cb->tf & TF_RTT_TIMING) && !(cb->tf & TF_SYN_RXT))
-		tcp_rtt_sample(cb, (uint32_t)t->now - cb->rtt_start_ns);
+		tcp_rtt_sample(cb, (uint32_t)t->now - tcp_snd(cb)->rtt_start_ns);
 	else if ((cb->tf & TF_SYN_RXT) && cb->srtt_ns == 0 &&
 		 cb->rto_us < 3000000)
 		cb->rto_us = 3000000;	/* RFC 6298 5.7 */
@@ -632,8 +632,8 @@ tcp_retransmit_first(struct tcp_cb *cb)
 	if (tcp_send_range(cb, cb->snd_una, len, flags) == 0) {
 		cb->t->st.retransmits++;
 		cb->retransmits++;
-		if (SEQ_GT(cb->snd_una + len, cb->high_rxt))
-			cb->high_rxt = cb->snd_una + len;
+		if (SEQ_GT(cb->snd_una + len, tcp_high_rxt(cb)))
+			tcp_snd(cb)->high_rxt = cb->snd_una + len;
 	}
 	cb->tf &= ~TF_RTT_TIMING;	/* Karn */
 }
@@ -647,7 +647,7 @@ fast_retransmit(struct tcp_cb *cb)
 	t->st.fast_retransmits++;
 	cb->tf |= TF_RECOVERY;
 	cb->recover = cb->snd_max;
-	cb->high_rxt = cb->snd_una;
+	tcp_snd(cb)->high_rxt = cb->snd_una;
 	tcp_cc(cb)->cong_event(cb, t->now);
 	if (cb->tf & TF_SACK)
 		t->st.sack_recoveries++;
@@ -674,8 +674,8 @@ new_ack(struct tcp_cb *cb, const struct tcp_seg *s)
 	 * (else the connection waited in FIN-WAIT-1 forever). */
 	if ((cb->tf & (TF_FIN_SENT | TF_FIN_QUEUED)) && SEQ_GT(ack, end))
 		cb->tf |= TF_FIN_ACKED;
-	if ((cb->tf & TF_RTT_TIMING) && SEQ_GT(ack, cb->rtt_seq)) {
-		tcp_rtt_sample(cb, (uint32_t)t->now - cb->rtt_start_ns);
+	if ((cb->tf & TF_RTT_TIMING) && SEQ_GT(ack, tcp_snd(cb)->rtt_seq)) {
+		tcp_rtt_sample(cb, (uint32_t)t->now - cb->snd->rtt_start_ns);
 		cb->tf &= ~TF_RTT_TIMING;
 	}
 	cb->snd_una = ack;
@@ -703,8 +703,8 @@ new_ack(struct tcp_cb *cb, const struct tcp_seg *s)
 				cb->cwnd += cb->smss;
 			if (cb->cwnd < cb->smss)
 				cb->cwnd = cb->smss;
-		} else if (SEQ_LT(cb->high_rxt, ack)) {
-			cb->high_rxt = ack;
+		} else if (SEQ_LT(tcp_high_rxt(cb), ack)) {
+			tcp_snd(cb)->high_rxt = ack;
 		}
 	} else {
 		cb->dupacks = 0;
@@ -782,7 +782,7 @@ ack_input(struct tcp_cb *cb, const struct tcp_seg *s)
 	/* A tail probe went out and is not yet known lost: high_rxt holds
 	 * its sequence (tcp_send_probe). */
 	bool probed = (cb->tf & (TF_PTO_FIRED | TF_RECOVERY)) == TF_PTO_FIRED;
-	uint32_t probe_seq = cb->high_rxt;
+	uint32_t probe_seq = tcp_high_rxt(cb);
 
 	/* RFC 5961 5.2: ACKs outside [SND.UNA - MAX.SND.WND, SND.NXT]. */
 	if (SEQ_GT(s->ack, cb->snd_max) ||

@@ -159,14 +159,15 @@ build_opts(struct tcp_cb *cb, uint8_t *o, bool syn, unsigned int room)
 static struct rte_mbuf *
 sb_locate(struct tcp_cb *cb, uint32_t off, uint32_t *moff)
 {
+	struct tcp_cb_snd *s = tcp_snd(cb);
 	struct rte_mbuf *m;
 	uint32_t base;
 
-	if (cb->sb_cur != NULL && off >= cb->sb_cur_off) {
-		m = cb->sb_cur;
-		base = cb->sb_cur_off;
+	if (s->sb_cur != NULL && off >= s->sb_cur_off) {
+		m = s->sb_cur;
+		base = s->sb_cur_off;
 	} else {
-		m = cb->sb_head;
+		m = s->sb_head;
 		base = 0;
 	}
 	while (m != NULL && off - base >= m->data_len) {
@@ -174,8 +175,8 @@ sb_locate(struct tcp_cb *cb, uint32_t off, uint32_t *moff)
 		m = m->next;
 	}
 	if (m != NULL) {
-		cb->sb_cur = m;
-		cb->sb_cur_off = base;
+		s->sb_cur = m;
+		s->sb_cur_off = base;
 	}
 	*moff = off - base;
 	return m;
@@ -403,6 +404,7 @@ static void
 sent_advance(struct tcp_cb *cb, uint32_t len, bool fin)
 {
 	struct shoal_tcp *t = cb->t;
+	struct tcp_cb_snd *s = tcp_snd(cb);
 
 	if (SEQ_LT(cb->snd_nxt, cb->snd_max)) {
 		t->st.retransmits++;
@@ -412,12 +414,12 @@ sent_advance(struct tcp_cb *cb, uint32_t len, bool fin)
 		 * retransmitted one). */
 		if (!(cb->tf & TF_RTT_TIMING) && len > 0) {
 			cb->tf |= TF_RTT_TIMING;
-			cb->rtt_seq = cb->snd_nxt;
-			cb->rtt_start_ns = (uint32_t)t->now;
+			s->rtt_seq = cb->snd_nxt;
+			s->rtt_start_ns = (uint32_t)t->now;
 		}
 	}
 	if (len < cb->smss)
-		cb->snd_sml = cb->snd_nxt + len;
+		s->snd_sml = cb->snd_nxt + len;
 	cb->snd_nxt += len + (fin ? 1 : 0);
 	if (fin)
 		cb->tf |= TF_FIN_SENT;
@@ -453,13 +455,13 @@ tcp_send_probe(struct tcp_cb *cb)
 	if (tcp_nsack(cb) > 0 || (cb->tf & TF_RECOVERY) ||
 	    SEQ_LT(cb->snd_nxt, cb->snd_max)) {
 		if (cb->tf & TF_RECOVERY)
-			cb->high_rxt = cb->snd_una;
+			tcp_snd(cb)->high_rxt = cb->snd_una;
 		tcp_retransmit_first(cb);
 		/* Not a tail probe: nothing above it for input.c to mark
 		 * lost when it is SACKed (out of recovery, high_rxt holds
 		 * the tail probe's sequence). */
 		if (!(cb->tf & TF_RECOVERY))
-			cb->high_rxt = cb->snd_una;
+			tcp_snd(cb)->high_rxt = cb->snd_una;
 		return;
 	}
 	flight = cb->snd_nxt - cb->snd_una;
@@ -469,7 +471,7 @@ tcp_send_probe(struct tcp_cb *cb)
 			      (uint32_t)cb->smss);
 		if (cb->snd_nxt + len == end)
 			flags |= TH_PSH;
-		cb->high_rxt = cb->snd_nxt;	/* the probe, for input.c */
+		tcp_snd(cb)->high_rxt = cb->snd_nxt;	/* the probe, for input.c */
 		if (tcp_send_range(cb, cb->snd_nxt, len, flags) == 0)
 			sent_advance(cb, len, false);
 		return;
@@ -481,7 +483,7 @@ tcp_send_probe(struct tcp_cb *cb)
 	len = RTE_MIN(hi - cb->snd_una, (uint32_t)cb->smss);
 	if (len > 0 && hi == end)
 		flags |= TH_PSH;	/* as it went the first time */
-	cb->high_rxt = hi - len;	/* the probe, for input.c */
+	tcp_snd(cb)->high_rxt = hi - len;	/* the probe, for input.c */
 	if (tcp_send_range(cb, hi - len, len, flags) == 0) {
 		cb->t->st.retransmits++;
 		cb->retransmits++;
@@ -514,7 +516,7 @@ sack_output(struct tcp_cb *cb)
 			len = RTE_MIN(len, (uint32_t)cb->smss);
 			if (tcp_send_range(cb, seq, len, TH_ACK) != 0)
 				break;
-			cb->high_rxt = seq + len;
+			tcp_snd(cb)->high_rxt = seq + len;
 			cb->t->st.retransmits++;
 			cb->retransmits++;
 			sent = true;
@@ -548,9 +550,11 @@ syn_output(struct tcp_cb *cb)
 		if (cb->snd_nxt == cb->iss) {
 			if (!(cb->tf & TF_SYN_RXT) &&
 			    !(cb->tf & TF_RTT_TIMING)) {
+				struct tcp_cb_snd *s = tcp_snd(cb);
+
 				cb->tf |= TF_RTT_TIMING;
-				cb->rtt_seq = cb->iss;
-				cb->rtt_start_ns = (uint32_t)cb->t->now;
+				s->rtt_seq = cb->iss;
+				s->rtt_start_ns = (uint32_t)cb->t->now;
 			}
 			cb->snd_nxt = cb->iss + 1;
 			cb->snd_max = cb->iss + 1;
@@ -637,7 +641,7 @@ tcp_output(struct tcp_cb *cb)
 				/* Nagle (RFC 9293 3.7.4) in Minshall's form:
 				 * at most one small segment in flight, so the
 				 * tail of a large write is not held back. */
-				if (SEQ_GT(cb->snd_sml, cb->snd_una) &&
+				if (SEQ_GT(tcp_snd_sml(cb), cb->snd_una) &&
 				    !(cb->tf & TF_NODELAY))
 					break;
 			} else if (!idle && len < cb->max_snd_wnd / 2) {
@@ -678,5 +682,7 @@ tcp_flush_pending(struct shoal_tcp *t)
 			continue;
 		}
 		tcp_output(cb);
+		if (cb->snd != NULL && cb->snd_una == cb->snd_max)
+			tcp_snd_put_if_idle(cb);
 	}
 }

@@ -126,7 +126,7 @@ tcp_sack_is_lost(const struct tcp_cb *cb, uint32_t seq)
 uint32_t
 tcp_sack_pipe(const struct tcp_cb *cb)
 {
-	uint32_t pipe = 0, cur = cb->snd_una, a, b;
+	uint32_t pipe = 0, cur = cb->snd_una, hrx = tcp_high_rxt(cb), a, b;
 	unsigned int i;
 
 	for (i = 0; i <= tcp_nsack(cb); i++) {
@@ -135,8 +135,8 @@ tcp_sack_pipe(const struct tcp_cb *cb)
 		if (SEQ_LT(a, b)) {
 			if (i == tcp_nsack(cb) || !tcp_sack_is_lost(cb, a))
 				pipe += b - a;
-			if (SEQ_GT(cb->high_rxt, a))
-				pipe += SEQ_MIN(cb->high_rxt, b) - a;
+			if (SEQ_GT(hrx, a))
+				pipe += SEQ_MIN(hrx, b) - a;
 		}
 		if (i < tcp_nsack(cb))
 			cur = cb->x->sack[i].end;
@@ -153,7 +153,7 @@ tcp_sack_next_hole(const struct tcp_cb *cb, uint32_t *seq, uint32_t *len)
 	unsigned int i;
 
 	for (i = 0; i < tcp_nsack(cb); i++) {
-		start = SEQ_MAX(cur, cb->high_rxt);
+		start = SEQ_MAX(cur, tcp_high_rxt(cb));
 		if (SEQ_LT(start, cb->x->sack[i].start) &&
 		    tcp_sack_is_lost(cb, start)) {
 			*seq = start;

@@ -49,11 +49,12 @@
 #define TCP_SACK_RECENT		4	/* arrivals remembered for the blocks we send */
 #define TCP_CHALLENGE_ACK_LIMIT	1000	/* per engine per second (RFC 5961 7) */
 /* What an idle ESTABLISHED connection may cost per side, in bytes: control
- * block (the 4-tuple table's node inside), its table chain head and its
- * share of the extension pool (tests/tcp/test_memory.c). A ratchet: issue
+ * block (the 4-tuple table's node inside) and its table chain head; it
+ * holds no sending state and no extension (tests/tcp/test_memory.c). A
+ * ratchet: issue
  * 7 targets 320 with the application's share; lower it as the control
  * block shrinks, never raise it. */
-#define TCP_CONN_BYTES_MAX	310
+#define TCP_CONN_BYTES_MAX	237
 
 /* A connection's timers (tcp_cb.due). */
 enum {
@@ -155,11 +156,12 @@ struct tcp_listener {
 };
 
 /**
- * The control block, 296 bytes, in the order a segment reads it: the
+ * The control block, 232 bytes, in the order a segment reads it: the
  * 4-tuple the lookup compares, then state, sequence space and windows;
- * then the buffers and callbacks; then RTT and recovery; timers and CC
- * state are colder, and the SACK scoreboard and the reassembly queue live
- * in the extension. (Blocks sit back to back at 8-byte alignment, so
+ * then callbacks, RTT and recovery; timers are colder. The send buffer
+ * and what goes with sending live in struct tcp_cb_snd, the SACK
+ * scoreboard and the reassembly queue in struct tcp_cb_ext: an idle
+ * connection holds neither. (Blocks sit back to back at 8-byte alignment, so
  * "line" below means about 64 bytes, not an aligned cache line.)
  */
 struct tcp_cb {
@@ -201,23 +203,14 @@ struct tcp_cb {
 	uint32_t last_rcv_ms;		/* keepalive: peer last heard */
 	struct shoal_tcp *t;
 
-	/* --- line 1: buffers, callbacks, output --- */
-	struct rte_mbuf *sb_cur;	/* cursor into the send buffer */
-	struct rte_mbuf *sb_head, *sb_tail;
+	/* --- line 1: callbacks, output, RTT --- */
+	struct tcp_cb_snd *snd;		/* sending state, only while needed */
 	struct tcp_cb_ext *x;		/* cold state, only while needed */
 	const struct shoal_tcp_ops *ops;
 	void *ctx;
-	uint32_t sb_cur_off;	/* stream offset of sb_cur */
 	uint32_t iss, irs;
 	uint32_t max_snd_wnd;
 	uint32_t recover;	/* RFC 6582 / 6675 RecoveryPoint */
-	uint32_t high_rxt;	/* RFC 6675 HighRxt */
-	uint32_t snd_sml;	/* end of the last small segment (Minshall) */
-	uint32_t rtt_seq;
-	/* When rtt_seq went out: the clock's low 32 bits (ns). A sample is
-	 * the difference modulo 2^32: exact for every RTT a sample may
-	 * report, as samples are clamped to 2^31 ns (tcp_rtt_sample). */
-	uint32_t rtt_start_ns;
 	uint32_t rto_us;		/* before backoff; us: 71 min at most */
 	uint32_t srtt_ns, rttvar_ns;	/* 0: no sample yet */
 	uint32_t rcv_held;	/* bytes the application holds */
@@ -226,11 +219,12 @@ struct tcp_cb {
 	/* --- colder --- */
 	/* Data acknowledged is sb_seq - (iss + 1) plus 2^32 per wrap, and
 	 * data sent is that plus what went out beyond sb_seq (shoal_conn_info):
-	 * only the wraps are counted, in tcp_sb_drop. */
-	uint32_t snd_wraps;
+	 * only the wraps are counted, in tcp_sb_drop. 16 bits of them reach
+	 * 256 TiB each way, beyond which the byte counters start over. */
+	uint16_t snd_wraps;
 	/* Data received is rcv_nxt - (irs + 1), less the peer's FIN, plus
 	 * 2^32 per wrap (counted in data_input and tcp_reass_pull). */
-	uint32_t rcv_wraps;
+	uint16_t rcv_wraps;
 	/* One wheel node per connection, armed at or before the earliest
 	 * deadline in due[]; stopping a timer only clears its deadline, and
 	 * a node that fires with nothing due re-arms itself (timers.c). */
@@ -242,8 +236,57 @@ struct tcp_cb {
 	 * list has no O(1) removal, and the flush or tcp_leave moves it. */
 	uint32_t link;		/* next on that list (flow_slab_ref) */
 	uint32_t keep_idle_ms, keep_intvl_ms;	/* 0: keepalive off */
+};
+
+/**
+ * What only a connection with something to send, in flight or to time
+ * needs: the send buffer, RTT timing, the retransmission and Nagle marks,
+ * and CUBIC's state once it has seen a congestion event. Attached by
+ * tcp_snd() on first use and given back by tcp_snd_put_if_idle() once
+ * everything sent was acknowledged, so an idle connection holds none.
+ * Its pool has one per control block: attaching never fails.
+ *
+ * Detached, every field holds its neutral value, which tcp_snd() writes
+ * back when it attaches again: the buffer empty, no RTT timing, and
+ * high_rxt and snd_sml at SND.UNA, where every reader treats them as it
+ * treats any value at or below SND.UNA.
+ */
+struct tcp_cb_snd {
+	struct rte_mbuf *sb_cur;	/* cursor into the send buffer */
+	struct rte_mbuf *sb_head, *sb_tail;
+	uint32_t sb_cur_off;	/* stream offset of sb_cur */
+	uint32_t high_rxt;	/* RFC 6675 HighRxt; the slab's link while free */
+	uint32_t snd_sml;	/* end of the last small segment (Minshall) */
+	uint32_t rtt_seq;
+	/* When rtt_seq went out: the clock's low 32 bits (ns). A sample is
+	 * the difference modulo 2^32: exact for every RTT a sample may
+	 * report, as samples are clamped to 2^31 ns (tcp_rtt_sample). */
+	uint32_t rtt_start_ns;
 	struct tcp_cubic cubic;
 };
+
+struct tcp_cb_snd *tcp_snd_attach(struct tcp_cb *cb);
+void tcp_snd_put_if_idle(struct tcp_cb *cb);
+
+/* HighRxt and Minshall's mark, read: detached, they are at SND.UNA. */
+static inline uint32_t
+tcp_high_rxt(const struct tcp_cb *cb)
+{
+	return cb->snd != NULL ? cb->snd->high_rxt : cb->snd_una;
+}
+
+static inline uint32_t
+tcp_snd_sml(const struct tcp_cb *cb)
+{
+	return cb->snd != NULL ? cb->snd->snd_sml : cb->snd_una;
+}
+
+/* @p cb's sending state, attached if it was not. */
+static inline struct tcp_cb_snd *
+tcp_snd(struct tcp_cb *cb)
+{
+	return likely(cb->snd != NULL) ? cb->snd : tcp_snd_attach(cb);
+}
 
 /* The pending and the dead lists: singly linked through tcp_cb.link by
  * slab reference (flow_slab_ref), 4 bytes a block where a pointer took 8. */
@@ -261,7 +304,7 @@ struct tcp_cb_list {
  */
 struct tcp_cb_ext {
 	struct rte_mbuf *reass;		/* by sequence, linked via dynfield */
-	uint32_t reass_bytes;
+	uint32_t reass_bytes;		/* the slab's link while free */
 	uint32_t reass_segs;		/* mbufs held */
 	uint32_t rcv_fin_seq;		/* with TF_RCV_FIN_OOO */
 	/* Starts of the latest out-of-order arrivals, newest first: the
@@ -280,7 +323,9 @@ struct tcp_cb_ext *tcp_ext_get(struct tcp_cb *cb);
 /* One extension per 16 connections: only connections with a hole in
  * their receive sequence or SACK blocks from the peer hold one, and an
  * idle million must not pay 32 B each for a quarter of them. Without a
- * free one a connection still works, without SACK and reassembly. */
+ * free one a connection still works, without SACK and reassembly. The
+ * slab reuses the last freed first: only as many as were ever in use at
+ * once are touched. */
 static inline uint32_t
 tcp_ext_pool_size(const struct shoal_tcp_conf *c)
 {
@@ -298,7 +343,6 @@ tcp_cb_set_iss(struct tcp_cb *cb, uint32_t iss)
 	cb->snd_una = cb->snd_nxt = cb->snd_max = iss;
 	cb->sb_seq = iss + 1;
 	cb->recover = iss;
-	cb->snd_sml = iss;
 }
 
 static inline void
@@ -358,7 +402,8 @@ struct shoal_tcp {
 	struct flow_table ft;
 	struct listen_table lt;
 	struct flow_slab cbs;		/* the control blocks */
-	struct rte_mempool *extpool;	/* struct tcp_cb_ext */
+	struct flow_slab snds;		/* struct tcp_cb_snd, as many */
+	struct flow_slab exts;		/* struct tcp_cb_ext */
 	struct flow_wheel wheel;
 	struct flow_ports ports;
 	struct tcp_listener *listeners;

@@ -217,7 +217,7 @@ rxt_timeout(struct tcp_cb *cb)
 	cb->tf &= ~(TF_RECOVERY | TF_RTT_TIMING);
 	cb->dupacks = 0;
 	cb->recover = cb->snd_max;	/* RFC 6582 section 4 */
-	cb->high_rxt = cb->snd_una;
+	tcp_snd(cb)->high_rxt = cb->snd_una;
 	if (cb->x != NULL)
 		cb->x->lost_marked = false;
 	/* Go back N from the first unacknowledged byte. */

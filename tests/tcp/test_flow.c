@@ -231,6 +231,36 @@ Test(flow, slab_reuses_first_freed_first)
 	flow_slab_free(&s);
 }
 
+/* In lifo mode a freed block comes back before any fresh one, the last
+ * freed first: a slab for short attachments touches only as many blocks
+ * as were ever out at once. */
+Test(flow, lifo_slab_reuses_last_freed_before_fresh)
+{
+	struct flow_slab s;
+	void *a, *b, *c;
+
+	cr_assert_eq(flow_slab_init(&s, "lifo", 8, 24, 16, SOCKET_ID_ANY), 0);
+	s.lifo = true;
+	a = flow_slab_get(&s);
+	b = flow_slab_get(&s);
+	cr_assert_eq(s.fresh, 2);
+	flow_slab_put(&s, a);
+	flow_slab_put(&s, b);
+	cr_assert_eq(flow_slab_avail(&s), 8);
+	cr_assert_eq(flow_slab_get(&s), b);
+	cr_assert_eq(flow_slab_get(&s), a);
+	c = flow_slab_get(&s);
+	cr_assert_eq(c, (uint8_t *)s.base + 2 * s.size, "then fresh ones");
+	cr_assert_eq(s.fresh, 3);
+	for (int i = 0; i < 1000; i++) {
+		flow_slab_put(&s, c);
+		cr_assert_eq(flow_slab_get(&s), c);
+	}
+	cr_assert_eq(s.fresh, 3);
+	cr_assert_eq(flow_slab_avail(&s), 5);
+	flow_slab_free(&s);
+}
+
 Test(flow, bulk_lookup_more_than_one_chunk)
 {
 	struct flow_key4 keys[150];

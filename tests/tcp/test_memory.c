@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* What an idle ESTABLISHED connection costs on one side: its control
- * block as the slab stores it (the 4-tuple table's node is inside), its
- * 4-tuple table chain head and its share of the extension pool (one per
- * 16 connections),
- * measured on pools and tables made as the engine makes them. Computed
- * from sizes, not timed. The breakdown is printed (run the test with
- * --verbose) for perf/README.md. */
+ * block as the slab stores it (the 4-tuple table's node is inside) and
+ * its 4-tuple table chain head, measured on slabs and tables made as the
+ * engine makes them. Its sending state and its extension are attached
+ * only while it has something in them, from slabs that touch a block
+ * only when they first hand it out and reuse the last freed first: an
+ * idle connection holds neither (tested below), and they cost only the
+ * blocks busy connections hold at once. Computed from sizes, not timed.
+ * The breakdown is printed (run the test with --verbose) for
+ * perf/README.md. */
 #include <stdio.h>
 
 #include <rte_malloc.h>
@@ -29,7 +32,7 @@ heap_used(void)
 }
 
 struct conn_cost {
-	double cb, pool_hdr, pool_ring, table, ext, total;
+	double cb, pool_ring, table, total;
 };
 
 static struct conn_cost
@@ -38,7 +41,6 @@ measure(uint32_t max_conns)
 	struct conn_cost k = { 0 };
 	struct flow_table ft;
 	struct flow_slab slab;
-	struct rte_mempool *mp;
 	size_t before;
 
 	/* The control blocks' slab and the table over it, as the engine
@@ -58,27 +60,13 @@ measure(uint32_t max_conns)
 	k.table = (double)(heap_used() - before) / max_conns;
 	flow_table_free(&ft);
 	flow_slab_free(&slab);
-	/* The extension pool, as the engine sizes it, shared out. */
-	{
-		struct shoal_tcp_conf c = { .max_conns = max_conns };
-		uint32_t n = tcp_ext_pool_size(&c);
-
-		mp = flow_cb_pool_create("memext", n,
-					 sizeof(struct tcp_cb_ext),
-					 SOCKET_ID_ANY);
-		cr_assert(mp != NULL);
-		k.ext = ((double)mp->elt_size + mp->header_size +
-			 mp->trailer_size) * n / max_conns +
-			(double)rte_ring_get_memsize(rte_align32pow2(n + 1)) /
-			max_conns;
-		rte_mempool_free(mp);
-	}
-	k.total = k.cb + k.pool_hdr + k.pool_ring + k.table + k.ext;
+	k.total = k.cb + k.pool_ring + k.table;
 	printf("max_conns %u: sizeof(tcp_cb) %zu, slab block %.0f + "
-	       "heap overhead %.1f, table heads %.1f, extension pool %.1f "
-	       "(sizeof %zu): %.1f B/conn\n",
+	       "heap overhead %.1f, table heads %.1f: %.1f B/conn; attached "
+	       "while needed: sending state %zu B, extension %zu B\n",
 	       max_conns, sizeof(struct tcp_cb), k.cb, k.pool_ring,
-	       k.table, k.ext, sizeof(struct tcp_cb_ext), k.total);
+	       k.table, k.total, sizeof(struct tcp_cb_snd),
+	       sizeof(struct tcp_cb_ext));
 	return k;
 }
 
@@ -91,9 +79,9 @@ Test(memory, idle_established_connection_cost)
 	cr_assert_leq(measure(200000).total, k.total + 1.0);
 
 	cr_assert_geq(k.cb, sizeof(struct tcp_cb));
-	/* The cold parts are not in the control block. */
-	cr_assert_leq(sizeof(struct tcp_cb) + sizeof(struct tcp_cb_ext) / 2,
-		      584u, "the extension must carry real weight");
+	/* The parts an idle connection does without are not in its block. */
+	cr_assert_geq(sizeof(struct tcp_cb_snd), 64u);
+	cr_assert_geq(sizeof(struct tcp_cb_ext), 96u);
 	cr_assert_leq(k.total, TCP_CONN_BYTES_MAX, "%.1f B per connection",
 		      k.total);
 }
@@ -103,35 +91,110 @@ Test(memory, extension_only_while_out_of_order_data_is_held)
 	struct tcp_cb *cb;
 	unsigned int avail;
 
-	avail = rte_mempool_avail_count(W->eng->extpool);
+	avail = flow_slab_avail(&W->eng->exts);
 	fx_established();
 	cb = tcp_test_cb(W->conn);
 	cr_assert_null(cb->x, "an idle connection has no extension");
 	send(.flags = ACK, .seq = P_ISS + 1 + 100, .ack = W_ISS + 1, .len = 100);
 	cr_assert_not_null(cb->x);
-	cr_assert_eq(rte_mempool_avail_count(W->eng->extpool), avail - 1);
+	cr_assert_eq(flow_slab_avail(&W->eng->exts), avail - 1);
 	send(.flags = ACK, .seq = P_ISS + 1, .ack = W_ISS + 1, .len = 100);
 	cr_assert(rx_is(P_ISS + 1, 200));
 	cr_assert_null(cb->x, "given back once the hole filled");
-	cr_assert_eq(rte_mempool_avail_count(W->eng->extpool), avail);
+	cr_assert_eq(flow_slab_avail(&W->eng->exts), avail);
 }
 
 Test(memory, ooo_data_dropped_and_counted_when_no_extension_is_free)
 {
 	struct tcp_cb *cb;
 	void *objs[1024];
-	unsigned int n;
+	unsigned int n, i;
 
 	fx_established();
 	cb = tcp_test_cb(W->conn);
-	n = rte_mempool_avail_count(W->eng->extpool);
+	n = flow_slab_avail(&W->eng->exts);
 	cr_assert_leq(n, RTE_DIM(objs));
-	cr_assert_eq(rte_mempool_get_bulk(W->eng->extpool, objs, n), 0);
+	for (i = 0; i < n; i++)
+		cr_assert_not_null(objs[i] = flow_slab_get(&W->eng->exts));
 	send(.flags = ACK, .seq = P_ISS + 1 + 100, .ack = W_ISS + 1, .len = 100);
 	cr_assert_null(cb->x);
 	cr_assert_eq(stats().no_ext, 1);
 	cr_assert_eq(stats().ooo_bytes_dropped, 100);
-	rte_mempool_put_bulk(W->eng->extpool, objs, n);
+	for (i = 0; i < n; i++)
+		flow_slab_put(&W->eng->exts, objs[i]);
+}
+
+/* The sending state is attached while something is unacknowledged and
+ * given back once it all is, on both sides; blocks are reused last freed
+ * first, so a connection that sends again and again touches one. */
+Test(memory, sending_state_only_while_something_is_unacknowledged)
+{
+	struct flow_slab *snds = &W->eng->snds;
+	struct tcp_cb *cb;
+	unsigned int i;
+
+	fx_established();
+	cb = tcp_test_cb(W->conn);
+	cr_assert_null(cb->snd, "an idle passive connection holds none");
+	cr_assert_eq(flow_slab_avail(snds), snds->n);
+	for (i = 0; i < 50; i++) {
+		cr_assert_eq(app_send(100), 100);
+		flush();
+		cr_assert_not_null(cb->snd);
+		cr_assert_eq(flow_slab_avail(snds), snds->n - 1);
+		wire_drain();
+		send(.flags = ACK, .seq = P_ISS + 1,
+		     .ack = W_ISS + 1 + 100 * (i + 1));
+		cr_assert_null(cb->snd, "given back once all was acked");
+		cr_assert_eq(flow_slab_avail(snds), snds->n);
+	}
+	cr_assert_eq(stats().retransmits, 0);
+	/* The SYN-ACK's RTT timing took the first one: that is all. */
+	cr_assert_eq(snds->fresh, 1, "%u blocks touched", snds->fresh);
+	/* Our FIN needs one until it is acked. */
+	cr_assert_eq(shoal_shutdown(W->conn), 0);
+	flush();
+	cr_assert_not_null(cb->snd);
+	wire_drain();
+	send(.flags = ACK, .seq = P_ISS + 1, .ack = W_ISS + 1 + 5000 + 1);
+	cr_assert_eq(conn_state(), SHOAL_TCP_FIN_WAIT_2);
+	cr_assert_null(cb->snd);
+}
+
+Test(memory, active_opener_holds_no_sending_state_once_established)
+{
+	fx_established_active();
+	cr_assert_null(tcp_test_cb(W->conn)->snd);
+	cr_assert_eq(flow_slab_avail(&W->eng->snds), W->eng->snds.n);
+}
+
+/* CUBIC's state after a congestion event (W_max, its epoch) must outlive
+ * an idle spell, so the sending state stays attached from then on. */
+Test(memory, sending_state_kept_once_cubic_has_seen_a_loss)
+{
+	struct tcp_cb *cb;
+	float w_max;
+	int i;
+
+	fx_established();
+	cb = tcp_test_cb(W->conn);
+	cr_assert_eq(app_send(10 * 1460), 10 * 1460);
+	flush();
+	wire_drain();
+	for (i = 0; i < 3; i++)
+		send(.flags = ACK, .seq = P_ISS + 1, .ack = W_ISS + 1);
+	cr_assert_eq(stats().fast_retransmits, 1);
+	wire_drain();
+	send(.flags = ACK, .seq = P_ISS + 1, .ack = W_ISS + 1 + 10 * 1460);
+	cr_assert(!(cb->tf & TF_RECOVERY));
+	cr_assert_eq(cb->snd_una, cb->snd_max);
+	cr_assert_not_null(cb->snd, "CUBIC's W_max would be lost");
+	w_max = cb->snd->cubic.w_max;
+	cr_assert(w_max > 0);
+	advance(10000);
+	flush();
+	cr_assert_not_null(cb->snd);
+	cr_assert_eq(cb->snd->cubic.w_max, w_max);
 }
 
 /* The byte counters are derived from the sequence space and a wrap count

@@ -17,21 +17,26 @@ cubic_init(struct tcp_cb *cb)
 {
 	cb->cwnd = cb->t->conf.init_cwnd * cb->smss;
 	cb->ssthresh = UINT32_MAX;
-	cb->cubic = (struct tcp_cubic){ 0 };
+	if (cb->snd != NULL)
+		cb->snd->cubic = (struct tcp_cubic){ 0 };
 }
 
 static void
 cubic_ack(struct tcp_cb *cb, uint32_t acked, uint64_t now)
 {
-	struct tcp_cubic *c = &cb->cubic;
-	double smss = cb->smss, cwnd = cb->cwnd / smss, t, target, alpha;
-	uint32_t now_ms = (uint32_t)(now / 1000000);
+	double smss, cwnd, t, target, alpha;
+	uint32_t now_ms;
+	struct tcp_cubic *c;
 	uint32_t grown;
 
 	if (cb->cwnd < cb->ssthresh) {
 		cb->cwnd += RTE_MIN(acked, (uint32_t)cb->smss);
 		return;
 	}
+	c = &tcp_snd(cb)->cubic;
+	smss = cb->smss;
+	cwnd = cb->cwnd / smss;
+	now_ms = (uint32_t)(now / 1000000);
 	if (c->epoch_ms == 0) {
 		/* 4.2: a new congestion avoidance epoch. */
 		c->epoch_ms = now_ms ? now_ms : 1;
@@ -69,7 +74,7 @@ cubic_ack(struct tcp_cb *cb, uint32_t acked, uint64_t now)
 static void
 cubic_reduce(struct tcp_cb *cb)
 {
-	struct tcp_cubic *c = &cb->cubic;
+	struct tcp_cubic *c = &tcp_snd(cb)->cubic;
 	double cwnd = (double)cb->cwnd / cb->smss;
 
 	c->epoch_ms = 0;
