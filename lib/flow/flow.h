@@ -91,10 +91,11 @@ flow_node_key(const struct flow_node *n, struct flow_key4 *k)
 /**
  * A slab of @p n fixed-size blocks in one array, with no overhead per
  * block: blocks never handed out are taken in order, freed ones queue
- * through a 32-bit link inside the block (at @c link_off). First freed,
- * first reused, as from a mempool: a block freed just now is the last to
- * be handed out again, so a stale pointer to a closed connection does not
- * land on a new one at once. One engine, one thread: no locks.
+ * through a 32-bit link inside the block (at @c link_off). By default
+ * first freed, first reused, as from a mempool; in lifo mode last freed,
+ * first reused, and before any fresh block, which keeps the blocks in use
+ * few and in cache (the engine's control blocks and their attachments).
+ * One engine, one thread: no locks.
  *
  * Links between blocks (here, in flow_table, in the timer wheel, in the
  * engine's lists) hold a block's reference, flow_slab_ref(): its offset

@@ -191,9 +191,11 @@ server_side(struct shoal_conn *c)
 {
 	unsigned int i;
 
-	/* Server state lives next to the client's with the same index. */
+	/* Server state lives next to the client's with the same index. A
+	 * closed connection's block may come back for a new one: only open
+	 * slots match. */
 	for (i = 0; i < S->conns; i++)
-		if (S->cs[32 + i].c == c)
+		if (S->cs[32 + i].c == c && !S->cs[32 + i].closed)
 			return &S->cs[32 + i];
 	for (i = 0; i < S->conns; i++)
 		if (S->cs[32 + i].c == NULL) {

@@ -88,7 +88,10 @@ struct shoal_tcp_ops {
 	 *  ECONNRESET, ECONNREFUSED or ETIMEDOUT. closed() follows. */
 	void (*reset)(struct shoal_conn *c, void *ctx, int err);
 	/** Last callback: the connection is gone from the application's
-	 *  view (it may linger in TIME-WAIT inside the engine). */
+	 *  view (it may linger in TIME-WAIT inside the engine). @p c must
+	 *  not be used after it returns: its memory goes to the next
+	 *  connection opened or accepted, so a stale pointer then names
+	 *  another connection. */
 	void (*closed)(struct shoal_conn *c, void *ctx);
 };
 
