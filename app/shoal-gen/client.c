@@ -520,7 +520,7 @@ client_drain(struct gen_worker *gw)
 {
 	/* Idle connections close now; one waiting for a response closes
 	 * when it comes (response_done sees draining); a stream stops. */
-	for (uint32_t i = 0; i < gw->nb_conns; i++) {
+	for (uint32_t i = 0; i < gw->conns_used; i++) {
 		struct gen_conn *gc = &gw->conns[i];
 
 		if (!gc->client || gc->state == CS_FREE ||

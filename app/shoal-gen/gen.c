@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
@@ -80,10 +81,15 @@ gen_conn_alloc(struct gen_worker *gw, bool client)
 	struct gen_conn *gc;
 	uint32_t gen;
 
-	if (gw->free_head == UINT32_MAX)
+	if (gw->free_head != UINT32_MAX) {
+		gc = &gw->conns[gw->free_head];
+		gw->free_head = gc->next_free;
+	} else if (gw->conns_used < gw->nb_conns) {
+		/* never used: still zero, and first touched now */
+		gc = &gw->conns[gw->conns_used++];
+	} else {
 		return NULL;
-	gc = &gw->conns[gw->free_head];
-	gw->free_head = gc->next_free;
+	}
 	gen = gc->gen + 1;
 	memset(gc, 0, offsetof(struct gen_conn, hp));
 	gc->kind = GEN_OBJ_CONN;
@@ -512,6 +518,27 @@ gen_leaks_collect(const struct gen *g, struct gen_leaks *per,
 
 /* --- shoal_app hooks ------------------------------------------------------- */
 
+/* Zeroed room for an array sized for the most a worker may hold, mapped
+ * but not touched: a page becomes resident when the worker first writes
+ * it, on its lcore's socket. (calloc would do the same for a large
+ * block, but writes all of it under MALLOC_PERTURB_, which meson test
+ * sets.) NULL when refused. */
+static void *
+reserve(size_t size)
+{
+	void *p = mmap(NULL, RTE_MAX(size, (size_t)1), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void
+unreserve(void *p, size_t size)
+{
+	if (p != NULL)
+		munmap(p, RTE_MAX(size, (size_t)1));
+}
+
 int
 gen_worker_init(struct shoal_worker *w, void *ctx)
 {
@@ -545,25 +572,24 @@ gen_worker_init(struct shoal_worker *w, void *ctx)
 		nb += conf->concurrency / gen_nb_profile_workers(g) + 1;
 	if (gen_is_server(conf) && !gen_is_flood_worker(g, id))
 		nb += conf->server_max_conns;
-	/* Plain heap, first touched here: local to this lcore's socket. */
-	gw->conns = calloc(nb, sizeof(*gw->conns));
+	/* Only the contexts handed out are touched: gen_conn_alloc takes
+	 * never-used ones in order, so the peak of concurrent connections
+	 * becomes resident, not the most a worker may hold. */
+	gw->nb_conns = nb;
+	gw->conns = reserve((size_t)nb * sizeof(*gw->conns));
 	/* A context can be queued again after a reuse while its stale
 	 * entry still waits: room for two entries each. */
 	gw->think_size = 2 * nb;
-	gw->think = calloc(gw->think_size, sizeof(*gw->think));
+	gw->think = reserve((size_t)gw->think_size * sizeof(*gw->think));
 	gw->retry_size = 2 * nb;
-	gw->retry = calloc(gw->retry_size ? gw->retry_size : 1,
-			   sizeof(*gw->retry));
+	gw->retry = reserve((size_t)gw->retry_size * sizeof(*gw->retry));
 	gw->fill = malloc(GEN_CHUNK);
 	if (gw->conns == NULL || gw->think == NULL || gw->retry == NULL ||
 	    gw->fill == NULL) {
 		ret = -ENOMEM;
 		goto fail;
 	}
-	gw->nb_conns = nb;
-	for (uint32_t i = 0; i < nb; i++)
-		gw->conns[i].next_free = i + 1 < nb ? i + 1 : UINT32_MAX;
-	gw->free_head = nb ? 0 : UINT32_MAX;
+	gw->free_head = UINT32_MAX;
 	for (uint32_t i = 0; i < GEN_CHUNK; i++)
 		gw->fill[i] = "shoal-gen\n"[i % 10];
 
@@ -581,9 +607,9 @@ gen_worker_init(struct shoal_worker *w, void *ctx)
 	gw->next_publish = gen_now(gw) + GEN_PUBLISH_NS;
 	return 0;
 fail:
-	free(gw->conns);
-	free(gw->think);
-	free(gw->retry);
+	unreserve(gw->conns, (size_t)nb * sizeof(*gw->conns));
+	unreserve(gw->think, (size_t)gw->think_size * sizeof(*gw->think));
+	unreserve(gw->retry, (size_t)gw->retry_size * sizeof(*gw->retry));
 	free(gw->fill);
 	free(gw->resp_whole);
 	rte_free(gw);
@@ -635,7 +661,7 @@ gen_worker_fini(struct shoal_worker *w, void *ctx)
 		return;
 	gw->draining = true;
 	/* What the drain did not close is reset now, and said so. */
-	for (uint32_t i = 0; i < gw->nb_conns; i++) {
+	for (uint32_t i = 0; i < gw->conns_used; i++) {
 		struct gen_conn *gc = &gw->conns[i];
 
 		if (gc->state == CS_FREE || gc->c == NULL)

@@ -309,7 +309,7 @@ void
 server_drain(struct gen_worker *gw)
 {
 	/* Idle connections close; one with answers owed closes after them. */
-	for (uint32_t i = 0; i < gw->nb_conns; i++) {
+	for (uint32_t i = 0; i < gw->conns_used; i++) {
 		struct gen_conn *gc = &gw->conns[i];
 
 		if (gc->client || gc->state != CS_ACTIVE)

@@ -4,7 +4,8 @@
 
 /*
  * One worker's load-generator state, private to its lcore: connection
- * contexts from a fixed array (a free list, no allocation while running),
+ * contexts from a fixed array (no allocation while running, and only
+ * the contexts ever used are touched),
  * pacing, counters, histograms, and the buffers every connection sends
  * from. client.c and server.c drive the profiles on top of it.
  */
@@ -109,9 +110,11 @@ struct gen_worker {
 	uint64_t active;	/* contexts in use */
 	uint64_t established;
 
-	/* connection contexts */
+	/* connection contexts: [0, conns_used) were handed out at least
+	 * once, freed ones wait on free_head (last freed, first reused) */
 	struct gen_conn *conns;
 	uint32_t nb_conns;
+	uint32_t conns_used;
 	uint32_t free_head;	/* UINT32_MAX: none */
 
 	/* server */
