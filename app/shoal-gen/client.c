@@ -121,9 +121,8 @@ client_init(struct gen_worker *gw)
 
 /* Queue the next request, due at gc->t_sched. */
 static void
-send_request(struct gen_conn *gc)
+send_request(struct gen_worker *gw, struct gen_conn *gc)
 {
-	struct gen_worker *gw = gc->gw;
 	const struct gen_conf *c = gw->conf;
 	bool last = c->requests && gc->done + 1 >= c->requests;
 
@@ -152,15 +151,14 @@ send_request(struct gen_conn *gc)
 		return;
 	}
 	gw->cnt.requests_tx++;
-	gen_pump(gc);
+	gen_pump(gw, gc);
 }
 
 /* A response completed: time it, then the next request, a pause, or the
  * end of the connection. */
 static void
-response_done(struct gen_conn *gc, bool keep_alive)
+response_done(struct gen_worker *gw, struct gen_conn *gc, bool keep_alive)
 {
-	struct gen_worker *gw = gc->gw;
 	const struct gen_conf *c = gw->conf;
 
 	gw->cnt.responses_rx++;
@@ -180,17 +178,17 @@ response_done(struct gen_conn *gc, bool keep_alive)
 	}
 	if (c->think == 0) {
 		gc->t_sched = gen_now(gw);
-		send_request(gc);
+		send_request(gw, gc);
 		return;
 	}
 	gc->t_sched = gen_now(gw) + c->think;
 	if (gw->think_n == gw->think_size) {
-		send_request(gc);	/* cannot happen with 2 per context */
+		send_request(gw, gc);	/* cannot happen with 2 per context */
 		return;
 	}
 	gc->state = CS_THINK;
 	gw->think[(gw->think_head + gw->think_n) % gw->think_size] =
-		(struct gen_think){ gen_conn_idx(gc), gc->gen };
+		(struct gen_think){ gen_conn_idx(gw, gc), gc->gen };
 	gw->think_n++;
 }
 
@@ -213,10 +211,8 @@ count_status(struct gen_worker *gw, unsigned int status)
 }
 
 static void
-http_recv(struct gen_conn *gc, struct rte_mbuf *m)
+http_recv(struct gen_worker *gw, struct gen_conn *gc, struct rte_mbuf *m)
 {
-	struct gen_worker *gw = gc->gw;
-
 	for (; m != NULL; m = m->next) {
 		const char *p = rte_pktmbuf_mtod(m, const char *);
 		size_t len = m->data_len, used;
@@ -237,7 +233,7 @@ http_recv(struct gen_conn *gc, struct rte_mbuf *m)
 		}
 		if (rc == HTTP_DONE) {
 			count_status(gw, gc->hp.status);
-			response_done(gc, gc->hp.keep_alive);
+			response_done(gw, gc, gc->hp.keep_alive);
 			return;
 		}
 	}
@@ -245,9 +241,9 @@ http_recv(struct gen_conn *gc, struct rte_mbuf *m)
 
 /* rr and echo: the response is rx_goal - rx_off more bytes. */
 static void
-stream_recv(struct gen_conn *gc, struct rte_mbuf *m, bool check)
+stream_recv(struct gen_worker *gw, struct gen_conn *gc, struct rte_mbuf *m,
+	    bool check)
 {
-	struct gen_worker *gw = gc->gw;
 	uint64_t len = rte_pktmbuf_pkt_len(m);
 
 	if (check) {
@@ -272,7 +268,7 @@ stream_recv(struct gen_conn *gc, struct rte_mbuf *m, bool check)
 		return;
 	}
 	if (gc->rx_off == gc->rx_goal)
-		response_done(gc, true);
+		response_done(gw, gc, true);
 }
 
 /* --- callbacks --------------------------------------------------------------- */
@@ -281,7 +277,7 @@ static void
 client_connected(struct shoal_conn *c, void *ctx)
 {
 	struct gen_conn *gc = ctx;
-	struct gen_worker *gw = gc->gw;
+	struct gen_worker *gw = gen_self();
 	const struct gen_conf *conf = gw->conf;
 
 	gc->established = true;
@@ -301,7 +297,7 @@ client_connected(struct shoal_conn *c, void *ctx)
 		/* the first request is due now: the connect time was the
 		 * connection's, not the request's */
 		gc->t_sched = gen_now(gw);
-		send_request(gc);
+		send_request(gw, gc);
 		return;
 	}
 	gc->state = CS_ACTIVE;
@@ -310,7 +306,7 @@ client_connected(struct shoal_conn *c, void *ctx)
 		gc->src = SRC_PATTERN;
 		gc->tx_goal = conf->bulk_bytes ? conf->bulk_bytes : UINT64_MAX;
 		gc->fin_when_done = true;
-		gen_pump(gc);
+		gen_pump(gw, gc);
 	}
 }
 
@@ -318,7 +314,7 @@ static void
 client_recv(struct shoal_conn *c, void *ctx, struct rte_mbuf *m)
 {
 	struct gen_conn *gc = ctx;
-	struct gen_worker *gw = gc->gw;
+	struct gen_worker *gw = gen_self();
 	const struct gen_conf *conf = gw->conf;
 
 	gw->cnt.app_bytes_rx += rte_pktmbuf_pkt_len(m);
@@ -332,16 +328,16 @@ client_recv(struct shoal_conn *c, void *ctx, struct rte_mbuf *m)
 	}
 	switch (conf->profile) {
 	case GEN_PROFILE_HTTP:
-		http_recv(gc, m);
+		http_recv(gw, gc, m);
 		break;
 	case GEN_PROFILE_RR:
-		stream_recv(gc, m, false);
+		stream_recv(gw, gc, m, false);
 		break;
 	case GEN_PROFILE_ECHO:
-		stream_recv(gc, m, true);
+		stream_recv(gw, gc, m, true);
 		break;
 	case GEN_PROFILE_BULK:
-		stream_recv(gc, m, conf->bulk_verify);
+		stream_recv(gw, gc, m, conf->bulk_verify);
 		break;
 	}
 	rte_pktmbuf_free(m);
@@ -353,14 +349,14 @@ client_sent(struct shoal_conn *c, void *ctx, uint32_t acked, uint32_t space)
 	struct gen_conn *gc = ctx;
 
 	if (gc->state == CS_ACTIVE)
-		gen_pump(gc);
+		gen_pump(gen_self(), gc);
 }
 
 static void
 client_peer_closed(struct shoal_conn *c, void *ctx)
 {
 	struct gen_conn *gc = ctx;
-	struct gen_worker *gw = gc->gw;
+	struct gen_worker *gw = gen_self();
 	const struct gen_conf *conf = gw->conf;
 
 	gc->peer_done = true;
@@ -375,7 +371,7 @@ client_peer_closed(struct shoal_conn *c, void *ctx)
 
 		if (rc == HTTP_DONE) {
 			count_status(gw, gc->hp.status);
-			response_done(gc, false);
+			response_done(gw, gc, false);
 			return;
 		}
 		if (rc == HTTP_ERROR || gc->tx_off > gc->msg_start) {
@@ -392,7 +388,7 @@ client_peer_closed(struct shoal_conn *c, void *ctx)
 		if (gc->tx_goal == UINT64_MAX)
 			gc->tx_goal = gc->tx_off;
 		gc->want_close = true;
-		gen_pump(gc);
+		gen_pump(gw, gc);
 		return;
 	}
 	gen_conn_close(gc);
@@ -447,12 +443,12 @@ open_one(struct gen_worker *gw, uint64_t due)
 		 * opened once the stack has mbufs to spare again. */
 		gw->cnt.open_nomem++;
 		gw->to_open++;
-		gen_conn_free(gc);
+		gen_conn_free(gw, gc);
 		return false;
 	}
 	if (gc->c == NULL) {
 		gw->cnt.fail_local++;
-		gen_conn_free(gc);
+		gen_conn_free(gw, gc);
 		return true;
 	}
 	gw->cnt.conn_attempts++;
@@ -478,7 +474,7 @@ client_poll_work(struct gen_worker *gw)
 		gw->think_n--;
 		if (gc->gen != t.gen || gc->state != CS_THINK)
 			continue;	/* closed meanwhile */
-		send_request(gc);
+		send_request(gw, gc);
 		work++;
 	}
 	if (gw->draining || gw->to_open == 0 ||

@@ -17,6 +17,8 @@
 #include "stack/worker.h"	/* the worker's mbuf pool, for its usage */
 #include "worker.h"
 
+RTE_DEFINE_PER_LCORE(struct gen_worker *, gen_worker);
+
 const char *const gen_hist_names[GEN_H_MAX] = {
 	[GEN_H_CONNECT] = "connect",
 	[GEN_H_TTFB] = "ttfb",
@@ -93,7 +95,6 @@ gen_conn_alloc(struct gen_worker *gw, bool client)
 	gen = gc->gen + 1;
 	memset(gc, 0, offsetof(struct gen_conn, hp));
 	gc->kind = GEN_OBJ_CONN;
-	gc->gw = gw;
 	gc->gen = gen;
 	gc->client = client;
 	gc->state = CS_ACTIVE;
@@ -102,10 +103,8 @@ gen_conn_alloc(struct gen_worker *gw, bool client)
 }
 
 void
-gen_conn_free(struct gen_conn *gc)
+gen_conn_free(struct gen_worker *gw, struct gen_conn *gc)
 {
-	struct gen_worker *gw = gc->gw;
-
 	rte_pktmbuf_free(gc->pending);
 	gc->pending = NULL;
 	if (gc->established)
@@ -117,7 +116,7 @@ gen_conn_free(struct gen_conn *gc)
 	gc->state = CS_FREE;
 	gc->c = NULL;
 	gc->next_free = gw->free_head;
-	gw->free_head = gen_conn_idx(gc);
+	gw->free_head = gen_conn_idx(gw, gc);
 	gw->active--;
 }
 
@@ -132,16 +131,16 @@ gen_conn_close(struct gen_conn *gc)
 }
 
 void
-gen_count_reset(struct gen_conn *gc, int err)
+gen_count_reset(struct gen_worker *gw, struct gen_conn *gc, int err)
 {
-	struct gen_counters *cnt = &gc->gw->cnt;
+	struct gen_counters *cnt = &gw->cnt;
 
-	if (gc->gw->draining || gc->state == CS_CLOSING) {
+	if (gw->draining || gc->state == CS_CLOSING) {
 		cnt->drain_resets++;
 		return;
 	}
 	/* an answer, even a refusal, means the neighbour was resolved */
-	gc->gw->warm = true;
+	gw->warm = true;
 	switch (err) {
 	case ECONNREFUSED:
 		cnt->fail_refused++;
@@ -162,7 +161,7 @@ gen_on_reset(struct shoal_conn *c, void *ctx, int err)
 	/* A listener's context (never accepted) or a forgotten one. */
 	if (gc == NULL || gc->kind != GEN_OBJ_CONN || gc->state == CS_FREE)
 		return;
-	gen_count_reset(gc, err);
+	gen_count_reset(gen_self(), gc, err);
 }
 
 void
@@ -170,18 +169,20 @@ gen_on_closed(struct shoal_conn *c, void *ctx)
 {
 	struct gen_conn *gc = ctx;
 
+	struct gen_worker *gw = gen_self();
+
 	if (gc == NULL || gc->kind != GEN_OBJ_CONN || gc->state == CS_FREE)
 		return;
 	if (gc->established)
-		gc->gw->cnt.conn_closed++;
-	gen_conn_free(gc);
+		gw->cnt.conn_closed++;
+	gen_conn_free(gw, gc);
 }
 
 /* Where the next bytes of @p gc's stream come from; at most *n of them. */
 static const void *
-pump_source(struct gen_conn *gc, uint32_t *n)
+pump_source(const struct gen_worker *gw, const struct gen_conn *gc,
+	    uint32_t *n)
 {
-	struct gen_worker *gw = gc->gw;
 	uint64_t within;
 
 	switch (gc->src) {
@@ -230,10 +231,8 @@ pump_source(struct gen_conn *gc, uint32_t *n)
 /* The stack took nothing for lack of mbufs (memory pressure): no sent()
  * will call back, so the poll tries again (gen_retry_poll). */
 static void
-gen_retry_later(struct gen_conn *gc)
+gen_retry_later(struct gen_worker *gw, struct gen_conn *gc)
 {
-	struct gen_worker *gw = gc->gw;
-
 	gw->cnt.send_nomem++;
 	/* A context reused while its stale entry waits may queue again:
 	 * two entries per context always fit. */
@@ -241,7 +240,8 @@ gen_retry_later(struct gen_conn *gc)
 		return;
 	gc->nomem = true;
 	gw->retry[(gw->retry_head + gw->retry_n++) % gw->retry_size] =
-		(struct gen_think){ .idx = gen_conn_idx(gc), .gen = gc->gen };
+		(struct gen_think){ .idx = gen_conn_idx(gw, gc),
+				    .gen = gc->gen };
 }
 
 /* Retry a bounded number of the sends memory pressure refused, oldest
@@ -269,7 +269,7 @@ gen_retry_poll(struct gen_worker *gw)
 		gc->nomem = false;
 		if (gc->state == CS_FREE || gc->state == CS_CLOSING)
 			continue;
-		gen_pump(gc);
+		gen_pump(gw, gc);
 		work++;
 	}
 	return work;
@@ -341,10 +341,8 @@ zc_mbuf(struct gen_worker *gw, const void *p, uint32_t n)
 }
 
 void
-gen_pump(struct gen_conn *gc)
+gen_pump(struct gen_worker *gw, struct gen_conn *gc)
 {
-	struct gen_worker *gw = gc->gw;
-
 	while (gc->tx_off < gc->tx_goal && gc->state != CS_CLOSING) {
 		uint32_t space = shoal_send_space(gc->c);
 		uint32_t n = (uint32_t)RTE_MIN(gc->tx_goal - gc->tx_off,
@@ -357,7 +355,7 @@ gen_pump(struct gen_conn *gc)
 			return;		/* sent() calls again */
 		}
 		n = RTE_MIN(n, space);
-		p = pump_source(gc, &n);
+		p = pump_source(gw, gc, &n);
 		if (p == NULL)
 			return;
 		if (gc->src == SRC_PATTERN && gw->g->zc_tab != NULL) {
@@ -372,7 +370,7 @@ gen_pump(struct gen_conn *gc)
 			ret = shoal_send(gc->c, p, n);
 		}
 		if (ret == -ENOBUFS) {
-			gen_retry_later(gc);
+			gen_retry_later(gw, gc);
 			return;
 		}
 		if (ret <= 0) {
@@ -602,6 +600,7 @@ gen_worker_init(struct shoal_worker *w, void *ctx)
 		if (gen_is_client(conf) && (ret = client_init(gw)) != 0)
 			goto fail;
 	}
+	RTE_PER_LCORE(gen_worker) = gw;
 	__atomic_store_n(&g->workers[id], gw, __ATOMIC_RELEASE);
 	gen_publish(gw);
 	gw->next_publish = gen_now(gw) + GEN_PUBLISH_NS;
@@ -672,7 +671,7 @@ gen_worker_fini(struct shoal_worker *w, void *ctx)
 		if (gc->state != CS_CLOSING)
 			shoal_abort(gc->c);
 		if (gc->state != CS_FREE)
-			gen_conn_free(gc);
+			gen_conn_free(gw, gc);
 	}
 	gen_publish(gw);
 	/* The engine may still hold our contexts' pointers until it is

@@ -121,7 +121,7 @@ server_accepted(struct shoal_conn *c, void *ctx)
 			gc->tx_goal = conf->bulk_bytes ? conf->bulk_bytes :
 				UINT64_MAX;
 			gc->fin_when_done = true;
-			gen_pump(gc);
+			gen_pump(gw, gc);
 		}
 		break;
 	default:
@@ -130,10 +130,8 @@ server_accepted(struct shoal_conn *c, void *ctx)
 }
 
 static void
-http_recv(struct gen_conn *gc, struct rte_mbuf *m)
+http_recv(struct gen_worker *gw, struct gen_conn *gc, struct rte_mbuf *m)
 {
-	struct gen_worker *gw = gc->gw;
-
 	for (; m != NULL && !gc->want_close; m = m->next) {
 		const char *p = rte_pktmbuf_mtod(m, const char *);
 		size_t len = m->data_len;
@@ -161,13 +159,12 @@ http_recv(struct gen_conn *gc, struct rte_mbuf *m)
 			http_parser_next(&gc->hp, false);
 		}
 	}
-	gen_pump(gc);
+	gen_pump(gw, gc);
 }
 
 static void
-rr_recv(struct gen_conn *gc, struct rte_mbuf *m)
+rr_recv(struct gen_worker *gw, struct gen_conn *gc, struct rte_mbuf *m)
 {
-	struct gen_worker *gw = gc->gw;
 	const struct gen_conf *c = gw->conf;
 
 	gc->rx_off += rte_pktmbuf_pkt_len(m);
@@ -177,14 +174,13 @@ rr_recv(struct gen_conn *gc, struct rte_mbuf *m)
 		gc->tx_goal += c->rr_response;
 		gc->rx_goal += c->rr_request;
 	}
-	gen_pump(gc);
+	gen_pump(gw, gc);
 }
 
 /* Hand what was not yet taken back to the engine; true when all went. */
 static bool
-echo_flush(struct gen_conn *gc)
+echo_flush(struct gen_worker *gw, struct gen_conn *gc)
 {
-	struct gen_worker *gw = gc->gw;
 	uint32_t len;
 	int ret;
 
@@ -209,10 +205,8 @@ echo_flush(struct gen_conn *gc)
 }
 
 static void
-echo_recv(struct gen_conn *gc, struct rte_mbuf *m)
+echo_recv(struct gen_worker *gw, struct gen_conn *gc, struct rte_mbuf *m)
 {
-	struct gen_worker *gw = gc->gw;
-
 	gc->rx_off += rte_pktmbuf_pkt_len(m);
 	if (gc->pending == NULL) {
 		gc->pending = m;
@@ -223,14 +217,14 @@ echo_recv(struct gen_conn *gc, struct rte_mbuf *m)
 		abort_conn(gc, &gw->cnt.fail_protocol);
 		return;
 	}
-	echo_flush(gc);
+	echo_flush(gw, gc);
 }
 
 static void
 server_recv(struct shoal_conn *c, void *ctx, struct rte_mbuf *m)
 {
 	struct gen_conn *gc = ctx;
-	struct gen_worker *gw = gc->gw;
+	struct gen_worker *gw = gen_self();
 	const struct gen_conf *conf = gw->conf;
 
 	if (gc->kind != GEN_OBJ_CONN || gc->state != CS_ACTIVE) {
@@ -240,13 +234,13 @@ server_recv(struct shoal_conn *c, void *ctx, struct rte_mbuf *m)
 	gw->cnt.app_bytes_rx += rte_pktmbuf_pkt_len(m);
 	switch (conf->profile) {
 	case GEN_PROFILE_HTTP:
-		http_recv(gc, m);
+		http_recv(gw, gc, m);
 		break;
 	case GEN_PROFILE_RR:
-		rr_recv(gc, m);
+		rr_recv(gw, gc, m);
 		break;
 	case GEN_PROFILE_ECHO:
-		echo_recv(gc, m);
+		echo_recv(gw, gc, m);
 		return;		/* the engine or pending owns m */
 	case GEN_PROFILE_BULK:
 		if (conf->bulk_verify) {
@@ -273,18 +267,20 @@ static void
 server_sent(struct shoal_conn *c, void *ctx, uint32_t acked, uint32_t space)
 {
 	struct gen_conn *gc = ctx;
+	struct gen_worker *gw = gen_self();
 
 	if (gc->kind != GEN_OBJ_CONN || gc->state != CS_ACTIVE)
 		return;
-	if (gc->pending != NULL && !echo_flush(gc))
+	if (gc->pending != NULL && !echo_flush(gw, gc))
 		return;
-	gen_pump(gc);
+	gen_pump(gw, gc);
 }
 
 static void
 server_peer_closed(struct shoal_conn *c, void *ctx)
 {
 	struct gen_conn *gc = ctx;
+	struct gen_worker *gw = gen_self();
 
 	if (gc->kind != GEN_OBJ_CONN || gc->state != CS_ACTIVE)
 		return;
@@ -293,7 +289,7 @@ server_peer_closed(struct shoal_conn *c, void *ctx)
 	if (gc->tx_goal == UINT64_MAX)
 		gc->tx_goal = gc->tx_off;
 	gc->want_close = true;
-	gen_pump(gc);
+	gen_pump(gw, gc);
 }
 
 const struct shoal_tcp_ops server_ops = {
@@ -317,6 +313,6 @@ server_drain(struct gen_worker *gw)
 		if (gc->tx_goal == UINT64_MAX)
 			gc->tx_goal = gc->tx_off;
 		gc->want_close = true;
-		gen_pump(gc);
+		gen_pump(gw, gc);
 	}
 }

@@ -3,12 +3,16 @@
 #define SHOAL_GEN_WORKER_H
 
 /*
- * One worker's load-generator state, private to its lcore: connection
+ * One worker's load-generator state, private to its lcore (and found
+ * through it, gen_self(): the engine's callbacks get only a context):
+ * connection
  * contexts from a fixed array (no allocation while running, and only
  * the contexts ever used are touched),
  * pacing, counters, histograms, and the buffers every connection sends
  * from. client.c and server.c drive the profiles on top of it.
  */
+
+#include <rte_per_lcore.h>
 
 #include "gen.h"
 
@@ -47,10 +51,10 @@ struct flood;
 /*
  * One connection's context. Every held connection pays for one (issue 7:
  * an idle connection's memory per side, engine and application together),
- * so it is packed: flags are bits, the index in gw->conns and the payload
- * pattern's stream id (gen_conn_id) are computed, the request being sent
- * is named by a bit, and fields of one role share room with the other
- * role's.
+ * so it is packed: flags are bits, the worker (gen_self), the index in
+ * gw->conns and the payload pattern's stream id (gen_conn_id) are
+ * computed, the request being sent is named by a bit, and fields of one
+ * role share room with the other role's.
  */
 struct gen_conn {
 	uint8_t kind;		/* GEN_OBJ_CONN: tells a conn ctx from a listener's */
@@ -67,7 +71,6 @@ struct gen_conn {
 	bool req_close : 1;	/* SRC_HTTP_REQ: sending gw->req_close */
 	uint32_t gen;		/* bumped on every reuse (think queue entries) */
 	struct shoal_conn *c;
-	struct gen_worker *gw;
 	union {
 		uint32_t next_free;	/* while free */
 		uint32_t done;		/* client: transactions completed */
@@ -88,7 +91,7 @@ struct gen_conn {
  * (lower it as the context shrinks): issue 7 allows 320 B per idle
  * connection per side, engine and application together, and the engine
  * takes ~386 of them today (tests/tcp/test_memory.c). */
-#define GEN_CONN_BYTES_MAX 120
+#define GEN_CONN_BYTES_MAX 112
 
 
 /* A think-queue entry: constant think time keeps the FIFO in due order. */
@@ -159,11 +162,22 @@ struct gen_worker {
 	struct flood *flood;		/* a flooding worker's state */
 };
 
+/* The worker running on this lcore: set by gen_worker_init, on the
+ * lcore that runs it (one worker per lcore), and the only one whose
+ * contexts the engine's callbacks on this lcore ever get. */
+RTE_DECLARE_PER_LCORE(struct gen_worker *, gen_worker);
+
+static inline struct gen_worker *
+gen_self(void)
+{
+	return RTE_PER_LCORE(gen_worker);
+}
+
 /* The context's index in gw->conns. */
 static inline uint32_t
-gen_conn_idx(const struct gen_conn *gc)
+gen_conn_idx(const struct gen_worker *gw, const struct gen_conn *gc)
 {
-	return (uint32_t)(gc - gc->gw->conns);
+	return (uint32_t)(gc - gw->conns);
 }
 
 /* The worker's clock: the time its current poll-loop iteration began,
@@ -189,16 +203,16 @@ uint64_t gen_conn_id(const struct gen_conn *gc);
 
 /* Context allocation; NULL when none is left. */
 struct gen_conn *gen_conn_alloc(struct gen_worker *gw, bool client);
-void gen_conn_free(struct gen_conn *gc);
+void gen_conn_free(struct gen_worker *gw, struct gen_conn *gc);
 
 /* Queue as much of [tx_off, tx_goal) as the engine takes now. */
-void gen_pump(struct gen_conn *gc);
+void gen_pump(struct gen_worker *gw, struct gen_conn *gc);
 
 /* Close gracefully (FIN after what is queued). */
 void gen_conn_close(struct gen_conn *gc);
 
 /* Count a reset/timeout from the engine. */
-void gen_count_reset(struct gen_conn *gc, int err);
+void gen_count_reset(struct gen_worker *gw, struct gen_conn *gc, int err);
 
 /* The reset() and closed() callbacks both sides share. */
 void gen_on_reset(struct shoal_conn *c, void *ctx, int err);
