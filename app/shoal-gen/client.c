@@ -119,12 +119,14 @@ client_init(struct gen_worker *gw)
 
 /* --- one exchange ---------------------------------------------------------- */
 
-/* Queue the next request, due at gc->t_sched. */
+/* Queue the next request, due at gc->t_sched: a transaction starts (or,
+ * back to back, goes on in the same record). */
 static void
 send_request(struct gen_worker *gw, struct gen_conn *gc)
 {
 	const struct gen_conf *c = gw->conf;
 	bool last = c->requests && gc->done + 1 >= c->requests;
+	struct gen_txn *t = gen_txn(gw, gc);
 
 	gc->state = CS_ACTIVE;
 	gc->got_first = false;
@@ -132,26 +134,38 @@ send_request(struct gen_worker *gw, struct gen_conn *gc)
 	case GEN_PROFILE_HTTP:
 		gc->src = SRC_HTTP_REQ;
 		gc->req_close = last;
-		gc->msg_start = gc->tx_off;
-		gc->tx_goal = gc->tx_off + (last ? gw->req_close_len :
-					    gw->req_ka_len);
-		http_parser_next(&gc->hp, strcmp(c->method, "HEAD") == 0);
+		t->msg_start = gc->tx_off;
+		t->tx_goal = gc->tx_off + (last ? gw->req_close_len :
+					   gw->req_ka_len);
+		http_parser_next(&t->hp, strcmp(c->method, "HEAD") == 0);
 		break;
 	case GEN_PROFILE_RR:
 		gc->src = SRC_FILL;
-		gc->tx_goal += c->rr_request;
-		gc->rx_goal = gc->rx_off + c->rr_response;
+		t->tx_goal += c->rr_request;
+		t->rx_goal = gc->rx_off + c->rr_response;
 		break;
 	case GEN_PROFILE_ECHO:
 		gc->src = SRC_PATTERN;
-		gc->tx_goal += c->echo_size;
-		gc->rx_goal = gc->rx_off + c->echo_size;
+		t->tx_goal += c->echo_size;
+		t->rx_goal = gc->rx_off + c->echo_size;
 		break;
 	default:
 		return;
 	}
 	gw->cnt.requests_tx++;
 	gen_pump(gw, gc);
+}
+
+/* Between requests a client keeps nothing of the last one: its record
+ * goes back, unless bytes of that request are still to be queued (a
+ * server that answered before it had all of it). */
+static void
+client_txn_end(struct gen_worker *gw, struct gen_conn *gc)
+{
+	const struct gen_txn *t = gen_txn_of(gw, gc);
+
+	if (t != NULL && t->tx_goal == gc->tx_off)
+		gen_txn_end(gw, gc);
 }
 
 /* A response completed: time it, then the next request, a pause, or the
@@ -169,11 +183,12 @@ response_done(struct gen_worker *gw, struct gen_conn *gc, bool keep_alive)
 		 * stays with it, not with us (at thousands of connections
 		 * per second our control blocks would run out). */
 		gc->state = CS_LINGER;
+		client_txn_end(gw, gc);
 		return;
 	}
 	if (gw->draining || !keep_alive || gc->peer_done ||
 	    (c->requests && gc->done >= c->requests)) {
-		gen_conn_close(gc);
+		gen_conn_close(gw, gc);
 		return;
 	}
 	if (c->think == 0) {
@@ -187,6 +202,7 @@ response_done(struct gen_worker *gw, struct gen_conn *gc, bool keep_alive)
 		return;
 	}
 	gc->state = CS_THINK;
+	client_txn_end(gw, gc);
 	gw->think[(gw->think_head + gw->think_n) % gw->think_size] =
 		(struct gen_think){ gen_conn_idx(gw, gc), gc->gen };
 	gw->think_n++;
@@ -216,24 +232,27 @@ http_recv(struct gen_worker *gw, struct gen_conn *gc, struct rte_mbuf *m)
 	for (; m != NULL; m = m->next) {
 		const char *p = rte_pktmbuf_mtod(m, const char *);
 		size_t len = m->data_len, used;
+		struct gen_txn *t;
 		int rc;
 
 		if (len == 0)
 			continue;
-		if (gc->state != CS_ACTIVE || gc->tx_off < gc->tx_goal) {
+		/* no response is awaited outside CS_ACTIVE */
+		t = gc->state == CS_ACTIVE ? gen_txn(gw, gc) : NULL;
+		if (t == NULL || gc->tx_off < t->tx_goal) {
 			/* bytes before the request was even sent */
 			protocol_error(gc, &gw->cnt.fail_protocol);
 			return;
 		}
-		rc = http_parse(&gc->hp, p, len, &used);
+		rc = http_parse(&t->hp, p, len, &used);
 		if (rc == HTTP_ERROR || (rc == HTTP_DONE &&
 					 (used < len || m->next != NULL))) {
 			protocol_error(gc, &gw->cnt.fail_protocol);
 			return;
 		}
 		if (rc == HTTP_DONE) {
-			count_status(gw, gc->hp.status);
-			response_done(gw, gc, gc->hp.keep_alive);
+			count_status(gw, t->hp.status);
+			response_done(gw, gc, t->hp.keep_alive);
 			return;
 		}
 	}
@@ -245,6 +264,7 @@ stream_recv(struct gen_worker *gw, struct gen_conn *gc, struct rte_mbuf *m,
 	    bool check)
 {
 	uint64_t len = rte_pktmbuf_pkt_len(m);
+	const struct gen_txn *t;
 
 	if (check) {
 		uint64_t id = gen_conn_id(gc);
@@ -263,11 +283,13 @@ stream_recv(struct gen_worker *gw, struct gen_conn *gc, struct rte_mbuf *m,
 	}
 	if (gw->conf->profile == GEN_PROFILE_BULK)
 		return;
-	if (gc->state != CS_ACTIVE || gc->rx_off > gc->rx_goal) {
+	/* no response is awaited outside CS_ACTIVE */
+	t = gc->state == CS_ACTIVE ? gen_txn(gw, gc) : NULL;
+	if (t == NULL || gc->rx_off > t->rx_goal) {
 		protocol_error(gc, &gw->cnt.fail_protocol);
 		return;
 	}
-	if (gc->rx_off == gc->rx_goal)
+	if (gc->rx_off == t->rx_goal)
 		response_done(gw, gc, true);
 }
 
@@ -288,11 +310,9 @@ client_connected(struct shoal_conn *c, void *ctx)
 	if (conf->tcp_nodelay)
 		shoal_conn_set_nodelay(c, true);
 	if (gw->draining) {
-		gen_conn_close(gc);
+		gen_conn_close(gw, gc);
 		return;
 	}
-	if (conf->profile == GEN_PROFILE_HTTP)
-		http_parser_init(&gc->hp, true);
 	if (conf->profile != GEN_PROFILE_BULK) {
 		/* the first request is due now: the connect time was the
 		 * connection's, not the request's */
@@ -302,9 +322,12 @@ client_connected(struct shoal_conn *c, void *ctx)
 	}
 	gc->state = CS_ACTIVE;
 	gc->t_sched = gen_now(gw);
+	/* A stream is one transaction, to the end; one only received
+	 * needs no record (nothing is owed to the server). */
 	if (conf->bulk_dir != GEN_BULK_DOWNLOAD) {
 		gc->src = SRC_PATTERN;
-		gc->tx_goal = conf->bulk_bytes ? conf->bulk_bytes : UINT64_MAX;
+		gen_txn(gw, gc)->tx_goal = conf->bulk_bytes ? conf->bulk_bytes :
+			UINT64_MAX;
 		gc->fin_when_done = true;
 		gen_pump(gw, gc);
 	}
@@ -363,18 +386,19 @@ client_peer_closed(struct shoal_conn *c, void *ctx)
 	if (gc->state == CS_CLOSING || gc->state == CS_FREE)
 		return;
 	if (gc->state == CS_LINGER) {
-		gen_conn_close(gc);
+		gen_conn_close(gw, gc);
 		return;
 	}
 	if (conf->profile == GEN_PROFILE_HTTP && gc->state == CS_ACTIVE) {
-		int rc = http_parse_eof(&gc->hp);
+		struct gen_txn *t = gen_txn(gw, gc);
+		int rc = http_parse_eof(&t->hp);
 
 		if (rc == HTTP_DONE) {
-			count_status(gw, gc->hp.status);
+			count_status(gw, t->hp.status);
 			response_done(gw, gc, false);
 			return;
 		}
-		if (rc == HTTP_ERROR || gc->tx_off > gc->msg_start) {
+		if (rc == HTTP_ERROR || gc->tx_off > t->msg_start) {
 			/* closed with a request unanswered */
 			gw->cnt.fail_protocol++;
 		}
@@ -385,13 +409,15 @@ client_peer_closed(struct shoal_conn *c, void *ctx)
 	if (conf->profile == GEN_PROFILE_BULK) {
 		/* The server is done sending; what we still owe it goes out
 		 * first, unless ours is an endless stream. */
-		if (gc->tx_goal == UINT64_MAX)
-			gc->tx_goal = gc->tx_off;
+		struct gen_txn *t = gen_txn_of(gw, gc);
+
+		if (t != NULL && t->tx_goal == UINT64_MAX)
+			t->tx_goal = gc->tx_off;
 		gc->want_close = true;
 		gen_pump(gw, gc);
 		return;
 	}
-	gen_conn_close(gc);
+	gen_conn_close(gw, gc);
 }
 
 const struct shoal_tcp_ops client_ops = {
@@ -515,7 +541,8 @@ void
 client_drain(struct gen_worker *gw)
 {
 	/* Idle connections close now; one waiting for a response closes
-	 * when it comes (response_done sees draining); a stream stops. */
+	 * when it comes (response_done sees draining); a stream stops
+	 * (closing ends its transaction: nothing more is queued). */
 	for (uint32_t i = 0; i < gw->conns_used; i++) {
 		struct gen_conn *gc = &gw->conns[i];
 
@@ -524,8 +551,7 @@ client_drain(struct gen_worker *gw)
 			continue;
 		if (gc->state == CS_THINK || gc->state == CS_LINGER ||
 		    gw->conf->profile == GEN_PROFILE_BULK) {
-			gc->tx_goal = gc->tx_off;
-			gen_conn_close(gc);
+			gen_conn_close(gw, gc);
 		}
 	}
 }

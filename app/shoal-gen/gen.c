@@ -93,11 +93,13 @@ gen_conn_alloc(struct gen_worker *gw, bool client)
 		return NULL;
 	}
 	gen = gc->gen + 1;
-	memset(gc, 0, offsetof(struct gen_conn, hp));
-	gc->kind = GEN_OBJ_CONN;
-	gc->gen = gen;
-	gc->client = client;
-	gc->state = CS_ACTIVE;
+	*gc = (struct gen_conn){
+		.kind = GEN_OBJ_CONN,
+		.state = CS_ACTIVE,
+		.client = client,
+		.gen = gen,
+		.txn = GEN_TXN_NONE,
+	};
 	gw->active++;
 	return gc;
 }
@@ -105,8 +107,8 @@ gen_conn_alloc(struct gen_worker *gw, bool client)
 void
 gen_conn_free(struct gen_worker *gw, struct gen_conn *gc)
 {
-	rte_pktmbuf_free(gc->pending);
-	gc->pending = NULL;
+	if (gc->txn != GEN_TXN_NONE)
+		gen_txn_end(gw, gc);
 	if (gc->established)
 		gw->established--;
 	if (gc->client)
@@ -121,13 +123,65 @@ gen_conn_free(struct gen_worker *gw, struct gen_conn *gc)
 }
 
 void
-gen_conn_close(struct gen_conn *gc)
+gen_conn_close(struct gen_worker *gw, struct gen_conn *gc)
 {
 	if (gc->state == CS_CLOSING || gc->state == CS_FREE)
 		return;
 	gc->state = CS_CLOSING;
+	/* Nothing is queued after this (gen_pump stops at CS_CLOSING) and
+	 * nothing received is looked at: the transaction is over. */
+	if (gc->txn != GEN_TXN_NONE)
+		gen_txn_end(gw, gc);
 	/* FIN goes after everything queued; only closed() follows. */
 	shoal_close(gc->c);
+}
+
+struct gen_txn *
+gen_txn_start(struct gen_worker *gw, struct gen_conn *gc)
+{
+	const struct gen_conf *c = gw->conf;
+	struct gen_txn *t;
+	uint32_t i;
+
+	if (gw->txn_free != GEN_TXN_NONE) {
+		i = gw->txn_free;
+		gw->txn_free = gw->txns[i].next_free;
+	} else {
+		/* never used; there is one per context */
+		RTE_ASSERT(gw->txns_used < gw->nb_conns);
+		i = gw->txns_used++;
+	}
+	t = &gw->txns[i];
+	gc->txn = i;
+	gw->txns_active++;
+	/* Between transactions nothing is owed, no mbuf waits, a server's
+	 * parser awaits a request's first byte, its responses keep the
+	 * connection open, and an rr server's next request ends one
+	 * request size on. */
+	t->tx_goal = gc->tx_off;
+	t->rx_goal = gc->rx_off;
+	if (gc->client) {
+		t->msg_start = gc->tx_off;
+	} else {
+		t->close_at = UINT64_MAX;
+		if (c->profile == GEN_PROFILE_RR)
+			t->rx_goal += c->rr_request;
+	}
+	t->pending = NULL;
+	http_parser_init(&t->hp, gc->client);
+	return t;
+}
+
+void
+gen_txn_end(struct gen_worker *gw, struct gen_conn *gc)
+{
+	struct gen_txn *t = &gw->txns[gc->txn];
+
+	rte_pktmbuf_free(t->pending);
+	t->next_free = gw->txn_free;
+	gw->txn_free = gc->txn;
+	gc->txn = GEN_TXN_NONE;
+	gw->txns_active--;
 }
 
 void
@@ -181,14 +235,14 @@ gen_on_closed(struct shoal_conn *c, void *ctx)
 /* Where the next bytes of @p gc's stream come from; at most *n of them. */
 static const void *
 pump_source(const struct gen_worker *gw, const struct gen_conn *gc,
-	    uint32_t *n)
+	    const struct gen_txn *t, uint32_t *n)
 {
 	uint64_t within;
 
 	switch (gc->src) {
 	case SRC_HTTP_REQ:
 		return (gc->req_close ? gw->req_close : gw->req_ka) +
-			(gc->tx_off - gc->msg_start);
+			(gc->tx_off - t->msg_start);
 	case SRC_HTTP_RESP:
 		/* Every response has the same length (the close and the
 		 * keep-alive heads are padded to match), so the position in
@@ -196,14 +250,14 @@ pump_source(const struct gen_worker *gw, const struct gen_conn *gc,
 		within = gc->tx_off % gw->resp_len;
 		if (gw->resp_whole != NULL) {
 			const uint8_t *r = gw->resp_whole +
-				(gc->tx_off >= gc->close_at ? gw->resp_len : 0);
+				(gc->tx_off >= t->close_at ? gw->resp_len : 0);
 
 			*n = (uint32_t)RTE_MIN((uint64_t)*n,
 					       gw->resp_len - within);
 			return r + within;
 		}
 		if (within < gw->resp_head_len) {
-			const char *head = gc->tx_off >= gc->close_at ?
+			const char *head = gc->tx_off >= t->close_at ?
 				gw->resp_close : gw->resp_ka;
 
 			*n = RTE_MIN(*n, gw->resp_head_len - (uint32_t)within);
@@ -340,24 +394,27 @@ zc_mbuf(struct gen_worker *gw, const void *p, uint32_t n)
 	return m;
 }
 
-void
-gen_pump(struct gen_worker *gw, struct gen_conn *gc)
+/* Queue what @p t still owes; true once all of it went and no mbuf
+ * waits, false when the engine took less (sent() or the retry poll
+ * calls again). */
+static bool
+pump_txn(struct gen_worker *gw, struct gen_conn *gc, struct gen_txn *t)
 {
-	while (gc->tx_off < gc->tx_goal && gc->state != CS_CLOSING) {
+	while (gc->tx_off < t->tx_goal && gc->state != CS_CLOSING) {
 		uint32_t space = shoal_send_space(gc->c);
-		uint32_t n = (uint32_t)RTE_MIN(gc->tx_goal - gc->tx_off,
+		uint32_t n = (uint32_t)RTE_MIN(t->tx_goal - gc->tx_off,
 					       (uint64_t)GEN_CHUNK);
 		const void *p;
 		int ret;
 
 		if (space == 0) {
 			gw->cnt.send_stalls++;
-			return;		/* sent() calls again */
+			return false;	/* sent() calls again */
 		}
 		n = RTE_MIN(n, space);
-		p = pump_source(gw, gc, &n);
+		p = pump_source(gw, gc, t, &n);
 		if (p == NULL)
-			return;
+			return false;
 		if (gc->src == SRC_PATTERN && gw->g->zc_tab != NULL) {
 			/* as shoal_send: no new mbuf under memory pressure */
 			struct rte_mbuf *m = shoal_tcp_mem_pressure(gw->tcp) ?
@@ -371,20 +428,29 @@ gen_pump(struct gen_worker *gw, struct gen_conn *gc)
 		}
 		if (ret == -ENOBUFS) {
 			gen_retry_later(gw, gc);
-			return;
+			return false;
 		}
 		if (ret <= 0) {
 			if (ret == 0)
 				gw->cnt.send_stalls++;
-			return;
+			return false;
 		}
 		gc->tx_off += (uint32_t)ret;
 		gw->cnt.app_bytes_tx += (uint32_t)ret;
 	}
-	if (gc->tx_off < gc->tx_goal || gc->pending != NULL)
+	return gc->tx_off >= t->tx_goal && t->pending == NULL;
+}
+
+void
+gen_pump(struct gen_worker *gw, struct gen_conn *gc)
+{
+	struct gen_txn *t = gen_txn_of(gw, gc);
+
+	/* Between transactions nothing is owed. */
+	if (t != NULL && !pump_txn(gw, gc, t))
 		return;
 	if (gc->want_close) {
-		gen_conn_close(gc);
+		gen_conn_close(gw, gc);
 	} else if (gc->fin_when_done && !gc->fin_sent) {
 		gc->fin_sent = true;
 		shoal_shutdown(gc->c);
@@ -575,6 +641,9 @@ gen_worker_init(struct shoal_worker *w, void *ctx)
 	 * becomes resident, not the most a worker may hold. */
 	gw->nb_conns = nb;
 	gw->conns = reserve((size_t)nb * sizeof(*gw->conns));
+	/* The same for transaction records (page-aligned, so each is
+	 * one cache line; gen_txn_start fills one in). */
+	gw->txns = reserve((size_t)nb * sizeof(*gw->txns));
 	/* A context can be queued again after a reuse while its stale
 	 * entry still waits: room for two entries each. */
 	gw->think_size = 2 * nb;
@@ -582,12 +651,13 @@ gen_worker_init(struct shoal_worker *w, void *ctx)
 	gw->retry_size = 2 * nb;
 	gw->retry = reserve((size_t)gw->retry_size * sizeof(*gw->retry));
 	gw->fill = malloc(GEN_CHUNK);
-	if (gw->conns == NULL || gw->think == NULL || gw->retry == NULL ||
-	    gw->fill == NULL) {
+	if (gw->conns == NULL || gw->txns == NULL || gw->think == NULL ||
+	    gw->retry == NULL || gw->fill == NULL) {
 		ret = -ENOMEM;
 		goto fail;
 	}
 	gw->free_head = UINT32_MAX;
+	gw->txn_free = GEN_TXN_NONE;
 	for (uint32_t i = 0; i < GEN_CHUNK; i++)
 		gw->fill[i] = "shoal-gen\n"[i % 10];
 
@@ -607,6 +677,7 @@ gen_worker_init(struct shoal_worker *w, void *ctx)
 	return 0;
 fail:
 	unreserve(gw->conns, (size_t)nb * sizeof(*gw->conns));
+	unreserve(gw->txns, (size_t)nb * sizeof(*gw->txns));
 	unreserve(gw->think, (size_t)gw->think_size * sizeof(*gw->think));
 	unreserve(gw->retry, (size_t)gw->retry_size * sizeof(*gw->retry));
 	free(gw->fill);

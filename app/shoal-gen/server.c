@@ -79,6 +79,40 @@ abort_conn(struct gen_conn *gc, uint64_t *counter)
 	shoal_abort(gc->c);
 }
 
+/*
+ * Between requests a server keeps nothing of the last one: the record
+ * goes back once the connection is as a new record would find it (see
+ * gen_txn_start): every response queued, no mbuf waiting, not closing
+ * (so no response closes it: close_at is unset), and no byte of the
+ * next request read (http: the parser was not fed; rr: the next request
+ * ends one request size on). A bulk stream keeps its record to the end.
+ */
+static void
+server_txn_end(struct gen_worker *gw, struct gen_conn *gc)
+{
+	const struct gen_conf *c = gw->conf;
+	const struct gen_txn *t = gen_txn_of(gw, gc);
+
+	if (t == NULL || gc->state != CS_ACTIVE || gc->want_close ||
+	    t->tx_goal != gc->tx_off || t->pending != NULL)
+		return;
+	switch (c->profile) {
+	case GEN_PROFILE_HTTP:
+		if (t->hp.begun)
+			return;
+		break;
+	case GEN_PROFILE_RR:
+		if (t->rx_goal - gc->rx_off != c->rr_request)
+			return;
+		break;
+	case GEN_PROFILE_ECHO:
+		break;
+	default:
+		return;
+	}
+	gen_txn_end(gw, gc);
+}
+
 /* --- callbacks --------------------------------------------------------- */
 
 static void
@@ -105,21 +139,20 @@ server_accepted(struct shoal_conn *c, void *ctx)
 	shoal_conn_set_ctx(c, gc);
 	if (conf->tcp_nodelay)
 		shoal_conn_set_nodelay(c, true);
+	/* No transaction yet: the first request's first byte starts one
+	 * (a stream sent to the client starts one now, to its end). */
 	switch (conf->profile) {
 	case GEN_PROFILE_HTTP:
-		http_parser_init(&gc->hp, false);
 		gc->src = SRC_HTTP_RESP;
-		gc->close_at = UINT64_MAX;
 		break;
 	case GEN_PROFILE_RR:
 		gc->src = SRC_FILL;
-		gc->rx_goal = conf->rr_request;
 		break;
 	case GEN_PROFILE_BULK:
 		if (conf->bulk_dir != GEN_BULK_UPLOAD) {
 			gc->src = SRC_PATTERN;
-			gc->tx_goal = conf->bulk_bytes ? conf->bulk_bytes :
-				UINT64_MAX;
+			gen_txn(gw, gc)->tx_goal = conf->bulk_bytes ?
+				conf->bulk_bytes : UINT64_MAX;
 			gc->fin_when_done = true;
 			gen_pump(gw, gc);
 		}
@@ -132,6 +165,8 @@ server_accepted(struct shoal_conn *c, void *ctx)
 static void
 http_recv(struct gen_worker *gw, struct gen_conn *gc, struct rte_mbuf *m)
 {
+	struct gen_txn *t = gen_txn(gw, gc);
+
 	for (; m != NULL && !gc->want_close; m = m->next) {
 		const char *p = rte_pktmbuf_mtod(m, const char *);
 		size_t len = m->data_len;
@@ -139,7 +174,7 @@ http_recv(struct gen_worker *gw, struct gen_conn *gc, struct rte_mbuf *m)
 		/* several (pipelined) requests may share a segment */
 		while (len > 0 && !gc->want_close) {
 			size_t used;
-			int rc = http_parse(&gc->hp, p, len, &used);
+			int rc = http_parse(&t->hp, p, len, &used);
 
 			p += used;
 			len -= used;
@@ -151,55 +186,58 @@ http_recv(struct gen_worker *gw, struct gen_conn *gc, struct rte_mbuf *m)
 				continue;
 			gw->cnt.requests_rx++;
 			gw->cnt.responses_tx++;
-			if (!gc->hp.keep_alive) {
-				gc->close_at = gc->tx_goal;
+			if (!t->hp.keep_alive) {
+				t->close_at = t->tx_goal;
 				gc->want_close = true;
 			}
-			gc->tx_goal += gw->resp_len;
-			http_parser_next(&gc->hp, false);
+			t->tx_goal += gw->resp_len;
+			http_parser_next(&t->hp, false);
 		}
 	}
 	gen_pump(gw, gc);
+	server_txn_end(gw, gc);
 }
 
 static void
 rr_recv(struct gen_worker *gw, struct gen_conn *gc, struct rte_mbuf *m)
 {
 	const struct gen_conf *c = gw->conf;
+	struct gen_txn *t = gen_txn(gw, gc);
 
 	gc->rx_off += rte_pktmbuf_pkt_len(m);
-	while (gc->rx_off >= gc->rx_goal) {
+	while (gc->rx_off >= t->rx_goal) {
 		gw->cnt.requests_rx++;
 		gw->cnt.responses_tx++;
-		gc->tx_goal += c->rr_response;
-		gc->rx_goal += c->rr_request;
+		t->tx_goal += c->rr_response;
+		t->rx_goal += c->rr_request;
 	}
 	gen_pump(gw, gc);
+	server_txn_end(gw, gc);
 }
 
 /* Hand what was not yet taken back to the engine; true when all went. */
 static bool
-echo_flush(struct gen_worker *gw, struct gen_conn *gc)
+echo_flush(struct gen_worker *gw, struct gen_conn *gc, struct gen_txn *t)
 {
 	uint32_t len;
 	int ret;
 
-	if (gc->pending == NULL)
+	if (t->pending == NULL)
 		return true;
-	len = rte_pktmbuf_pkt_len(gc->pending);
-	ret = shoal_send_mbuf(gc->c, gc->pending);
+	len = rte_pktmbuf_pkt_len(t->pending);
+	ret = shoal_send_mbuf(gc->c, t->pending);
 	if (ret == -ENOBUFS) {
 		gw->cnt.send_stalls++;
 		return false;
 	}
 	if (ret < 0) {
-		rte_pktmbuf_free(gc->pending);
-		gc->pending = NULL;
+		rte_pktmbuf_free(t->pending);
+		t->pending = NULL;
 		return true;
 	}
-	gc->pending = NULL;
+	t->pending = NULL;
 	gc->tx_off += len;
-	gc->tx_goal = gc->tx_off;
+	t->tx_goal = gc->tx_off;
 	gw->cnt.app_bytes_tx += len;
 	return true;
 }
@@ -207,17 +245,20 @@ echo_flush(struct gen_worker *gw, struct gen_conn *gc)
 static void
 echo_recv(struct gen_worker *gw, struct gen_conn *gc, struct rte_mbuf *m)
 {
+	struct gen_txn *t = gen_txn(gw, gc);
+
 	gc->rx_off += rte_pktmbuf_pkt_len(m);
-	if (gc->pending == NULL) {
-		gc->pending = m;
-	} else if (rte_pktmbuf_chain(gc->pending, m) != 0) {
+	if (t->pending == NULL) {
+		t->pending = m;
+	} else if (rte_pktmbuf_chain(t->pending, m) != 0) {
 		/* over RTE_MBUF_MAX_NB_SEGS segments waiting: a peer that
 		 * sends and never reads */
 		rte_pktmbuf_free(m);
 		abort_conn(gc, &gw->cnt.fail_protocol);
 		return;
 	}
-	echo_flush(gw, gc);
+	echo_flush(gw, gc, t);
+	server_txn_end(gw, gc);
 }
 
 static void
@@ -269,11 +310,15 @@ server_sent(struct shoal_conn *c, void *ctx, uint32_t acked, uint32_t space)
 	struct gen_conn *gc = ctx;
 	struct gen_worker *gw = gen_self();
 
+	struct gen_txn *t;
+
 	if (gc->kind != GEN_OBJ_CONN || gc->state != CS_ACTIVE)
 		return;
-	if (gc->pending != NULL && !echo_flush(gw, gc))
+	t = gen_txn_of(gw, gc);
+	if (t != NULL && t->pending != NULL && !echo_flush(gw, gc, t))
 		return;
 	gen_pump(gw, gc);
+	server_txn_end(gw, gc);
 }
 
 static void
@@ -281,13 +326,15 @@ server_peer_closed(struct shoal_conn *c, void *ctx)
 {
 	struct gen_conn *gc = ctx;
 	struct gen_worker *gw = gen_self();
+	struct gen_txn *t;
 
 	if (gc->kind != GEN_OBJ_CONN || gc->state != CS_ACTIVE)
 		return;
 	gc->peer_done = true;
 	/* A stream with no end stops; answers still owed go out first. */
-	if (gc->tx_goal == UINT64_MAX)
-		gc->tx_goal = gc->tx_off;
+	t = gen_txn_of(gw, gc);
+	if (t != NULL && t->tx_goal == UINT64_MAX)
+		t->tx_goal = gc->tx_off;
 	gc->want_close = true;
 	gen_pump(gw, gc);
 }
@@ -307,11 +354,13 @@ server_drain(struct gen_worker *gw)
 	/* Idle connections close; one with answers owed closes after them. */
 	for (uint32_t i = 0; i < gw->conns_used; i++) {
 		struct gen_conn *gc = &gw->conns[i];
+		struct gen_txn *t;
 
 		if (gc->client || gc->state != CS_ACTIVE)
 			continue;
-		if (gc->tx_goal == UINT64_MAX)
-			gc->tx_goal = gc->tx_off;
+		t = gen_txn_of(gw, gc);
+		if (t != NULL && t->tx_goal == UINT64_MAX)
+			t->tx_goal = gc->tx_off;
 		gc->want_close = true;
 		gen_pump(gw, gc);
 	}

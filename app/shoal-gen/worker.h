@@ -51,10 +51,11 @@ struct flood;
 /*
  * One connection's context. Every held connection pays for one (issue 7:
  * an idle connection's memory per side, engine and application together),
- * so it is packed: flags are bits, the worker (gen_self), the index in
- * gw->conns and the payload pattern's stream id (gen_conn_id) are
- * computed, the request being sent is named by a bit, and fields of one
- * role share room with the other role's.
+ * so it keeps only what lasts from one transaction to the next: flags are
+ * bits, the worker (gen_self), the index in gw->conns and the payload
+ * pattern's stream id (gen_conn_id) are computed, the request being sent
+ * is named by a bit, and what only a transaction in progress needs is in
+ * a struct gen_txn it holds meanwhile.
  */
 struct gen_conn {
 	uint8_t kind;		/* GEN_OBJ_CONN: tells a conn ctx from a listener's */
@@ -75,9 +76,43 @@ struct gen_conn {
 		uint32_t next_free;	/* while free */
 		uint32_t done;		/* client: transactions completed */
 	};
-	uint64_t t_sched;	/* when the current connect/request was due */
-	uint64_t tx_off, tx_goal;	/* stream bytes queued / to queue */
+	uint32_t txn;		/* its record in gw->txns; GEN_TXN_NONE: none */
+	/* When the current connect or request was due; while thinking,
+	 * when the next request is. */
+	uint64_t t_sched;
+	/* Stream offsets: the payload pattern is a function of them, so
+	 * they run on across transactions (and past 4 GiB in bulk). */
+	uint64_t tx_off;	/* stream bytes queued */
 	uint64_t rx_off;	/* stream bytes received */
+};
+
+/* A bound on sizeof(struct gen_conn) that tests/gen checks, a ratchet
+ * (lower it as the context shrinks): issue 7 allows 320 B per idle
+ * connection per side, engine and application together, and the engine
+ * takes ~310 of them today (tests/tcp/test_memory.c). */
+#define GEN_CONN_BYTES_MAX 48
+
+#define GEN_TXN_NONE UINT32_MAX
+
+/*
+ * What only a transaction in progress needs: on the client from a
+ * request's start to its response's end, on the server from a request's
+ * first byte until its response is queued; a bulk stream holds one from
+ * its start to its close. A connection between transactions (a client
+ * thinking, a server awaiting the next request) holds none: it behaves
+ * as if it held one in the state gen_txn_start() gives a new one, which
+ * is why a record goes back to the pool only in that state.
+ *
+ * Records come from a per-worker array sized like gw->conns (a context
+ * holds at most one, so it never runs dry), never-used ones in order and
+ * freed ones last freed first: only the peak of concurrent transactions
+ * is ever touched, and a worker reuses the few that are warm in cache.
+ */
+struct gen_txn {
+	union {
+		uint64_t tx_goal;	/* stream offset to queue up to */
+		uint32_t next_free;	/* while free */
+	};
 	uint64_t rx_goal;	/* end of the current response / request */
 	union {
 		uint64_t msg_start;	/* client http: the request's offset */
@@ -87,12 +122,9 @@ struct gen_conn {
 	struct http_parser hp;
 };
 
-/* A bound on sizeof(struct gen_conn) that tests/gen checks, a ratchet
- * (lower it as the context shrinks): issue 7 allows 320 B per idle
- * connection per side, engine and application together, and the engine
- * takes ~386 of them today (tests/tcp/test_memory.c). */
-#define GEN_CONN_BYTES_MAX 112
-
+/* A bound on sizeof(struct gen_txn) that tests/gen checks: one cache
+ * line (the array is aligned to them). */
+#define GEN_TXN_BYTES_MAX 64
 
 /* A think-queue entry: constant think time keeps the FIFO in due order. */
 struct gen_think {
@@ -119,6 +151,11 @@ struct gen_worker {
 	uint32_t nb_conns;
 	uint32_t conns_used;
 	uint32_t free_head;	/* UINT32_MAX: none */
+	/* transaction records, [nb_conns]: the same, through txn_free */
+	struct gen_txn *txns;
+	uint32_t txns_used;
+	uint32_t txn_free;	/* GEN_TXN_NONE: none */
+	uint64_t txns_active;	/* records held by a context */
 
 	/* server */
 	uint64_t server_active;	/* contexts of accepted connections */
@@ -205,11 +242,34 @@ uint64_t gen_conn_id(const struct gen_conn *gc);
 struct gen_conn *gen_conn_alloc(struct gen_worker *gw, bool client);
 void gen_conn_free(struct gen_worker *gw, struct gen_conn *gc);
 
+/* A transaction starts: @p gc takes a record from the pool, in the state
+ * its connection has between transactions (see struct gen_txn). */
+struct gen_txn *gen_txn_start(struct gen_worker *gw, struct gen_conn *gc);
+
+/* The transaction is over: the record goes back (a pending mbuf with it). */
+void gen_txn_end(struct gen_worker *gw, struct gen_conn *gc);
+
+/* The context's record; NULL between transactions. */
+static inline struct gen_txn *
+gen_txn_of(const struct gen_worker *gw, const struct gen_conn *gc)
+{
+	return gc->txn == GEN_TXN_NONE ? NULL : &gw->txns[gc->txn];
+}
+
+/* The record of the transaction in progress, started if there is none. */
+static inline struct gen_txn *
+gen_txn(struct gen_worker *gw, struct gen_conn *gc)
+{
+	if (gc->txn != GEN_TXN_NONE)
+		return &gw->txns[gc->txn];
+	return gen_txn_start(gw, gc);
+}
+
 /* Queue as much of [tx_off, tx_goal) as the engine takes now. */
 void gen_pump(struct gen_worker *gw, struct gen_conn *gc);
 
-/* Close gracefully (FIN after what is queued). */
-void gen_conn_close(struct gen_conn *gc);
+/* Close gracefully (FIN after what is queued); ends the transaction. */
+void gen_conn_close(struct gen_worker *gw, struct gen_conn *gc);
 
 /* Count a reset/timeout from the engine. */
 void gen_count_reset(struct gen_worker *gw, struct gen_conn *gc, int err);

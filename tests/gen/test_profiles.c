@@ -91,6 +91,34 @@ run(struct gen_worker *gw, uint64_t step, unsigned int polls)
 	}
 }
 
+/* Every transaction record is held by one live context or on the free
+ * list, once: none was lost or given back twice. */
+static void
+expect_txns_accounted(const struct gen_worker *gw)
+{
+	uint64_t held = 0;
+	uint32_t free_n = 0;
+
+	for (uint32_t i = gw->txn_free; i != GEN_TXN_NONE;
+	     i = gw->txns[i].next_free) {
+		cr_assert_lt(i, gw->txns_used);
+		cr_assert_leq(++free_n, gw->txns_used, "free list loops");
+	}
+	for (uint32_t i = 0; i < gw->conns_used; i++) {
+		const struct gen_conn *gc = &gw->conns[i];
+
+		if (gc->txn == GEN_TXN_NONE)
+			continue;
+		cr_expect_neq(gc->state, CS_FREE, "a free context holds one");
+		held++;
+	}
+	cr_expect_eq(held, gw->txns_active, "%lu held, %lu counted", held,
+		     gw->txns_active);
+	cr_expect_eq(free_n + gw->txns_active, gw->txns_used,
+		     "%u free + %lu held of %u handed out", free_n,
+		     gw->txns_active, gw->txns_used);
+}
+
 static void
 expect_clean(const struct gen_worker *gw)
 {
@@ -102,6 +130,9 @@ expect_clean(const struct gen_worker *gw)
 		     gw->cnt.fail_protocol, gw->cnt.fail_verify);
 	cr_expect_eq(gw->active, 0, "%lu contexts still in use", gw->active);
 	cr_expect_eq(gw->established, 0);
+	cr_expect_eq(gw->txns_active, 0, "%lu transaction records held",
+		     gw->txns_active);
+	expect_txns_accounted(gw);
 }
 
 Test(gen_profiles, http_keepalive_client_and_server_agree)
@@ -392,6 +423,86 @@ Test(gen_profiles, one_connection_resolves_the_neighbour_before_the_rest)
 	cr_expect_eq(gw->cnt.conn_attempts, 11);
 }
 
+/*
+ * Held connections between requests (client.requests = 0 with a think
+ * time: a hold run) keep no transaction record on either side; each
+ * took one for its request and response, and gave it back. The drain
+ * then finds them idle and closes them.
+ */
+static void
+hold_and_drain(int profile)
+{
+	struct gen_worker *gw;
+
+	conf.profile = profile;
+	conf.requests = 0;
+	conf.connections = 0;
+	conf.concurrency = 8;
+	conf.think = 1000 * MS;
+	conf.rr_request = 100;
+	conf.rr_response = 3000;
+	conf.echo_size = 5000;
+	gw = start();
+	run(gw, 10 * US, 200);
+	cr_expect_eq(gw->client_active, 8);
+	cr_expect_eq(gw->active, 16);
+	cr_expect_eq(gw->cnt.responses_rx, 8, "one exchange each: %lu",
+		     gw->cnt.responses_rx);
+	cr_expect_eq(gw->txns_active, 0, "%lu records held while idle",
+		     gw->txns_active);
+	cr_expect_leq(gw->txns_used, 16, "%u records touched",
+		      gw->txns_used);
+	expect_txns_accounted(gw);
+	__atomic_store_n(&g.phase, GEN_DRAIN, __ATOMIC_RELAXED);
+	run(gw, 10 * US, 100);
+	expect_clean(gw);
+	cr_expect_eq(gw->cnt.conn_closed, 16);
+}
+
+Test(gen_profiles, held_http_connections_keep_no_transaction)
+{
+	hold_and_drain(GEN_PROFILE_HTTP);
+}
+
+Test(gen_profiles, held_rr_connections_keep_no_transaction)
+{
+	hold_and_drain(GEN_PROFILE_RR);
+}
+
+Test(gen_profiles, held_echo_connections_keep_no_transaction)
+{
+	hold_and_drain(GEN_PROFILE_ECHO);
+}
+
+/* Back-to-back keep-alive requests: a client keeps its record from one
+ * request to the next, a server takes one per request; in a think
+ * pause every one is back, and between the pauses no more are touched
+ * than there are connections. */
+Test(gen_profiles, transaction_records_return_in_every_pause)
+{
+	struct gen_worker *gw;
+
+	conf.requests = 0;
+	conf.connections = 0;
+	conf.concurrency = 8;
+	conf.think = 200 * US;
+	gw = start();
+	for (int pause = 0; pause < 5; pause++) {
+		/* all answered and thinking: nothing in progress */
+		run(gw, 10 * US, 10);
+		cr_expect_eq(gw->txns_active, 0, "pause %d: %lu held", pause,
+			     gw->txns_active);
+		expect_txns_accounted(gw);
+		run(gw, 10 * US, 10);
+	}
+	cr_expect_geq(gw->cnt.responses_rx, 8 * 5);
+	cr_expect_leq(gw->txns_used, 16, "%u records touched",
+		      gw->txns_used);
+	__atomic_store_n(&g.phase, GEN_DRAIN, __ATOMIC_RELAXED);
+	run(gw, 10 * US, 100);
+	expect_clean(gw);
+}
+
 /* This process's resident memory, bytes (VmRSS). */
 static uint64_t
 rss_bytes(void)
@@ -437,11 +548,14 @@ Test(gen_profiles, contexts_are_touched_only_when_used)
 
 /* Every held connection pays for one context per side (issue 7: 320 B
  * per idle connection per side, engine included): it must stay within
- * GEN_CONN_BYTES_MAX, and its HTTP parser holds no line buffer. */
+ * GEN_CONN_BYTES_MAX. A transaction in progress adds a record, within
+ * GEN_TXN_BYTES_MAX, and its HTTP parser holds no line buffer. */
 Test(gen_memory, connection_context_stays_within_its_bound)
 {
 	cr_expect_leq(sizeof(struct http_parser), 32u,
 		      "http_parser is %zu B", sizeof(struct http_parser));
 	cr_expect_leq(sizeof(struct gen_conn), GEN_CONN_BYTES_MAX,
 		      "gen_conn is %zu B", sizeof(struct gen_conn));
+	cr_expect_leq(sizeof(struct gen_txn), GEN_TXN_BYTES_MAX,
+		      "gen_txn is %zu B", sizeof(struct gen_txn));
 }
