@@ -573,6 +573,7 @@ gen_leaks_collect(const struct gen *g, struct gen_leaks *per,
 		s.snd_bytes = u.snd_bytes;
 		s.reass_bytes = u.reass_bytes;
 		s.contexts = gw->active;
+		s.txns = gw->txns_active;
 		gen_leaks_add_sample(&one, &s);
 		if (per != NULL)
 			per[i] = one;

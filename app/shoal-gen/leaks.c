@@ -24,6 +24,7 @@ gen_leaks_add_sample(struct gen_leaks *l, const struct gen_leak_sample *s)
 	l->snd_bytes += s->snd_bytes;
 	l->reass_bytes += s->reass_bytes;
 	l->contexts += s->contexts;
+	l->txns += s->txns;
 }
 
 bool

@@ -32,6 +32,7 @@ struct gen_leak_sample {
 	uint64_t snd_bytes;		/* send-buffer bytes held */
 	uint64_t reass_bytes;		/* reassembly bytes held */
 	uint64_t contexts;		/* shoal-gen connection contexts in use */
+	uint64_t txns;			/* shoal-gen transaction records held */
 };
 
 /* The leak counters; one list for the struct, the summary and JSON. */
@@ -41,7 +42,8 @@ struct gen_leak_sample {
 	X(exts)		/* control-block extensions */ \
 	X(snd_bytes)	/* send-buffer bytes */ \
 	X(reass_bytes)	/* reassembly bytes */ \
-	X(contexts)	/* shoal-gen connection contexts */
+	X(contexts)	/* shoal-gen connection contexts */ \
+	X(txns)		/* shoal-gen transaction records */
 
 struct gen_leaks {
 #define GEN_LEAK_FIELD(n) uint64_t n;

@@ -82,6 +82,21 @@ Test(gen_leaks, buffers_extensions_and_contexts_count)
 			 "contexts 2");
 }
 
+/* A transaction record is held only by a live context: one held after
+ * every connection ended was not given back. */
+Test(gen_leaks, a_transaction_record_still_held_is_a_leak)
+{
+	struct gen_leak_sample s = clean();
+	struct gen_leaks l = { 0 };
+	char buf[128];
+
+	s.txns = 1;
+	gen_leaks_add_sample(&l, &s);
+	cr_assert(gen_leaks_any(&l));
+	gen_leaks_format(&l, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "txns 1");
+}
+
 Test(gen_leaks, half_open_control_blocks_are_no_leak)
 {
 	struct gen_leak_sample s = clean();

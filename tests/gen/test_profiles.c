@@ -122,6 +122,8 @@ expect_txns_accounted(const struct gen_worker *gw)
 static void
 expect_clean(const struct gen_worker *gw)
 {
+	struct gen_leaks leaks;
+
 	cr_expect_eq(gen_counters_failures(&gw->cnt), 0,
 		     "failures: reset %lu refused %lu timeout %lu local %lu "
 		     "protocol %lu verify %lu",
@@ -133,6 +135,10 @@ expect_clean(const struct gen_worker *gw)
 	cr_expect_eq(gw->txns_active, 0, "%lu transaction records held",
 		     gw->txns_active);
 	expect_txns_accounted(gw);
+	/* and the end-of-run accounting says so */
+	gen_leaks_collect(&g, NULL, &leaks);
+	cr_expect_eq(leaks.contexts, 0);
+	cr_expect_eq(leaks.txns, 0);
 }
 
 Test(gen_profiles, http_keepalive_client_and_server_agree)
