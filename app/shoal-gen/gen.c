@@ -168,20 +168,8 @@ gen_txn_start(struct gen_worker *gw, struct gen_conn *gc)
 			t->rx_goal += c->rr_request;
 	}
 	t->pending = NULL;
-	http_parser_init(&t->hp, gc->client);
+	t->hp = gw->hp_start[gc->client];
 	return t;
-}
-
-void
-gen_txn_end(struct gen_worker *gw, struct gen_conn *gc)
-{
-	struct gen_txn *t = &gw->txns[gc->txn];
-
-	rte_pktmbuf_free(t->pending);
-	t->next_free = gw->txn_free;
-	gw->txn_free = gc->txn;
-	gc->txn = GEN_TXN_NONE;
-	gw->txns_active--;
 }
 
 void
@@ -659,6 +647,8 @@ gen_worker_init(struct shoal_worker *w, void *ctx)
 	}
 	gw->free_head = UINT32_MAX;
 	gw->txn_free = GEN_TXN_NONE;
+	http_parser_init(&gw->hp_start[0], false);
+	http_parser_init(&gw->hp_start[1], true);
 	for (uint32_t i = 0; i < GEN_CHUNK; i++)
 		gw->fill[i] = "shoal-gen\n"[i % 10];
 

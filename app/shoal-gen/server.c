@@ -315,7 +315,12 @@ server_sent(struct shoal_conn *c, void *ctx, uint32_t acked, uint32_t space)
 	if (gc->kind != GEN_OBJ_CONN || gc->state != CS_ACTIVE)
 		return;
 	t = gen_txn_of(gw, gc);
-	if (t != NULL && t->pending != NULL && !echo_flush(gw, gc, t))
+	if (t == NULL) {
+		/* most ACKs: the answer was all queued when it was made */
+		gen_pump(gw, gc);
+		return;
+	}
+	if (t->pending != NULL && !echo_flush(gw, gc, t))
 		return;
 	gen_pump(gw, gc);
 	server_txn_end(gw, gc);

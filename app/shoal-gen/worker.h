@@ -156,6 +156,9 @@ struct gen_worker {
 	uint32_t txns_used;
 	uint32_t txn_free;	/* GEN_TXN_NONE: none */
 	uint64_t txns_active;	/* records held by a context */
+	/* A new record's parser, for requests [0] and responses [1]:
+	 * copied, not initialised, at every transaction's start. */
+	struct http_parser hp_start[2];
 
 	/* server */
 	uint64_t server_active;	/* contexts of accepted connections */
@@ -247,7 +250,20 @@ void gen_conn_free(struct gen_worker *gw, struct gen_conn *gc);
 struct gen_txn *gen_txn_start(struct gen_worker *gw, struct gen_conn *gc);
 
 /* The transaction is over: the record goes back (a pending mbuf with it). */
-void gen_txn_end(struct gen_worker *gw, struct gen_conn *gc);
+static inline void
+gen_txn_end(struct gen_worker *gw, struct gen_conn *gc)
+{
+	uint32_t i = gc->txn;
+	struct rte_mbuf *m = gw->txns[i].pending;
+
+	gw->txns[i].next_free = gw->txn_free;
+	gw->txn_free = i;
+	gc->txn = GEN_TXN_NONE;
+	gw->txns_active--;
+	/* rarely one: only an echo server's, when its connection ends */
+	if (m != NULL)
+		rte_pktmbuf_free(m);
+}
 
 /* The context's record; NULL between transactions. */
 static inline struct gen_txn *
