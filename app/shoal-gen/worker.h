@@ -89,7 +89,7 @@ struct gen_conn {
 /* A bound on sizeof(struct gen_conn) that tests/gen checks, a ratchet
  * (lower it as the context shrinks): issue 7 allows 320 B per idle
  * connection per side, engine and application together, and the engine
- * takes ~310 of them today (tests/tcp/test_memory.c). */
+ * takes ~236 of them today (tests/tcp/test_memory.c). */
 #define GEN_CONN_BYTES_MAX 48
 
 #define GEN_TXN_NONE UINT32_MAX
