@@ -136,9 +136,9 @@ tcp_leave(struct shoal_tcp *t)
 		 * connection: no freed block may stay on the wheel, nor
 		 * keep a sending state (its slab has one per block). */
 		tcp_timer_stop_all(cb);
-		if (unlikely(cb->snd != NULL)) {
-			flow_slab_put(&t->snds, cb->snd);
-			cb->snd = NULL;
+		if (unlikely(cb->snd_ref != 0)) {
+			flow_slab_put(&t->snds, tcp_snd_held(cb));
+			cb->snd_ref = 0;
 		}
 		flow_slab_put(&t->cbs, cb);
 	}
@@ -185,23 +185,23 @@ tcp_cb_release_bufs(struct tcp_cb *cb)
 {
 	struct rte_mbuf *m, *next;
 
-	if (cb->snd != NULL) {
-		for (m = cb->snd->sb_head; m != NULL; m = next) {
+	if (cb->snd_ref != 0) {
+		for (m = tcp_snd_held(cb)->sb_head; m != NULL; m = next) {
 			next = m->next;
 			m->next = NULL;
 			m->nb_segs = 1;
 			rte_pktmbuf_free_seg(m);
 		}
-		flow_slab_put(&cb->t->snds, cb->snd);
-		cb->snd = NULL;
+		flow_slab_put(&cb->t->snds, tcp_snd_held(cb));
+		cb->snd_ref = 0;
 	}
 	cb->sb_len = 0;
 	tcp_reass_free(cb);
 	/* Nothing out of order or SACKed matters any more. */
 	cb->tf &= ~TF_RCV_FIN_OOO;
-	if (cb->x != NULL) {
-		flow_slab_put(&cb->t->exts, cb->x);
-		cb->x = NULL;
+	if (cb->x_ref != 0) {
+		flow_slab_put(&cb->t->exts, tcp_x(cb));
+		cb->x_ref = 0;
 	}
 }
 
@@ -209,15 +209,18 @@ tcp_cb_release_bufs(struct tcp_cb *cb)
 struct tcp_cb_ext *
 tcp_ext_get(struct tcp_cb *cb)
 {
-	if (cb->x != NULL)
-		return cb->x;
-	cb->x = flow_slab_get(&cb->t->exts);
-	if (cb->x == NULL) {
+	struct tcp_cb_ext *x;
+
+	if (cb->x_ref != 0)
+		return tcp_x(cb);
+	x = flow_slab_get(&cb->t->exts);
+	if (x == NULL) {
 		cb->t->st.no_ext++;
 		return NULL;
 	}
-	memset(cb->x, 0, sizeof(*cb->x));
-	return cb->x;
+	memset(x, 0, sizeof(*x));
+	cb->x_ref = tcp_attach_ref(&cb->t->exts, x);
+	return x;
 }
 
 struct tcp_cb_snd *
@@ -230,7 +233,7 @@ tcp_snd_attach(struct tcp_cb *cb)
 	memset(s, 0, sizeof(*s));
 	s->high_rxt = cb->snd_una;
 	s->snd_sml = cb->snd_una;
-	cb->snd = s;
+	cb->snd_ref = tcp_attach_ref(&cb->t->snds, s);
 	return s;
 }
 
@@ -242,7 +245,7 @@ tcp_snd_attach(struct tcp_cb *cb)
 void
 tcp_snd_put_if_idle(struct tcp_cb *cb)
 {
-	struct tcp_cb_snd *s = cb->snd;
+	struct tcp_cb_snd *s = tcp_snd_held(cb);
 
 	if (s == NULL || cb->snd_una != cb->snd_max || s->sb_head != NULL ||
 	    (cb->tf & (TF_RTT_TIMING | TF_RECOVERY | TF_PTO_FIRED)) ||
@@ -250,20 +253,20 @@ tcp_snd_put_if_idle(struct tcp_cb *cb)
 	    s->cubic.w_last_max != 0 || cb->t->depth > 1)
 		return;
 	flow_slab_put(&cb->t->snds, s);
-	cb->snd = NULL;
+	cb->snd_ref = 0;
 }
 
 /* Give the extension back once it holds nothing. */
 void
 tcp_ext_put_if_empty(struct tcp_cb *cb)
 {
-	struct tcp_cb_ext *x = cb->x;
+	struct tcp_cb_ext *x = tcp_x(cb);
 
 	if (x == NULL || x->nsack != 0 || x->reass != NULL ||
 	    (cb->tf & TF_RCV_FIN_OOO))
 		return;
 	flow_slab_put(&cb->t->exts, x);
-	cb->x = NULL;
+	cb->x_ref = 0;
 }
 
 /* Release the control block: out of the table, timers off, buffers freed,
@@ -997,7 +1000,7 @@ shoal_send(struct shoal_conn *c, const void *buf, uint32_t len)
 		cb->t->st.sndbuf_full++;
 	}
 	while (done < len) {
-		m = cb->snd != NULL ? cb->snd->sb_tail : NULL;
+		m = cb->snd_ref != 0 ? tcp_snd_held(cb)->sb_tail : NULL;
 		if (m == NULL || !(cb->tf & TF_SB_TAIL_OURS) ||
 		    rte_pktmbuf_tailroom(m) == 0) {
 			/* A new buffer would be held until ACKed: not out

@@ -623,8 +623,8 @@ tcp_retransmit_first(struct tcp_cb *cb)
 
 	if (SEQ_GT(end, cb->snd_una))
 		len = RTE_MIN(end - cb->snd_una, (uint32_t)cb->smss);
-	if (tcp_nsack(cb) > 0 && SEQ_LT(cb->x->sack[0].start, cb->snd_una + len))
-		len = cb->x->sack[0].start - cb->snd_una;
+	if (tcp_nsack(cb) > 0 && SEQ_LT(tcp_x(cb)->sack[0].start, cb->snd_una + len))
+		len = tcp_x(cb)->sack[0].start - cb->snd_una;
 	if ((cb->tf & TF_FIN_SENT) && cb->snd_una + len == end)
 		flags |= TH_FIN;
 	if (len == 0 && !(flags & TH_FIN))
@@ -675,7 +675,7 @@ new_ack(struct tcp_cb *cb, const struct tcp_seg *s)
 	if ((cb->tf & (TF_FIN_SENT | TF_FIN_QUEUED)) && SEQ_GT(ack, end))
 		cb->tf |= TF_FIN_ACKED;
 	if ((cb->tf & TF_RTT_TIMING) && SEQ_GT(ack, tcp_snd(cb)->rtt_seq)) {
-		tcp_rtt_sample(cb, (uint32_t)t->now - cb->snd->rtt_start_ns);
+		tcp_rtt_sample(cb, (uint32_t)t->now - tcp_snd_held(cb)->rtt_start_ns);
 		cb->tf &= ~TF_RTT_TIMING;
 	}
 	cb->snd_una = ack;
@@ -685,8 +685,8 @@ new_ack(struct tcp_cb *cb, const struct tcp_seg *s)
 	cb->rxt_shift = 0;
 	cb->tf &= ~TF_PTO_FIRED;
 	cb->probes = 0;
-	if (cb->x != NULL && cb->x->lost_marked && SEQ_GEQ(ack, cb->x->lost_to))
-		cb->x->lost_marked = false;
+	if (cb->x_ref != 0 && tcp_x(cb)->lost_marked && SEQ_GEQ(ack, tcp_x(cb)->lost_to))
+		tcp_x(cb)->lost_marked = false;
 	tcp_sack_update(cb, s);
 	tcp_sack_trim(cb);
 	if (cb->tf & TF_RECOVERY) {
@@ -765,8 +765,8 @@ sack_loss_check(struct tcp_cb *cb, bool probed, uint32_t probe_seq)
 		return;
 	if (probed && SEQ_GT(probe_seq, cb->snd_una) &&
 	    tcp_sack_find(cb, probe_seq) != NULL) {
-		cb->x->lost_marked = true;
-		cb->x->lost_to = probe_seq;
+		tcp_x(cb)->lost_marked = true;
+		tcp_x(cb)->lost_to = probe_seq;
 	}
 	if (SEQ_GT(cb->snd_una, cb->recover) &&
 	    tcp_sack_is_lost(cb, cb->snd_una))

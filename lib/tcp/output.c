@@ -604,8 +604,8 @@ tcp_output(struct tcp_cb *cb)
 				continue;
 			}
 			for (unsigned int i = 0; i < tcp_nsack(cb); i++) {
-				if (SEQ_GT(cb->x->sack[i].start, cb->snd_nxt)) {
-					nxt_blk = cb->x->sack[i].start -
+				if (SEQ_GT(tcp_x(cb)->sack[i].start, cb->snd_nxt)) {
+					nxt_blk = tcp_x(cb)->sack[i].start -
 						  cb->snd_nxt;
 					break;
 				}
@@ -682,7 +682,7 @@ tcp_flush_pending(struct shoal_tcp *t)
 			continue;
 		}
 		tcp_output(cb);
-		if (cb->snd != NULL && cb->snd_una == cb->snd_max)
+		if (cb->snd_ref != 0 && cb->snd_una == cb->snd_max)
 			tcp_snd_put_if_idle(cb);
 	}
 }

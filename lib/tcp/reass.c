@@ -96,7 +96,7 @@ ptr_cmp(const void *a, const void *b)
 static void
 reass_check(const struct tcp_cb *cb, const char *file, int line)
 {
-	const struct tcp_cb_ext *x = cb->x;
+	const struct tcp_cb_ext *x = tcp_x(cb);
 	uint32_t cap = cb->t->conf.reass_max_segs, bytes = 0, segs = 0;
 	uint32_t end = cb->rcv_nxt, plen;
 	struct rte_mbuf *m, *s, **seen;
@@ -162,7 +162,7 @@ reass_link(struct tcp_cb *cb, struct rte_mbuf *prev, struct rte_mbuf *m)
 	if (prev != NULL)
 		tcp_reass_meta(cb->t, prev)->next = m;
 	else
-		cb->x->reass = m;
+		tcp_x(cb)->reass = m;
 }
 
 
@@ -309,7 +309,7 @@ struct rte_mbuf *
 tcp_reass_pull(struct tcp_cb *cb, bool *fin)
 {
 	struct rte_mbuf *m, *head = NULL, *tail = NULL;
-	struct tcp_cb_ext *x = cb->x;
+	struct tcp_cb_ext *x = tcp_x(cb);
 	uint32_t seq, len, rcvd;
 
 	*fin = false;
@@ -366,7 +366,7 @@ tcp_reass_pull(struct tcp_cb *cb, bool *fin)
 void
 tcp_reass_drain(struct tcp_cb *cb)
 {
-	if (cb->x == NULL || cb->x->reass == NULL)
+	if (cb->x_ref == 0 || tcp_x(cb)->reass == NULL)
 		return;
 	cb->tf &= ~TF_RCV_FIN_OOO;
 	tcp_reass_free(cb);
@@ -377,15 +377,15 @@ tcp_reass_free(struct tcp_cb *cb)
 {
 	struct rte_mbuf *m, *next;
 
-	if (cb->x == NULL)
+	if (cb->x_ref == 0)
 		return;
-	for (m = cb->x->reass; m != NULL; m = next) {
+	for (m = tcp_x(cb)->reass; m != NULL; m = next) {
 		next = q_next(cb, m);
 		rte_pktmbuf_free(m);
 	}
-	cb->x->reass = NULL;
-	cb->x->reass_bytes = 0;
-	cb->x->reass_segs = 0;
+	tcp_x(cb)->reass = NULL;
+	tcp_x(cb)->reass_bytes = 0;
+	tcp_x(cb)->reass_segs = 0;
 	tcp_ext_put_if_empty(cb);
 }
 
@@ -420,7 +420,7 @@ tcp_reass_sack_blocks(const struct tcp_cb *cb, struct tcp_sack_blk *b,
 	 * out in several ACKs and a lost ACK or two does not hide it;
 	 * then the lowest. */
 	for (r = 0; r < TCP_SACK_RECENT && k < max; r++) {
-		uint32_t seq = cb->x->ooo_recent[r];
+		uint32_t seq = tcp_x(cb)->ooo_recent[r];
 
 		for (i = 0; i < n; i++) {
 			if (!used[i] && SEQ_LEQ(all[i].start, seq) &&

@@ -20,7 +20,7 @@ sack_insert(struct tcp_cb *cb, uint32_t start, uint32_t end)
 		return;		/* no room: go on as if not told */
 
 	for (i = 0; i < tcp_nsack(cb); i++) {
-		struct tcp_sack_blk b = cb->x->sack[i];
+		struct tcp_sack_blk b = tcp_x(cb)->sack[i];
 
 		if (SEQ_LT(b.end, start)) {
 			out[n++] = b;
@@ -71,19 +71,19 @@ tcp_sack_trim(struct tcp_cb *cb)
 {
 	unsigned int i, n = 0;
 
-	if (cb->x == NULL)
+	if (cb->x_ref == 0)
 		return;
 
 	for (i = 0; i < tcp_nsack(cb); i++) {
-		struct tcp_sack_blk b = cb->x->sack[i];
+		struct tcp_sack_blk b = tcp_x(cb)->sack[i];
 
 		if (SEQ_LEQ(b.end, cb->snd_una))
 			continue;
 		if (SEQ_LT(b.start, cb->snd_una))
 			b.start = cb->snd_una;
-		cb->x->sack[n++] = b;
+		tcp_x(cb)->sack[n++] = b;
 	}
-	cb->x->nsack = n;
+	tcp_x(cb)->nsack = n;
 	tcp_ext_put_if_empty(cb);
 }
 
@@ -94,7 +94,7 @@ tcp_sack_bytes_above(const struct tcp_cb *cb, uint32_t seq)
 	unsigned int i;
 
 	for (i = 0; i < tcp_nsack(cb); i++) {
-		const struct tcp_sack_blk *b = &cb->x->sack[i];
+		const struct tcp_sack_blk *b = &tcp_x(cb)->sack[i];
 
 		if (SEQ_LEQ(b->end, seq))
 			continue;
@@ -110,10 +110,10 @@ tcp_sack_is_lost(const struct tcp_cb *cb, uint32_t seq)
 {
 	unsigned int i, ranges = 0;
 
-	if (cb->x != NULL && cb->x->lost_marked && SEQ_LT(seq, cb->x->lost_to))
+	if (cb->x_ref != 0 && tcp_x(cb)->lost_marked && SEQ_LT(seq, tcp_x(cb)->lost_to))
 		return true;
 	for (i = 0; i < tcp_nsack(cb); i++)
-		if (SEQ_GT(cb->x->sack[i].start, seq))
+		if (SEQ_GT(tcp_x(cb)->sack[i].start, seq))
 			ranges++;
 	if (ranges >= TCP_DUPTHRESH)
 		return true;
@@ -131,7 +131,7 @@ tcp_sack_pipe(const struct tcp_cb *cb)
 
 	for (i = 0; i <= tcp_nsack(cb); i++) {
 		a = cur;
-		b = i < tcp_nsack(cb) ? cb->x->sack[i].start : cb->snd_max;
+		b = i < tcp_nsack(cb) ? tcp_x(cb)->sack[i].start : cb->snd_max;
 		if (SEQ_LT(a, b)) {
 			if (i == tcp_nsack(cb) || !tcp_sack_is_lost(cb, a))
 				pipe += b - a;
@@ -139,7 +139,7 @@ tcp_sack_pipe(const struct tcp_cb *cb)
 				pipe += SEQ_MIN(hrx, b) - a;
 		}
 		if (i < tcp_nsack(cb))
-			cur = cb->x->sack[i].end;
+			cur = tcp_x(cb)->sack[i].end;
 	}
 	return pipe;
 }
@@ -154,13 +154,13 @@ tcp_sack_next_hole(const struct tcp_cb *cb, uint32_t *seq, uint32_t *len)
 
 	for (i = 0; i < tcp_nsack(cb); i++) {
 		start = SEQ_MAX(cur, tcp_high_rxt(cb));
-		if (SEQ_LT(start, cb->x->sack[i].start) &&
+		if (SEQ_LT(start, tcp_x(cb)->sack[i].start) &&
 		    tcp_sack_is_lost(cb, start)) {
 			*seq = start;
-			*len = cb->x->sack[i].start - start;
+			*len = tcp_x(cb)->sack[i].start - start;
 			return true;
 		}
-		cur = cb->x->sack[i].end;
+		cur = tcp_x(cb)->sack[i].end;
 	}
 	return false;
 }
@@ -171,9 +171,9 @@ tcp_sack_find(const struct tcp_cb *cb, uint32_t seq)
 	unsigned int i;
 
 	for (i = 0; i < tcp_nsack(cb); i++)
-		if (SEQ_LEQ(cb->x->sack[i].start, seq) &&
-		    SEQ_LT(seq, cb->x->sack[i].end))
-			return &cb->x->sack[i];
+		if (SEQ_LEQ(tcp_x(cb)->sack[i].start, seq) &&
+		    SEQ_LT(seq, tcp_x(cb)->sack[i].end))
+			return &tcp_x(cb)->sack[i];
 	return NULL;
 }
 
@@ -186,7 +186,7 @@ tcp_sack_bytes_below(const struct tcp_cb *cb, uint32_t seq)
 	unsigned int i;
 
 	for (i = 0; i < tcp_nsack(cb); i++) {
-		const struct tcp_sack_blk *b = &cb->x->sack[i];
+		const struct tcp_sack_blk *b = &tcp_x(cb)->sack[i];
 
 		if (SEQ_GEQ(b->start, seq))
 			break;

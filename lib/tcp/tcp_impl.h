@@ -54,7 +54,7 @@
  * ratchet: issue
  * 7 targets 320 with the application's share; lower it as the control
  * block shrinks, never raise it. */
-#define TCP_CONN_BYTES_MAX	237
+#define TCP_CONN_BYTES_MAX	229
 
 /* A connection's timers (tcp_cb.due). */
 enum {
@@ -156,7 +156,7 @@ struct tcp_listener {
 };
 
 /**
- * The control block, 232 bytes, in the order a segment reads it: the
+ * The control block, 224 bytes, in the order a segment reads it: the
  * 4-tuple the lookup compares, then state, sequence space and windows;
  * then callbacks, RTT and recovery; timers are colder. The send buffer
  * and what goes with sending live in struct tcp_cb_snd, the SACK
@@ -204,8 +204,10 @@ struct tcp_cb {
 	struct shoal_tcp *t;
 
 	/* --- line 1: callbacks, output, RTT --- */
-	struct tcp_cb_snd *snd;		/* sending state, only while needed */
-	struct tcp_cb_ext *x;		/* cold state, only while needed */
+	/* Attachments by slab reference + 1, 0: none (tcp_snd_held, tcp_x):
+	 * four bytes each where a pointer takes eight. */
+	uint32_t snd_ref;	/* sending state, only while needed */
+	uint32_t x_ref;		/* cold state, only while needed */
 	const struct shoal_tcp_ops *ops;
 	void *ctx;
 	uint32_t iss, irs;
@@ -267,26 +269,6 @@ struct tcp_cb_snd {
 
 struct tcp_cb_snd *tcp_snd_attach(struct tcp_cb *cb);
 void tcp_snd_put_if_idle(struct tcp_cb *cb);
-
-/* HighRxt and Minshall's mark, read: detached, they are at SND.UNA. */
-static inline uint32_t
-tcp_high_rxt(const struct tcp_cb *cb)
-{
-	return cb->snd != NULL ? cb->snd->high_rxt : cb->snd_una;
-}
-
-static inline uint32_t
-tcp_snd_sml(const struct tcp_cb *cb)
-{
-	return cb->snd != NULL ? cb->snd->snd_sml : cb->snd_una;
-}
-
-/* @p cb's sending state, attached if it was not. */
-static inline struct tcp_cb_snd *
-tcp_snd(struct tcp_cb *cb)
-{
-	return likely(cb->snd != NULL) ? cb->snd : tcp_snd_attach(cb);
-}
 
 /* The pending and the dead lists: singly linked through tcp_cb.link by
  * slab reference (flow_slab_ref), 4 bytes a block where a pointer took 8. */
@@ -363,30 +345,6 @@ tcp_cb_ep(const struct tcp_cb *cb, struct shoal_endpoints *ep)
 
 void tcp_ext_put_if_empty(struct tcp_cb *cb);
 
-static inline unsigned int
-tcp_nsack(const struct tcp_cb *cb)
-{
-	return cb->x != NULL ? cb->x->nsack : 0;
-}
-
-static inline struct rte_mbuf *
-tcp_reass_head(const struct tcp_cb *cb)
-{
-	return cb->x != NULL ? cb->x->reass : NULL;
-}
-
-static inline uint32_t
-tcp_reass_bytes(const struct tcp_cb *cb)
-{
-	return cb->x != NULL ? cb->x->reass_bytes : 0;
-}
-
-static inline uint32_t
-tcp_reass_segs(const struct tcp_cb *cb)
-{
-	return cb->x != NULL ? cb->x->reass_segs : 0;
-}
-
 /* tcp_ts_offset's cache: one offset per IPv4 address pair. */
 #define TCP_TSOFF_CACHE_BITS 6
 struct tcp_tsoff_slot {
@@ -433,6 +391,79 @@ struct shoal_tcp {
 	 * v4 once (engine init), so a segment out writes only the tuple. */
 	struct shoal_endpoints out_ep;
 };
+
+/* The block an attachment reference (slab reference + 1) names; NULL
+ * for 0. */
+static inline void *
+tcp_attached(const struct flow_slab *s, uint32_t ref)
+{
+	return ref != 0 ? flow_slab_at(s, ref - 1) : NULL;
+}
+
+static inline uint32_t
+tcp_attach_ref(const struct flow_slab *s, const void *p)
+{
+	return flow_slab_ref(s, p) + 1;
+}
+
+/* @p cb's sending state; NULL when it holds none. */
+static inline struct tcp_cb_snd *
+tcp_snd_held(const struct tcp_cb *cb)
+{
+	return tcp_attached(&cb->t->snds, cb->snd_ref);
+}
+
+/* HighRxt and Minshall's mark, read: detached, they are at SND.UNA. */
+static inline uint32_t
+tcp_high_rxt(const struct tcp_cb *cb)
+{
+	return cb->snd_ref != 0 ? tcp_snd_held(cb)->high_rxt : cb->snd_una;
+}
+
+static inline uint32_t
+tcp_snd_sml(const struct tcp_cb *cb)
+{
+	return cb->snd_ref != 0 ? tcp_snd_held(cb)->snd_sml : cb->snd_una;
+}
+
+/* @p cb's sending state, attached if it was not. */
+static inline struct tcp_cb_snd *
+tcp_snd(struct tcp_cb *cb)
+{
+	return likely(cb->snd_ref != 0) ? tcp_snd_held(cb) :
+					  tcp_snd_attach(cb);
+}
+
+/* @p cb's extension; NULL when it holds none. */
+static inline struct tcp_cb_ext *
+tcp_x(const struct tcp_cb *cb)
+{
+	return tcp_attached(&cb->t->exts, cb->x_ref);
+}
+
+static inline unsigned int
+tcp_nsack(const struct tcp_cb *cb)
+{
+	return cb->x_ref != 0 ? tcp_x(cb)->nsack : 0;
+}
+
+static inline struct rte_mbuf *
+tcp_reass_head(const struct tcp_cb *cb)
+{
+	return cb->x_ref != 0 ? tcp_x(cb)->reass : NULL;
+}
+
+static inline uint32_t
+tcp_reass_bytes(const struct tcp_cb *cb)
+{
+	return cb->x_ref != 0 ? tcp_x(cb)->reass_bytes : 0;
+}
+
+static inline uint32_t
+tcp_reass_segs(const struct tcp_cb *cb)
+{
+	return cb->x_ref != 0 ? tcp_x(cb)->reass_segs : 0;
+}
 
 /* @p cb's 4-tuple in the engine's output endpoints (valid until the next
  * segment out). */

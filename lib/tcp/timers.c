@@ -218,8 +218,8 @@ rxt_timeout(struct tcp_cb *cb)
 	cb->dupacks = 0;
 	cb->recover = cb->snd_max;	/* RFC 6582 section 4 */
 	tcp_snd(cb)->high_rxt = cb->snd_una;
-	if (cb->x != NULL)
-		cb->x->lost_marked = false;
+	if (cb->x_ref != 0)
+		tcp_x(cb)->lost_marked = false;
 	/* Go back N from the first unacknowledged byte. */
 	cb->snd_nxt = cb->snd_una;
 	if (cb->tf & TF_FIN_SENT)

@@ -90,7 +90,7 @@ Test(cc, cubic_loss_multiplies_by_beta)
 	tcp_cc(&cb)->cong_event(&cb, 1);
 	cr_assert_eq(cb.ssthresh, 70000);
 	cr_assert_eq(cb.cwnd, 70000);
-	cr_assert(fabs(cb.snd->cubic.w_max - 100.0) < 1e-9);
+	cr_assert(fabs(tcp_snd_held(&cb)->cubic.w_max - 100.0) < 1e-9);
 }
 
 Test(cc, cubic_fast_convergence_lowers_w_max)
@@ -100,8 +100,8 @@ Test(cc, cubic_fast_convergence_lowers_w_max)
 	tcp_cc(&cb)->cong_event(&cb, 1);
 	cb.cwnd = 80000;	/* lost again below the last maximum */
 	tcp_cc(&cb)->cong_event(&cb, 2);
-	cr_assert(fabs(cb.snd->cubic.w_max - 80.0 * 1.7 / 2) < 1e-9,
-		  "w_max %f", cb.snd->cubic.w_max);
+	cr_assert(fabs(tcp_snd_held(&cb)->cubic.w_max - 80.0 * 1.7 / 2) < 1e-9,
+		  "w_max %f", tcp_snd_held(&cb)->cubic.w_max);
 }
 
 /* Grow in congestion avoidance for @p secs with one ACK of a segment per

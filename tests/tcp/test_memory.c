@@ -94,13 +94,13 @@ Test(memory, extension_only_while_out_of_order_data_is_held)
 	avail = flow_slab_avail(&W->eng->exts);
 	fx_established();
 	cb = tcp_test_cb(W->conn);
-	cr_assert_null(cb->x, "an idle connection has no extension");
+	cr_assert_null(tcp_x(cb), "an idle connection has no extension");
 	send(.flags = ACK, .seq = P_ISS + 1 + 100, .ack = W_ISS + 1, .len = 100);
-	cr_assert_not_null(cb->x);
+	cr_assert_not_null(tcp_x(cb));
 	cr_assert_eq(flow_slab_avail(&W->eng->exts), avail - 1);
 	send(.flags = ACK, .seq = P_ISS + 1, .ack = W_ISS + 1, .len = 100);
 	cr_assert(rx_is(P_ISS + 1, 200));
-	cr_assert_null(cb->x, "given back once the hole filled");
+	cr_assert_null(tcp_x(cb), "given back once the hole filled");
 	cr_assert_eq(flow_slab_avail(&W->eng->exts), avail);
 }
 
@@ -117,7 +117,7 @@ Test(memory, ooo_data_dropped_and_counted_when_no_extension_is_free)
 	for (i = 0; i < n; i++)
 		cr_assert_not_null(objs[i] = flow_slab_get(&W->eng->exts));
 	send(.flags = ACK, .seq = P_ISS + 1 + 100, .ack = W_ISS + 1, .len = 100);
-	cr_assert_null(cb->x);
+	cr_assert_null(tcp_x(cb));
 	cr_assert_eq(stats().no_ext, 1);
 	cr_assert_eq(stats().ooo_bytes_dropped, 100);
 	for (i = 0; i < n; i++)
@@ -135,17 +135,17 @@ Test(memory, sending_state_only_while_something_is_unacknowledged)
 
 	fx_established();
 	cb = tcp_test_cb(W->conn);
-	cr_assert_null(cb->snd, "an idle passive connection holds none");
+	cr_assert_null(tcp_snd_held(cb), "an idle passive connection holds none");
 	cr_assert_eq(flow_slab_avail(snds), snds->n);
 	for (i = 0; i < 50; i++) {
 		cr_assert_eq(app_send(100), 100);
 		flush();
-		cr_assert_not_null(cb->snd);
+		cr_assert_not_null(tcp_snd_held(cb));
 		cr_assert_eq(flow_slab_avail(snds), snds->n - 1);
 		wire_drain();
 		send(.flags = ACK, .seq = P_ISS + 1,
 		     .ack = W_ISS + 1 + 100 * (i + 1));
-		cr_assert_null(cb->snd, "given back once all was acked");
+		cr_assert_null(tcp_snd_held(cb), "given back once all was acked");
 		cr_assert_eq(flow_slab_avail(snds), snds->n);
 	}
 	cr_assert_eq(stats().retransmits, 0);
@@ -154,17 +154,17 @@ Test(memory, sending_state_only_while_something_is_unacknowledged)
 	/* Our FIN needs one until it is acked. */
 	cr_assert_eq(shoal_shutdown(W->conn), 0);
 	flush();
-	cr_assert_not_null(cb->snd);
+	cr_assert_not_null(tcp_snd_held(cb));
 	wire_drain();
 	send(.flags = ACK, .seq = P_ISS + 1, .ack = W_ISS + 1 + 5000 + 1);
 	cr_assert_eq(conn_state(), SHOAL_TCP_FIN_WAIT_2);
-	cr_assert_null(cb->snd);
+	cr_assert_null(tcp_snd_held(cb));
 }
 
 Test(memory, active_opener_holds_no_sending_state_once_established)
 {
 	fx_established_active();
-	cr_assert_null(tcp_test_cb(W->conn)->snd);
+	cr_assert_null(tcp_snd_held(tcp_test_cb(W->conn)));
 	cr_assert_eq(flow_slab_avail(&W->eng->snds), W->eng->snds.n);
 }
 
@@ -188,13 +188,13 @@ Test(memory, sending_state_kept_once_cubic_has_seen_a_loss)
 	send(.flags = ACK, .seq = P_ISS + 1, .ack = W_ISS + 1 + 10 * 1460);
 	cr_assert(!(cb->tf & TF_RECOVERY));
 	cr_assert_eq(cb->snd_una, cb->snd_max);
-	cr_assert_not_null(cb->snd, "CUBIC's W_max would be lost");
-	w_max = cb->snd->cubic.w_max;
+	cr_assert_not_null(tcp_snd_held(cb), "CUBIC's W_max would be lost");
+	w_max = tcp_snd_held(cb)->cubic.w_max;
 	cr_assert(w_max > 0);
 	advance(10000);
 	flush();
-	cr_assert_not_null(cb->snd);
-	cr_assert_eq(cb->snd->cubic.w_max, w_max);
+	cr_assert_not_null(tcp_snd_held(cb));
+	cr_assert_eq(tcp_snd_held(cb)->cubic.w_max, w_max);
 }
 
 /* The byte counters are derived from the sequence space and a wrap count

@@ -269,7 +269,7 @@ Test(sackrec, scoreboard_trims_on_cumulative_ack)
 	cr_assert_eq(tcp_nsack(tcp_test_cb(W->conn)), 2);
 	send(.flags = ACK, .seq = P0, .ack = S(3));
 	cr_assert_eq(tcp_nsack(tcp_test_cb(W->conn)), 1);
-	cr_assert_eq(tcp_test_cb(W->conn)->x->sack[0].start, S(5));
+	cr_assert_eq(tcp_x(tcp_test_cb(W->conn))->sack[0].start, S(5));
 	wire_drain();
 }
 

@@ -17,8 +17,8 @@ cubic_init(struct tcp_cb *cb)
 {
 	cb->cwnd = cb->t->conf.init_cwnd * cb->smss;
 	cb->ssthresh = UINT32_MAX;
-	if (cb->snd != NULL)
-		cb->snd->cubic = (struct tcp_cubic){ 0 };
+	if (cb->snd_ref != 0)
+		tcp_snd_held(cb)->cubic = (struct tcp_cubic){ 0 };
 }
 
 static void
