@@ -210,7 +210,6 @@ void
 gen_on_closed(struct shoal_conn *c, void *ctx)
 {
 	struct gen_conn *gc = ctx;
-
 	struct gen_worker *gw = gen_self();
 
 	if (gc == NULL || gc->kind != GEN_OBJ_CONN || gc->state == CS_FREE)
