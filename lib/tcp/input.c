@@ -548,7 +548,8 @@ establish(struct tcp_cb *cb)
 	cb->retries = 0;
 	cb->rxt_shift = 0;
 	if ((cb->tf & TF_RTT_TIMING) && !(cb->tf & TF_SYN_RXT))
-		tcp_rtt_sample(cb, (uint32_t)t->now - tcp_snd(cb)->rtt_start_ns);
+		tcp_rtt_sample(cb, (uint32_t)t->now -
+				   tcp_snd(cb)->rtt_start_ns);
 	else if ((cb->tf & TF_SYN_RXT) && cb->srtt_ns == 0 &&
 		 cb->rto_us < 3000000)
 		cb->rto_us = 3000000;	/* RFC 6298 5.7 */
@@ -623,7 +624,8 @@ tcp_retransmit_first(struct tcp_cb *cb)
 
 	if (SEQ_GT(end, cb->snd_una))
 		len = RTE_MIN(end - cb->snd_una, (uint32_t)cb->smss);
-	if (tcp_nsack(cb) > 0 && SEQ_LT(tcp_x(cb)->sack[0].start, cb->snd_una + len))
+	if (tcp_nsack(cb) > 0 &&
+	    SEQ_LT(tcp_x(cb)->sack[0].start, cb->snd_una + len))
 		len = tcp_x(cb)->sack[0].start - cb->snd_una;
 	if ((cb->tf & TF_FIN_SENT) && cb->snd_una + len == end)
 		flags |= TH_FIN;
@@ -675,7 +677,8 @@ new_ack(struct tcp_cb *cb, const struct tcp_seg *s)
 	if ((cb->tf & (TF_FIN_SENT | TF_FIN_QUEUED)) && SEQ_GT(ack, end))
 		cb->tf |= TF_FIN_ACKED;
 	if ((cb->tf & TF_RTT_TIMING) && SEQ_GT(ack, tcp_snd(cb)->rtt_seq)) {
-		tcp_rtt_sample(cb, (uint32_t)t->now - tcp_snd_held(cb)->rtt_start_ns);
+		tcp_rtt_sample(cb, (uint32_t)t->now -
+				   tcp_snd_held(cb)->rtt_start_ns);
 		cb->tf &= ~TF_RTT_TIMING;
 	}
 	cb->snd_una = ack;
@@ -685,7 +688,8 @@ new_ack(struct tcp_cb *cb, const struct tcp_seg *s)
 	cb->rxt_shift = 0;
 	cb->tf &= ~TF_PTO_FIRED;
 	cb->probes = 0;
-	if (cb->x_ref != 0 && tcp_x(cb)->lost_marked && SEQ_GEQ(ack, tcp_x(cb)->lost_to))
+	if (cb->x_ref != 0 && tcp_x(cb)->lost_marked &&
+	    SEQ_GEQ(ack, tcp_x(cb)->lost_to))
 		tcp_x(cb)->lost_marked = false;
 	tcp_sack_update(cb, s);
 	tcp_sack_trim(cb);

@@ -471,7 +471,8 @@ tcp_send_probe(struct tcp_cb *cb)
 			      (uint32_t)cb->smss);
 		if (cb->snd_nxt + len == end)
 			flags |= TH_PSH;
-		tcp_snd(cb)->high_rxt = cb->snd_nxt;	/* the probe, for input.c */
+		/* the probe, for input.c */
+		tcp_snd(cb)->high_rxt = cb->snd_nxt;
 		if (tcp_send_range(cb, cb->snd_nxt, len, flags) == 0)
 			sent_advance(cb, len, false);
 		return;
