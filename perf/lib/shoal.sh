@@ -347,19 +347,16 @@ sg_rss() {
 # and answers in flight and establishing stopped at 723k.
 sg_hold() {
 	local tag=$1 n=$2 lim=$3 mb=$4 serve=${5:-0}
-	# With a second port (sg_two_ports=1) the server also has room for
-	# what a CPS run keeps in TIME-WAIT (its ini's tcp.max_conns); the
-	# one-connection run gets the same, so the difference still counts
-	# only the held connections.
+	# With a second port (sg_two_ports=1, the serving-while-held run)
+	# the server also has room for what a CPS run keeps in TIME-WAIT
+	# (its ini's tcp.max_conns).
 	local extra=0
 	[ "${sg_two_ports:-0}" = 1 ] && extra=262144
 	local cap=$((n + 4096)) ips=$((n / 16384 + 2)) hold_pid
 	sg_server "$tag" "$mb" --config "$root/conf/http-cps-server.ini" http.body=64 \
 		tcp.max_conns=$((cap + extra)) server.max_conns=$((cap + extra)) \
 		stack.mbufs=${SHOAL_BENCH_HOLD_MBUFS:-65536} || return 1
-	# CPS on the second port before anything is held. The one-connection
-	# run does the same, so what it leaves resident (control blocks and
-	# contexts it touched, TIME-WAITs) cancels in the difference.
+	# CPS on the second port before anything is held.
 	sg_serve_before= sg_serve_held= sg_serve_free=
 	if [ "${sg_two_ports:-0}" = 1 ]; then
 		sg_serve "$tag-serve-before" && [ "$serve" = 1 ] &&
@@ -435,19 +432,29 @@ bench_shoal_concurrency() {
 	local lim=${SHOAL_BENCH_HOLD_SECS:-$(( n / 6000 + 60 ))}
 	local mb=${SHOAL_BENCH_HOLD_MB:-$(( 1024 + n / 1000 ))}
 	local big small held before free
-	# The server has a second port where a CPS client runs as in the cps
-	# benchmark: before the N are opened, once all are held, and after
-	# they are gone. Held over the mean of before and after (which
-	# brackets the host's drift) says whether it still serves at full
-	# rate while they are held.
-	local sg_two_ports=1
-	sg_hold hold "$n" "$lim" "$mb" 1 || { sg_stop; perf_failed concurrency shoal "server did not start" "$sg_cmd_server"; return; }
-	big=$sg_held held=$sg_serve_held before=$sg_serve_before free=$sg_serve_free
+	# Memory: a run holding N and one holding one, nothing else in
+	# either. (A CPS phase before the hold would leave blocks resident
+	# that the held connections then reuse, last freed first, and the
+	# difference would undercount them.)
+	local sg_two_ports=0
+	sg_hold hold "$n" "$lim" "$mb" || { sg_stop; perf_failed concurrency shoal "server did not start" "$sg_cmd_server"; return; }
+	big=$sg_held
 	local cmds=("$sg_cmd_server" "$sg_cmd_client")
-	[ -n "$held" ] && cmds+=("$sg_serve_cmd")
 	sg_hold hold1 1 30 "$mb" || { sg_stop; perf_failed concurrency shoal "server did not start (1 connection run)" "$sg_cmd_server"; return; }
 	small=$sg_held
 	cmds+=("$sg_cmd_server" "$sg_cmd_client")
+	# Serving while held, a third run: the server has a second port
+	# where a CPS client runs as in the cps benchmark, before the N are
+	# opened, once all are held, and after they are gone. Held over the
+	# mean of before and after (which brackets the host's drift) says
+	# whether it still serves at full rate while they are held.
+	sg_two_ports=1
+	if sg_hold serve "$n" "$lim" "$mb" 1; then
+		held=$sg_serve_held before=$sg_serve_before free=$sg_serve_free
+		[ -n "$held" ] && cmds+=("$sg_cmd_server" "$sg_cmd_client" "$sg_serve_cmd")
+	else
+		sg_stop
+	fi
 	local s_kb c_kb est took s1 c1 e1 took1
 	read -r s_kb c_kb est took <<<"$big"
 	read -r s1 c1 e1 took1 <<<"$small"
@@ -465,7 +472,7 @@ bench_shoal_concurrency() {
 		perf_failed concurrency shoal "resident memory did not grow with the connections: $figs" "${cmds[@]}"
 		return
 	fi
-	local serves='"not measured: a CPS client on the second port failed (see the sg-hold-serve-* logs)"'
+	local serves='"not measured: a CPS client on the second port failed (see the sg-serve-* logs)"'
 	if [ -n "$held" ] && [ -n "$before" ] && [ -n "$free" ]; then
 		figs=$(jq --argjson h "$held" --argjson b "$before" --argjson f "$free" \
 			'. + {cps_before_hold: {value: $b.mean, unit: "connections/s"},
@@ -483,7 +490,7 @@ bench_shoal_concurrency() {
 			held: $n, establish_s: $took, vmrss_kib: {server: $s, client: $c},
 			vmrss_kib_one_conn: {server: $s1, client: $c1},
 			serves_while_held: $sv}')" \
-		"$n idle established connections (one request each, then think = 1 h), both sides sized for them (tcp.max_conns, server.max_conns); bytes per connection = VmRSS difference against a run sized for and holding one connection, over N - 1, taken once all were established; target: $target" \
+		"$n idle established connections (one request each, then think = 1 h), both sides sized for them (tcp.max_conns, server.max_conns); bytes per connection = VmRSS difference against a run sized for and holding one connection, over N - 1, taken once all were established (both runs hold and nothing else; serving while held is a third run); target: $target" \
 		"${cmds[@]}" "per side: awk '/^VmRSS:/' /proc/PID/status once the client reports estab N"
 	jq -r --argjson took "$took" '"shoal/concurrency: \(.connections.value) held (all established after \($took) s), \(.server_bytes_per_conn.value | round) B per connection (server), \(.client_bytes_per_conn.value | round) B (client)" + (if .cps_while_held then "; CPS on a second port \(.cps_before_hold.value | round) before, \(.cps_while_held.value | round) while held, \(.cps_after_release.value | round) after, ratio \(.serve_ratio_held_to_free.value * 1000 | round / 1000)" else "; serving while held not measured" end)' <<<"$figs"
 }
