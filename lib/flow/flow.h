@@ -110,12 +110,14 @@ struct flow_slab {
 	uint32_t n;
 	uint32_t link_off;	/**< offset of the free link in a block */
 	uint32_t fresh;		/**< blocks [fresh, n) were never handed out */
-	uint32_t free_head;	/**< freed blocks, oldest first; FLOW_NONE */
-	uint32_t free_tail;
+	/** Freed blocks, oldest first (newest first in lifo mode);
+	 *  FLOW_NONE: none. */
+	uint32_t free_head;
+	uint32_t free_tail;	/**< unused in lifo mode */
 	uint32_t avail;
 	/** Last freed, first reused, before any fresh block (set after
-	 *  flow_slab_init): for short-lived attachments, whose blocks should
-	 *  stay few and cache-hot rather than spread over the whole slab. */
+	 *  flow_slab_init): the blocks in use stay few and cache-hot rather
+	 *  than spread over the whole slab. */
 	bool lifo;
 };
 
