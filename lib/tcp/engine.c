@@ -513,6 +513,26 @@ dynfield_register(void)
 
 static uint32_t engine_seq;
 
+/* One of the engine's slabs ("<tag><id>_<name>"), in lifo mode: a block
+ * is taken back as soon as it is freed, so the blocks in use stay few and
+ * in cache (for control blocks: a new connection takes the one closed
+ * last, where first freed, first reused walks every block of max_conns
+ * in turn once it has wrapped, each a miss and on 4 KB pages a TLB miss),
+ * and only the peak of blocks in use at once is ever touched. */
+static int
+engine_slab(struct shoal_tcp *t, struct flow_slab *s, const char *tag,
+	    uint32_t id, uint32_t n, uint32_t size, uint32_t link_off)
+{
+	char name[RTE_MEMZONE_NAMESIZE];
+	int rc;
+
+	snprintf(name, sizeof(name), "%s%u_%.12s", tag, id, t->tname);
+	rc = flow_slab_init(s, name, n, size, link_off, t->conf.socket_id);
+	if (rc == 0)
+		s->lifo = true;
+	return rc;
+}
+
 struct shoal_tcp *
 shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 {
@@ -578,43 +598,29 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 			       conf->socket_id);
 	if (rc < 0)
 		goto fail;
-	snprintf(name, sizeof(name), "tc%u_%.12s", id, t->tname);
-	rc = flow_slab_init(&t->cbs, name, conf->max_conns,
-			    sizeof(struct tcp_cb),
-			    offsetof(struct tcp_cb, fn.next), conf->socket_id);
+	rc = engine_slab(t, &t->cbs, "tc", id, conf->max_conns,
+			 sizeof(struct tcp_cb), offsetof(struct tcp_cb, fn.next));
 	if (rc < 0)
 		goto fail;
-	/* A new connection takes the block closed last: still in cache,
-	 * where first freed, first reused walks every block of max_conns
-	 * in turn once it has wrapped, each a miss (and, on 4 KB pages, a
-	 * TLB miss). */
-	t->cbs.lifo = true;
 	snprintf(name, sizeof(name), "tf%u_%.12s", id, t->tname);
 	rc = flow_table_init(&t->ft, name, &t->cbs,
 			     offsetof(struct tcp_cb, fn), conf->socket_id);
 	if (rc < 0)
 		goto fail;
-	/* Sending state, one per control block, held only while sending:
-	 * reused last freed first, so the blocks touched stay as few as
-	 * the connections sending at once. */
-	snprintf(name, sizeof(name), "ts%u_%.12s", id, t->tname);
-	rc = flow_slab_init(&t->snds, name, conf->max_conns,
-			    sizeof(struct tcp_cb_snd),
-			    offsetof(struct tcp_cb_snd, high_rxt),
-			    conf->socket_id);
+	/* Sending states, one per control block (attaching never fails),
+	 * held only while sending. */
+	rc = engine_slab(t, &t->snds, "ts", id, conf->max_conns,
+			 sizeof(struct tcp_cb_snd),
+			 offsetof(struct tcp_cb_snd, high_rxt));
 	if (rc < 0)
 		goto fail;
-	t->snds.lifo = true;
 	/* Extensions are for connections in trouble (loss, reordering):
 	 * tcp_ext_pool_size() says how many. */
-	snprintf(name, sizeof(name), "tx%u_%.12s", id, t->tname);
-	rc = flow_slab_init(&t->exts, name, tcp_ext_pool_size(conf),
-			    sizeof(struct tcp_cb_ext),
-			    offsetof(struct tcp_cb_ext, reass_bytes),
-			    conf->socket_id);
+	rc = engine_slab(t, &t->exts, "tx", id, tcp_ext_pool_size(conf),
+			 sizeof(struct tcp_cb_ext),
+			 offsetof(struct tcp_cb_ext, reass_bytes));
 	if (rc < 0)
 		goto fail;
-	t->exts.lifo = true;
 	t->listeners = rte_zmalloc_socket("shoal_tcp_lst",
 			conf->max_listeners * sizeof(t->listeners[0]), 0,
 			conf->socket_id);
