@@ -701,15 +701,11 @@ engine_quiet(const struct shoal_tcp *t)
 }
 
 /* Whether the wheel has nothing to fire at t->now: still in the tick it
- * walked last, and nothing was armed into that tick's slot since (a timer
- * due in an earlier tick is linked there too, see flow_timer_link). */
+ * entered last, and the earliest due timer is later. */
 static inline bool
 wheel_quiet(const struct shoal_tcp *t)
 {
-	const struct flow_wheel *w = &t->wheel;
-	uint64_t tick = t->now >> w->shift;
-
-	return tick == w->cur_tick && flow_wheel_slot_empty(w, tick);
+	return !flow_wheel_pending(&t->wheel, t->now);
 }
 
 void

@@ -540,6 +540,125 @@ Test(flow, wheel_callback_may_arm_timers)
 	flow_wheel_free(&w);
 }
 
+/* A busy server's 1 ms slot holds hundreds of timers (TIME-WAIT ends at
+ * 390k connections/s put ~400 in each), and it polls many times a tick.
+ * Every timer must still fire at its exact nanosecond, in order of
+ * expiry, and an advance must look at the due timers only: each timer is
+ * looked at twice (taken from its slot, fired), not once per poll. */
+#define MANY 1000
+static struct tblk many[MANY];
+static uint64_t many_last;
+static unsigned int many_n, many_bad;
+
+static void
+on_fire_many(struct flow_wheel *w, struct flow_timer *tm, void *ctx)
+{
+	if (tm->expire_ns != w->now_ns || tm->expire_ns < many_last)
+		many_bad++;
+	many_last = tm->expire_ns;
+	many_n++;
+}
+
+Test(flow, wheel_advance_looks_only_at_due_timers)
+{
+	const struct flow_timer_blocks b = { .base = many,
+		.stride = sizeof(many[0]),
+		.off = offsetof(struct tblk, tm), .n = MANY };
+	uint64_t tick0 = 7ULL << 20, at[MANY];
+	struct flow_wheel w;
+	unsigned int i, polls = 0;
+
+	many_last = 0;
+	many_n = many_bad = 0;
+	cr_assert_eq(flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, &b,
+				     on_fire_many, NULL), 0);
+	/* Distinct expiries across tick 7, armed in scrambled order: the
+	 * first half before the tick is entered, the rest into it after. */
+	for (i = 0; i < MANY; i++)
+		at[i] = tick0 + 250 * (1 + 4 * ((uint64_t)i * 7919 % MANY));
+	for (i = 0; i < MANY / 2; i++) {
+		flow_timer_init(&many[i].tm);
+		flow_timer_arm(&w, &many[i].tm, at[i]);
+	}
+	flow_wheel_advance(&w, tick0);
+	cr_assert_eq(many_n, 0);
+	for (i = MANY / 2; i < MANY; i++) {
+		flow_timer_init(&many[i].tm);
+		flow_timer_arm(&w, &many[i].tm, at[i]);
+	}
+	cr_assert_eq(w.armed, MANY);
+	w.visited = 0;
+	for (uint64_t now = tick0; now < tick0 + (1 << 20); now += 250) {
+		flow_wheel_advance(&w, now);
+		polls++;
+	}
+	cr_assert_eq(many_n, MANY, "%u fired", many_n);
+	cr_assert_eq(many_bad, 0, "%u fired late or out of order", many_bad);
+	cr_assert_eq(w.armed, 0);
+	cr_assert(polls > 4000);
+	cr_assert_leq(w.visited, MANY, "%lu looked at for %u timers",
+		      (unsigned long)w.visited, MANY);
+	flow_wheel_free(&w);
+}
+
+/* Timers due before the tick entered (armed for the past, or re-armed by
+ * a late callback) go to the due list in order, and may be cancelled
+ * there, first or not. */
+Test(flow, wheel_due_list_takes_past_timers_and_cancels)
+{
+	struct flow_wheel w;
+
+	fired_n = 0;
+	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, BLOCKS, on_fire, NULL);
+	flow_wheel_advance(&w, 10 * MS);
+	for (int i = 0; i < 4; i++)
+		flow_timer_init(TB(i));
+	flow_timer_arm(&w, TB(0), 9 * MS);
+	flow_timer_arm(&w, TB(1), 5 * MS);
+	flow_timer_arm(&w, TB(2), 10 * MS + 3);
+	flow_timer_arm(&w, TB(3), 7 * MS);
+	cr_assert_eq(w.armed, 4);
+	flow_timer_cancel(&w, TB(1));	/* the due list's first */
+	flow_timer_cancel(&w, TB(0));	/* one in its middle */
+	cr_assert_eq(w.armed, 2);
+	flow_wheel_advance(&w, 10 * MS + 2);
+	cr_assert_eq(fired_n, 1);
+	cr_assert_eq(fired[0], TB(3));
+	flow_wheel_advance(&w, 10 * MS + 3);
+	cr_assert_eq(fired_n, 2);
+	cr_assert_eq(fired[1], TB(2));
+	cr_assert_eq(w.armed, 0);
+	flow_wheel_free(&w);
+}
+
+/* A jump over many ticks fires what fell due in order of expiry, not in
+ * the order of slots or of arming. */
+Test(flow, wheel_jump_fires_in_order_of_expiry)
+{
+	static const unsigned int ms[] = { 30, 3, 250, 3, 17, 900, 1 };
+	struct flow_wheel w;
+	unsigned int i;
+
+	fired_n = 0;
+	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, BLOCKS, on_fire, NULL);
+	for (i = 0; i < RTE_DIM(ms); i++) {
+		flow_timer_init(TB(i));
+		flow_timer_arm(&w, TB(i), ms[i] * MS + (i == 3));
+	}
+	flow_wheel_advance(&w, 260 * MS);
+	cr_assert_eq(fired_n, 6);
+	cr_assert_eq(fired[0], TB(6));
+	cr_assert_eq(fired[1], TB(1));
+	cr_assert_eq(fired[2], TB(3));
+	cr_assert_eq(fired[3], TB(4));
+	cr_assert_eq(fired[4], TB(0));
+	cr_assert_eq(fired[5], TB(2));
+	flow_wheel_advance(&w, 5000 * MS);	/* over a turn */
+	cr_assert_eq(fired_n, 7);
+	cr_assert_eq(fired[6], TB(5));
+	flow_wheel_free(&w);
+}
+
 /* --------------------------------------------------------------- ports */
 
 static bool
