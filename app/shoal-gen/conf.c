@@ -45,6 +45,11 @@ const struct shoal_cfg_key gen_schema[] = {
 	  "delay=200us,jitter=50us,rate=1G,seed=N,dir=rx|tx|both (empty: off)" },
 	{ "stack", "poll", SHOAL_CFG_ENUM, F(poll), "idle",
 	  "idle backs off when nothing arrives, busy spins", polls },
+	{ "stack", "cycles", SHOAL_CFG_BOOL, F(cycles), "false",
+	  "count the TSC cycles of each phase of the worker loop (receive, "
+	  "input, timers, application, flush, transmit) and print them per "
+	  "connection and per request in the summary: a real-time profile, "
+	  "cache misses included; costs ~12 TSC reads a poll" },
 	{ "stack", "no_offload", SHOAL_CFG_BOOL, F(no_offload), "false",
 	  "ignore the ports' checksum offloads" },
 	{ "stack", "tso", SHOAL_CFG_BOOL, F(tso), "true",

@@ -52,6 +52,7 @@ struct gen_conf {
 	char impair[GEN_STR];
 	int poll;
 	bool no_offload;
+	bool cycles;
 	bool tso;
 	bool main_is_worker;
 	uint32_t mbufs;

@@ -219,6 +219,7 @@ gen_conf_to_stack(const struct gen_conf *c, struct shoal_conf *sc)
 	sc->impair = c->impair[0] ? c->impair : NULL;
 	sc->poll = c->poll == GEN_POLL_BUSY ? SHOAL_POLL_BUSY : SHOAL_POLL_IDLE;
 	sc->no_offload = c->no_offload;
+	sc->cycles = c->cycles;
 	sc->tso = c->tso;
 	sc->main_is_worker = c->main_is_worker;
 	sc->nb_mbufs = c->mbufs;

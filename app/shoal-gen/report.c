@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_common.h>
+#include <rte_cycles.h>
+
 #include "json.h"
 #include "report.h"
 
@@ -242,6 +245,54 @@ report_pass(const struct gen_conf *c, const struct report_snap *end,
 	return ok;
 }
 
+/* With stack.cycles: the loop's TSC cycles by phase, per connection and
+ * per request (the server's requests, the client's responses). The
+ * phases are those of turns that found work; "rest" is what else those
+ * turns took (the loop itself, counter publication); "idle" is the turns
+ * that found none, whole. */
+static void
+print_cycles(FILE *f, const struct gen_conf *c, const struct report_snap *end)
+{
+	const struct shoal_stats *s = &end->st;
+	uint64_t conns = conns_ok(&end->g.cnt);
+	uint64_t reqs = gen_is_server(c) ? end->g.cnt.requests_rx :
+					   end->g.cnt.responses_rx;
+	uint64_t named = s->cycles_rx + s->cycles_input + s->cycles_timers +
+			 s->cycles_app + s->cycles_flush + s->cycles_tx +
+			 s->cycles_idle;
+	const struct { const char *name; uint64_t v; } row[] = {
+		{ "loop", s->cycles_loop },
+		{ "busy", s->cycles_loop - s->cycles_idle },
+		{ "rx", s->cycles_rx },
+		{ "input", s->cycles_input },
+		{ "timers", s->cycles_timers },
+		{ "app", s->cycles_app },
+		{ "flush", s->cycles_flush },
+		{ "tx", s->cycles_tx },
+		{ "rest", s->cycles_loop > named ? s->cycles_loop - named : 0 },
+		{ "idle", s->cycles_idle },
+	};
+
+	if (s->cycles_loop == 0)
+		return;
+	fprintf(f, "cycles: TSC %.3f GHz, %" PRIu64 " busy / %" PRIu64
+		" idle polls\n", (double)rte_get_tsc_hz() / 1e9,
+		s->polls_busy, s->polls_idle);
+	fprintf(f, "  %-8s %14s %6s %12s %12s\n", "phase", "cycles", "%",
+		"per conn", "per request");
+	for (unsigned int i = 0; i < RTE_DIM(row); i++) {
+		fprintf(f, "  %-8s %14" PRIu64 " %6.1f", row[i].name, row[i].v,
+			100.0 * (double)row[i].v / (double)s->cycles_loop);
+		if (conns)
+			fprintf(f, " %12.0f", (double)row[i].v / (double)conns);
+		else
+			fprintf(f, " %12s", "-");
+		if (reqs)
+			fprintf(f, " %12.0f", (double)row[i].v / (double)reqs);
+		fprintf(f, "\n");
+	}
+}
+
 void
 report_summary(FILE *f, const struct gen_conf *c, const struct report_snap *end,
 	       uint64_t run_ns, bool pass, const char *why)
@@ -280,6 +331,7 @@ report_summary(FILE *f, const struct gen_conf *c, const struct report_snap *end,
 				report_ns(b2, sizeof(b2),
 					  (uint64_t)hist_mean(&end->g.h[k])));
 	}
+	print_cycles(f, c, end);
 	if (end->final) {
 		fprintf(f, "leaks:\n");
 #define GEN_LEAK_PRINT(n) \
@@ -403,6 +455,8 @@ report_json(const char *path, const struct gen_conf *c,
 #define STACK_JSON(n) json_u64(&j, #n, end->st.n);
 	SHOAL_COUNTERS(STACK_JSON)
 #undef STACK_JSON
+	if (end->st.cycles_loop != 0)
+		json_u64(&j, "tsc_hz", rte_get_tsc_hz());
 	json_object_begin(&j, "drops");
 	for (int i = 0; i < SHOAL_DROP_MAX; i++)
 		json_u64(&j, shoal_drop_name(i), end->st.drops[i]);

@@ -410,6 +410,7 @@ worker_create(struct shoal_stack *st, unsigned int id, unsigned int lcore)
 	w->stack = st;
 	w->id = id;
 	w->lcore = lcore;
+	w->cycles = st->conf.cycles;
 	w->queue = id;
 	w->ifaces = st->ifaces;
 	w->nb_ifaces = st->nb_ifaces;
@@ -729,23 +730,75 @@ shoal_input(struct shoal_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	return n;
 }
 
+/* With shoal_conf.cycles, a phase of the loop starts at cyc_start() and
+ * ends at cyc_mark(), which adds its cycles to the turn's phase @p k and
+ * starts the next phase; without, both cost a predicted branch. */
+static inline uint64_t
+cyc_start(const struct shoal_worker *w)
+{
+	return unlikely(w->cycles) ? rte_rdtsc() : 0;
+}
+
+static inline void
+cyc_mark(struct shoal_worker *w, enum worker_cyc k, uint64_t *t0)
+{
+	if (unlikely(w->cycles)) {
+		uint64_t t = rte_rdtsc();
+
+		w->cyc_turn[k] += t - *t0;
+		*t0 = t;
+	}
+}
+
+/* The end of a turn of the loop (its sleep included), which began at
+ * *@p lt: a turn that found work adds its phases to the counters, one
+ * that did not counts whole as idle. */
+static inline void
+cyc_turn_end(struct shoal_worker *w, bool busy, uint64_t *lt)
+{
+	struct shoal_stats *s = &w->stats;
+	uint64_t t, *c = w->cyc_turn;
+
+	if (likely(!w->cycles))
+		return;
+	t = rte_rdtsc();
+	s->cycles_loop += t - *lt;
+	if (busy) {
+		s->cycles_rx += c[CYC_RX];
+		s->cycles_input += c[CYC_INPUT];
+		s->cycles_timers += c[CYC_TIMERS];
+		s->cycles_app += c[CYC_APP];
+		s->cycles_flush += c[CYC_FLUSH];
+		s->cycles_tx += c[CYC_TX];
+	} else {
+		s->cycles_idle += t - *lt;
+	}
+	memset(c, 0, sizeof(w->cyc_turn));
+	*lt = t;
+}
+
 /* Timers, the application, then everything they queued goes out. Returns
  * the work the application reported. */
 static int
 worker_poll(struct shoal_worker *w, uint64_t now_ns)
 {
 	const struct shoal_app *app = &w->stack->app;
+	uint64_t t0 = cyc_start(w);
 	int work = 0;
 
 	w->now_ns = now_ns;
 	if (w->tcp != NULL)
 		shoal_tcp_advance(w->tcp, now_ns);
+	cyc_mark(w, CYC_TIMERS, &t0);
 	if (app->poll != NULL)
 		work = app->poll(w, app->ctx, now_ns);
+	cyc_mark(w, CYC_APP, &t0);
 	if (w->tcp != NULL)
 		shoal_tcp_flush(w->tcp);
 	net_tick(w);
+	cyc_mark(w, CYC_FLUSH, &t0);
 	worker_tx_flush(w);
+	cyc_mark(w, CYC_TX, &t0);
 	if (now_ns >= w->next_publish) {
 		worker_publish(w);
 		worker_tso_refresh(w);
@@ -800,13 +853,16 @@ worker_rx(struct shoal_worker *w, struct shoal_iface *ifc,
 {
 	struct shoal_stack *st = w->stack;
 	struct rte_mbuf *kept[SHOAL_RX_BURST];
+	uint64_t t0;
 	uint16_t n;
 	int k;
 
 	/* Fewer queues than workers: this worker is fed through rings. */
 	if (unlikely(w->queue >= ifc->nb_queues))
 		return 0;
+	t0 = cyc_start(w);
 	n = rte_eth_rx_burst(ifc->port_id, w->queue, pkts, SHOAL_RX_BURST);
+	cyc_mark(w, CYC_RX, &t0);
 
 	if (unlikely(w->imp_rx[ifc - w->ifaces] != NULL))
 		n = impair_burst(w->imp_rx[ifc - w->ifaces], pkts, n,
@@ -815,6 +871,7 @@ worker_rx(struct shoal_worker *w, struct shoal_iface *ifc,
 		return 0;
 	if (st->steer == NULL) {
 		shoal_input(w, pkts, n, w->now_ns);
+		cyc_mark(w, CYC_INPUT, &t0);
 		return n;
 	}
 	if (ifc->rss) {
@@ -834,6 +891,7 @@ worker_rx(struct shoal_worker *w, struct shoal_iface *ifc,
 			worker_fan_out_arp(w, kept, k);
 		shoal_input(w, kept, k, w->now_ns);
 	}
+	cyc_mark(w, CYC_INPUT, &t0);
 	return n;
 }
 
@@ -841,13 +899,16 @@ worker_rx(struct shoal_worker *w, struct shoal_iface *ifc,
 static uint16_t
 worker_rx_steered(struct shoal_worker *w, struct rte_mbuf **pkts)
 {
+	uint64_t t0 = cyc_start(w);
 	uint16_t n = steer_recv(w->stack->steer, w->id, pkts, SHOAL_RX_BURST);
 
+	cyc_mark(w, CYC_RX, &t0);
 	if (n == 0)
 		return 0;
 	if (!w->arp_learn_only)
 		worker_fan_out_arp(w, pkts, n);
 	shoal_input(w, pkts, n, w->now_ns);
+	cyc_mark(w, CYC_INPUT, &t0);
 	return n;
 }
 
@@ -858,6 +919,8 @@ worker_main(void *arg)
 	struct shoal_stack *st = w->stack;
 	struct rte_mbuf *pkts[SHOAL_RX_BURST];
 	uint32_t empty = 0, sleep_us = 1;
+	bool busy = false;
+	uint64_t lt;
 
 	w->now_ns = shoal_now_ns();
 	for (unsigned int i = 0; i < w->nb_ifaces; i++)
@@ -868,9 +931,11 @@ worker_main(void *arg)
 		shoal_stop(st);
 	}
 
+	lt = cyc_start(w);
 	while (!__atomic_load_n(&st->quit, __ATOMIC_RELAXED)) {
 		uint16_t total = 0;
 
+		cyc_turn_end(w, busy, &lt);
 		w->now_ns = shoal_now_ns();
 		for (unsigned int i = 0; i < w->nb_ifaces; i++)
 			total += worker_rx(w, &w->ifaces[i], pkts);
@@ -880,13 +945,14 @@ worker_main(void *arg)
 			total += worker_tx_steered(w);
 		total += worker_poll(w, w->now_ns);
 
-		if (total != 0) {
-			w->busy_polls++;
+		busy = total != 0;
+		if (busy) {
+			w->stats.polls_busy++;
 			empty = 0;
 			sleep_us = 1;
 			continue;
 		}
-		w->idle_polls++;
+		w->stats.polls_idle++;
 		/* Idle mode: after a run of empty polls, sleep with an
 		 * exponential back-off so a peer on the same core runs. */
 		if (st->conf.poll == SHOAL_POLL_IDLE &&

@@ -66,6 +66,11 @@ struct worker_txq {
 	struct rte_mbuf *bl[SHOAL_TX_BACKLOG];
 };
 
+/* Phases of a turn of the worker loop (shoal_conf.cycles). */
+enum worker_cyc {
+	CYC_RX, CYC_INPUT, CYC_TIMERS, CYC_APP, CYC_FLUSH, CYC_TX, CYC_N
+};
+
 struct shoal_worker {
 	/* hot: touched for every packet */
 	uint64_t now_ns;		/* the worker's clock, set once per loop */
@@ -104,8 +109,8 @@ struct shoal_worker {
 	unsigned int lcore;
 	uint16_t queue;			/* RX and TX queue index on every port */
 	uint64_t next_publish;		/* when to publish counters next */
-	uint64_t idle_polls;
-	uint64_t busy_polls;
+	bool cycles;			/* shoal_conf.cycles */
+	uint64_t cyc_turn[CYC_N];	/* this turn's phases, in cycles */
 };
 
 /* The interface of @p port_id, or NULL (at most SHOAL_MAX_PORTS to scan). */

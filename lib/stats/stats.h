@@ -13,7 +13,16 @@
 
 /* Plain event counters. rx_nombuf: packets the ports could not receive
  * for want of an mbuf to refill their RX rings with (the ports' own
- * count, added when the stack's counters are read). */
+ * count, added when the stack's counters are read). polls_busy and
+ * polls_idle: turns of the worker loop that found work and that did not.
+ * cycles_*: TSC cycles of the worker loop and of its phases, counted only
+ * with shoal_conf.cycles (two TSC reads a phase): receive calls, input
+ * (the stack, the TCP engine and the application's callbacks, and any TX
+ * burst a full batch forces), timers, the application's poll, the engine's
+ * flush of what the poll queued, and transmit calls, each over the turns
+ * that found work; cycles_idle, the whole of the turns that found none;
+ * cycles_loop, every cycle of the loop, sleeps and counter publication
+ * included. */
 #define SHOAL_COUNTERS(X) \
 	X(rx_packets) \
 	X(rx_bytes) \
@@ -36,7 +45,17 @@
 	X(arp_tx_failed) \
 	X(tcp_rx_segments) \
 	X(arp_rx_shared) \
-	X(rx_nombuf)
+	X(rx_nombuf) \
+	X(polls_busy) \
+	X(polls_idle) \
+	X(cycles_loop) \
+	X(cycles_idle) \
+	X(cycles_rx) \
+	X(cycles_input) \
+	X(cycles_timers) \
+	X(cycles_app) \
+	X(cycles_flush) \
+	X(cycles_tx)
 
 /* Why a packet was dropped. Every drop in the stack names one of these. */
 #define SHOAL_DROP_REASONS(X) \

@@ -41,6 +41,7 @@ virtio_pair() {
 		--config "$conf/echo-client.ini" --quiet run.duration=60s \
 		client.connections="$CONNS" client.concurrency=200 \
 		client.requests=10 echo.size=1k --json "$work/client.json" \
+		stack.cycles=true \
 		>"$work/client.log" 2>&1 || fail "client failed (pass criteria)"
 	kill -INT "${pids[0]}"
 	wait "${pids[0]}" || fail "server exited non-zero"
@@ -57,6 +58,14 @@ assert c["failures"] == 0 and c["fail_verify"] == 0, c
 assert c["responses_rx"] == c["requests_tx"] == 10 * n, c
 assert c["app_bytes_rx"] == c["app_bytes_tx"] == 10 * n * 1024, c
 assert t["resets_rx"] == 0 and t["resets_tx"] == 0 and t["no_cb"] == 0, t
+# stack.cycles=true: the loop's cycles, split into phases of busy turns
+# and idle turns, add up within the loop's total
+s = d["stack"]
+phases = sum(s["cycles_" + k] for k in
+             ("rx", "input", "timers", "app", "flush", "tx"))
+assert s["tsc_hz"] > 0 and s["polls_busy"] > 0, s
+assert s["cycles_input"] > 0 and s["cycles_rx"] > 0 and s["cycles_tx"] > 0, s
+assert 0 < phases + s["cycles_idle"] <= s["cycles_loop"], s
 PY
 	for side in client server; do
 		for w in 0 1; do

@@ -78,6 +78,11 @@ struct shoal_conf {
 	bool main_is_worker;	/**< the main lcore runs a worker too */
 	enum shoal_poll_mode poll;
 	uint32_t idle_max_us;	/**< longest sleep in idle mode */
+	/** Count the TSC cycles of each phase of the worker loop into the
+	 *  cycles_* counters (stats/stats.h): a real-time profile, cache
+	 *  misses included, which instruction counts do not show. Costs two
+	 *  TSC reads a phase, ~12 a poll. */
+	bool cycles;
 	uint32_t neigh_entries;	/**< neighbour table size per worker */
 	uint64_t neigh_reachable_ns; /**< how long a learnt MAC is trusted */
 	const char *capture;	/**< pcap file to write, NULL for none */
