@@ -121,10 +121,18 @@ flow_wheel_due_insert(struct flow_wheel *w, struct flow_timer *tm)
 	w->armed++;
 }
 
-/* Take the timers of ticks up to w->cur_tick out of @p slot and push them
- * onto @p batch (linked by next only); those of later turns stay. */
+/* A list being built by appending: head and last timer. */
+struct wheel_list {
+	uint32_t head, last;
+};
+
+/* Take the timers of ticks up to w->cur_tick out of @p slot: those due
+ * at w->now_ns onto the end of @p ready, in slot order (doubly linked,
+ * its head's prev left for the caller), the rest of them onto @p batch
+ * (linked by next only); those of later turns stay. */
 static void
-wheel_take_slot(struct flow_wheel *w, uint32_t slot, uint32_t *batch)
+wheel_take_slot(struct flow_wheel *w, uint32_t slot, struct wheel_list *ready,
+		uint32_t *batch)
 {
 	uint32_t i = w->slots[slot], keep = FLOW_TM_NONE, j;
 	struct flow_timer *tm;
@@ -133,7 +141,15 @@ wheel_take_slot(struct flow_wheel *w, uint32_t slot, uint32_t *batch)
 		tm = flow_wheel_timer(w, i);
 		w->visited++;
 		j = tm->next;
-		if ((tm->expire_ns >> w->shift) <= w->cur_tick) {
+		if (tm->expire_ns <= w->now_ns) {
+			tm->next = FLOW_TM_NONE;
+			tm->prev = ready->last;
+			if (ready->last != FLOW_TM_NONE)
+				flow_wheel_timer(w, ready->last)->next = i;
+			else
+				ready->head = i;
+			ready->last = i;
+		} else if ((tm->expire_ns >> w->shift) <= w->cur_tick) {
 			tm->next = *batch;
 			*batch = i;
 		} else {
@@ -150,33 +166,22 @@ wheel_take_slot(struct flow_wheel *w, uint32_t slot, uint32_t *batch)
 	w->slots[slot] = keep;
 }
 
-/* Fire the due list's prefix of timers due at @p now_ns. The prefix moves
- * to w->walk first, so callbacks may arm timers (due at once too: they
- * wait for the next advance) and cancel any timer, one still waiting in
+/* Fire the timers of list @p head (doubly linked, all due). The list
+ * becomes w->walk first, so callbacks may arm timers (due at once too:
+ * they wait in the due list) and cancel any timer, one still waiting in
  * w->walk included: every timer's prev link stays true, and each is taken
  * off w->walk before it fires. */
 static unsigned int
-wheel_fire_due(struct flow_wheel *w, uint64_t now_ns)
+wheel_fire_list(struct flow_wheel *w, uint32_t head)
 {
-	uint32_t i = w->due, last = FLOW_TM_NONE;
 	struct flow_timer *tm;
 	unsigned int fired = 0;
+	uint32_t i;
 
-	while (i != FLOW_TM_NONE) {
-		tm = flow_wheel_timer(w, i);
-		if (tm->expire_ns > now_ns)
-			break;
-		last = i;
-		i = tm->next;
-	}
-	if (last == FLOW_TM_NONE)
+	if (head == FLOW_TM_NONE)
 		return 0;
-	w->walk = w->due;
-	flow_wheel_timer(w, w->walk)->prev = FLOW_TM_WALK;
-	flow_wheel_timer(w, last)->next = FLOW_TM_NONE;
-	w->due = i;
-	if (i != FLOW_TM_NONE)
-		flow_wheel_timer(w, i)->prev = FLOW_TM_DUE;
+	w->walk = head;
+	flow_wheel_timer(w, head)->prev = FLOW_TM_WALK;
 	while ((i = w->walk) != FLOW_TM_NONE) {
 		tm = flow_wheel_timer(w, i);
 		w->visited++;
@@ -192,27 +197,54 @@ wheel_fire_due(struct flow_wheel *w, uint64_t now_ns)
 	return fired;
 }
 
+/* Fire the due list's prefix of timers due at @p now_ns. */
+static unsigned int
+wheel_fire_due(struct flow_wheel *w, uint64_t now_ns)
+{
+	uint32_t i = w->due, last = FLOW_TM_NONE, head = w->due;
+	struct flow_timer *tm;
+
+	while (i != FLOW_TM_NONE) {
+		tm = flow_wheel_timer(w, i);
+		if (tm->expire_ns > now_ns)
+			break;
+		last = i;
+		i = tm->next;
+	}
+	if (last == FLOW_TM_NONE)
+		return 0;
+	flow_wheel_timer(w, last)->next = FLOW_TM_NONE;
+	w->due = i;
+	if (i != FLOW_TM_NONE)
+		flow_wheel_timer(w, i)->prev = FLOW_TM_DUE;
+	return wheel_fire_list(w, head);
+}
+
 unsigned int
 flow_wheel_advance(struct flow_wheel *w, uint64_t now_ns)
 {
 	uint64_t now_tick = now_ns >> w->shift, tick, from;
+	struct wheel_list ready = { FLOW_TM_NONE, FLOW_TM_NONE };
 	uint32_t batch = FLOW_TM_NONE;
+	unsigned int fired;
 
 	if (now_ns < w->now_ns)
 		return 0;
 	w->now_ns = now_ns;
 	if (now_tick != w->cur_tick) {
 		/* Enter the ticks up to now_tick: every slot once when more
-		 * than a turn passed, else the slots of the ticks between. */
+		 * than a turn passed, else the slots of the ticks between.
+		 * What is due already fires as taken, unsorted: after a long
+		 * stall that may be every timer there is. */
 		from = w->cur_tick + 1;
 		w->cur_tick = now_tick;
 		if (now_tick - from >= w->mask) {
 			for (uint32_t i = 0; i <= w->mask; i++)
-				wheel_take_slot(w, i, &batch);
+				wheel_take_slot(w, i, &ready, &batch);
 		} else {
 			for (tick = from; tick <= now_tick; tick++)
 				wheel_take_slot(w, (uint32_t)(tick & w->mask),
-						&batch);
+						&ready, &batch);
 		}
 		if (batch != FLOW_TM_NONE) {
 			w->due = wheel_merge(w, w->due,
@@ -220,5 +252,6 @@ flow_wheel_advance(struct flow_wheel *w, uint64_t now_ns)
 			flow_wheel_timer(w, w->due)->prev = FLOW_TM_DUE;
 		}
 	}
-	return wheel_fire_due(w, now_ns);
+	fired = wheel_fire_list(w, ready.head);
+	return fired + wheel_fire_due(w, now_ns);
 }

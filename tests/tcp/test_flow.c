@@ -631,13 +631,15 @@ Test(flow, wheel_due_list_takes_past_timers_and_cancels)
 	flow_wheel_free(&w);
 }
 
-/* A jump over many ticks fires what fell due in order of expiry, not in
- * the order of slots or of arming. */
-Test(flow, wheel_jump_fires_in_order_of_expiry)
+/* A jump over many ticks fires what fell due, each once and at the time
+ * of the jump, and leaves the rest for their time; the sorted due list
+ * keeps its order through it. */
+Test(flow, wheel_jump_fires_what_fell_due_and_keeps_the_rest)
 {
 	static const unsigned int ms[] = { 30, 3, 250, 3, 17, 900, 1 };
 	struct flow_wheel w;
-	unsigned int i;
+	bool seen[RTE_DIM(ms)] = { false };
+	unsigned int i, k;
 
 	fired_n = 0;
 	flow_wheel_init(&w, 8, 20, 0, SOCKET_ID_ANY, BLOCKS, on_fire, NULL);
@@ -645,17 +647,29 @@ Test(flow, wheel_jump_fires_in_order_of_expiry)
 		flow_timer_init(TB(i));
 		flow_timer_arm(&w, TB(i), ms[i] * MS + (i == 3));
 	}
-	flow_wheel_advance(&w, 260 * MS);
+	/* into tick 260 ms's: 250 ms and the five before it fall due, and
+	 * two timers armed for later in that tick wait in the due list */
+	flow_timer_init(TB(8));
+	flow_timer_init(TB(9));
+	flow_timer_arm(&w, TB(8), 260 * MS + 7);
+	flow_timer_arm(&w, TB(9), 260 * MS + 5);
+	flow_wheel_advance(&w, 260 * MS + 1);
 	cr_assert_eq(fired_n, 6);
-	cr_assert_eq(fired[0], TB(6));
-	cr_assert_eq(fired[1], TB(1));
-	cr_assert_eq(fired[2], TB(3));
-	cr_assert_eq(fired[3], TB(4));
-	cr_assert_eq(fired[4], TB(0));
-	cr_assert_eq(fired[5], TB(2));
+	for (k = 0; k < 6; k++) {
+		i = (unsigned int)(((char *)fired[k] - (char *)TB(0)) /
+				   sizeof(tb[0]));
+		cr_assert(i < RTE_DIM(ms) && ms[i] <= 250 && !seen[i]);
+		seen[i] = true;
+		cr_assert_eq(fired_at[k], 260 * MS + 1);
+	}
+	flow_wheel_advance(&w, 260 * MS + 7);
+	cr_assert_eq(fired_n, 8);
+	cr_assert_eq(fired[6], TB(9));
+	cr_assert_eq(fired[7], TB(8));
 	flow_wheel_advance(&w, 5000 * MS);	/* over a turn */
-	cr_assert_eq(fired_n, 7);
-	cr_assert_eq(fired[6], TB(5));
+	cr_assert_eq(fired_n, 9);
+	cr_assert_eq(fired[8], TB(5));
+	cr_assert_eq(w.armed, 0);
 	flow_wheel_free(&w);
 }
 
