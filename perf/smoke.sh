@@ -30,7 +30,7 @@ ceiling_sizes=${SHOAL_BENCH_CEILING_SIZES:-64}
 iperf_streams=${SHOAL_BENCH_IPERF_STREAMS:-1}
 rr_conns=${SHOAL_BENCH_RR_CONNS:-1}
 bulk=${SHOAL_BENCH_BULK:-1:upload:bulk_1_c2s 1:download:bulk_1_s2c}
-shoal_benches=${SHOAL_BENCH_SHOAL:-cps keepalive rr bulk callgrind}
+shoal_benches=${SHOAL_BENCH_SHOAL:-cps keepalive rr bulk cycles callgrind}
 SHOAL_BENCH_SECONDS=${SHOAL_BENCH_SECONDS:-1} SHOAL_BENCH_KIND=smoke \
 	SHOAL_BENCH_CEILING_MODES=$ceiling_modes \
 	SHOAL_BENCH_CEILING_SIZES=$ceiling_sizes \
@@ -94,6 +94,7 @@ for b in $shoal_benches; do
 			nbulk=$((nbulk + 1))
 		done ;;
 	concurrency) expected+=(shoal/concurrency) ;;
+	cycles) expected+=(shoal/cycles) ;;
 	callgrind) expected+=(fast-path/callgrind_segment fast-path/callgrind_lifecycle) ;;
 	*) echo "bench-smoke: unknown shoal benchmark $b"; exit 2 ;;
 	esac

@@ -585,6 +585,60 @@ bench_shoal_callgrind_app() {
 	sed 's/^/fast-path\/callgrind_app: /' <<<"$res"
 }
 
+# Where a worker's time goes in real time: the CPS and keep-alive pairs
+# again, with stack.cycles=true on both sides (the TSC read around each
+# phase of the poll loop). callgrind counts instructions at ~1/50 of the
+# rate; these include cache misses and whatever grows with the rate. Not a
+# rate to compare: counting costs ~12 TSC reads a turn.
+bench_shoal_cycles() {
+	local w tag unit sargs cargs figs='{}' det='{}' cmds=() line
+	for w in cps ka; do
+		tag=cyc_$w
+		sargs="$sg_http_server stack.cycles=true report.json=$work/sg-$tag-server.json"
+		cargs="--config $root/conf/http-cps-client.ini run.duration=$(sg_secs) client.cps=0 client.ramp=0 stack.cycles=true"
+		if [ $w = cps ]; then
+			unit=conn
+			cargs+=" client.concurrency=${SHOAL_BENCH_CPS_CONC:-512}"
+		else
+			unit=request
+			cargs+=" client.concurrency=${SHOAL_BENCH_KA_CONC:-256} client.requests=100 client.think=0"
+		fi
+		if ! sg_pair $tag 1024 "$sargs" "$cargs" ||
+		   [ ! -s "$work/sg-$tag-server.json" ]; then
+			perf_failed cycles shoal "${sg_why:-the server wrote no summary}" "$sg_cmd_server" "$sg_cmd_client"
+			return
+		fi
+		cmds+=("$sg_cmd_server" "$sg_cmd_client")
+		# Per side: cycles per unit in busy turns, by phase, and the
+		# idle share of the loop.
+		line=$(jq -n --arg w "$w" --arg u "$unit" \
+			--slurpfile s "$work/sg-$tag-server.json" \
+			--slurpfile c "$work/sg-$tag-client.json" '
+			def side($j; $n):
+			  $j.stack as $x
+			  | (if $n > 0 then $n else 1 end) as $d
+			  | {units: $n, tsc_hz: $x.tsc_hz,
+			     busy: (($x.cycles_loop - $x.cycles_idle) / $d),
+			     rx: ($x.cycles_rx / $d), input: ($x.cycles_input / $d),
+			     timers: ($x.cycles_timers / $d), app: ($x.cycles_app / $d),
+			     flush: ($x.cycles_flush / $d), tx: ($x.cycles_tx / $d),
+			     idle_share: (if $x.cycles_loop > 0 then $x.cycles_idle / $x.cycles_loop else 0 end)};
+			{($w): {unit: $u,
+			  server: side($s[0]; if $w == "cps" then $s[0].counters.conn_accepted else $s[0].counters.requests_rx end),
+			  client: side($c[0]; if $w == "cps" then $c[0].counters.conn_established else $c[0].counters.responses_rx end)}}')
+		det=$(jq -c --argjson a "$line" '. + $a' <<<"$det")
+		figs=$(jq -c --argjson a "$line" --arg w "$w" --arg u "$unit" '. +
+			{("\($w)_server_busy_per_\($u)"): {value: ($a[$w].server.busy | round), unit: "TSC cycles per \($u), \($w) server"},
+			 ("\($w)_client_busy_per_\($u)"): {value: ($a[$w].client.busy | round), unit: "TSC cycles per \($u), \($w) client"}}' <<<"$figs")
+	done
+	perf_compare='[]'
+	perf_record cycles shoal ok "$figs" "$det" \
+		"the cps and keep-alive pairs again with stack.cycles=true on both sides: TSC cycles per connection (cps) or per request (ka) in the poll loop's turns that found work, by phase (details: rx, input, timers, app, flush, tx) and the idle turns' share of the loop; a real-time profile, cache misses included, not a rate to compare (counting costs ~12 TSC reads a turn)" \
+		"${cmds[@]}"
+	jq -r 'to_entries[] | .key as $w | .value as $v | ("server", "client") as $side | $v[$side] |
+		"shoal/cycles: \($w) \($side) \(.busy | round) TSC cycles per \($v.unit) in busy turns (rx \(.rx | round), input \(.input | round), timers \(.timers | round), app \(.app | round), flush \(.flush | round), tx \(.tx | round)); idle turns \(.idle_share * 1000 | round / 10)% of the loop"' <<<"$det"
+}
+
 bench_shoal() {
 	if ! shoal_build; then
 		local b
@@ -595,7 +649,7 @@ bench_shoal() {
 	fi
 	# SHOAL_BENCH_SHOAL lists the shoal benchmarks to run (default all).
 	local b
-	for b in ${SHOAL_BENCH_SHOAL:-cps keepalive rr bulk concurrency callgrind callgrind_app}; do
+	for b in ${SHOAL_BENCH_SHOAL:-cps keepalive rr bulk concurrency cycles callgrind callgrind_app}; do
 		"bench_shoal_$b"
 	done
 }
