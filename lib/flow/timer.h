@@ -8,23 +8,26 @@
  * are embedded in their owners, blocks of one array (the engine's control
  * block slab), and linked by 32-bit references (the block's offset in
  * 8-byte units, as struct flow_slab's), so a timer costs 16 bytes; arm
- * and cancel are O(1) (doubly linked slot lists).
+ * and cancel are O(1) (doubly linked lists), except arming into a tick
+ * the wheel has entered already, a sorted insert into the due list.
  *
  * A slot holds the timers of ticks still to come. When the wheel enters a
  * tick, it takes that tick's timers out of their slot, fires those due
  * already, and sorts the others by expiry into the due list, which
  * therefore holds every timer of the ticks entered, earliest first; an
- * advance fires its prefix that is due and looks at nothing else. (The wheel used to walk the whole
- * slot of the current tick on every advance, putting back what was not
- * due yet: a server at 390k connections/s, whose TIME-WAIT timers put
- * ~400 in each 1 ms slot, looked at 33 timers per connection that way.)
+ * advance fires its prefix that is due and looks at nothing else. (The
+ * wheel used to walk the whole slot of the current tick on every advance,
+ * putting back what was not due yet: a server at 390k connections/s,
+ * whose TIME-WAIT timers put ~400 in each 1 ms slot, looked at 33 timers
+ * per connection that way.)
+ *
  * A timer fires when the time given to flow_wheel_advance() reaches its
  * expiry exactly: the tick only picks the slot, so virtual-clock tests
  * see nanosecond-exact timing. Timers armed for a tick the wheel has
  * entered fire in order of expiry; an advance over several ticks fires
  * what fell due in them first, slot by slot, without sorting (after a
- * long stall that may be every timer). Timers further out than one turn of the wheel stay in their
- * slot and are skipped until their turn comes.
+ * long stall that may be every timer). Timers further out than one turn
+ * of the wheel stay in their slot and are skipped until their turn comes.
  */
 
 #include <stdbool.h>
