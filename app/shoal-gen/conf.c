@@ -71,6 +71,10 @@ const struct shoal_cfg_key gen_schema[] = {
 	/* [tcp] */
 	{ "tcp", "max_conns", SHOAL_CFG_U32, F(tcp_max_conns), "0",
 	  "control blocks per worker incl. TIME-WAIT (0: engine default)" },
+	{ "tcp", "tw_free", SHOAL_CFG_I64, F(tcp_tw_free), "-1",
+	  "control blocks kept free while TIME-WAIT holds the rest, by ending "
+	  "the TIME-WAITs closest to their end (-1: max_conns / 1024, at most "
+	  "64; 0: never)", .min = -1, .max = 64 },
 	{ "tcp", "sndbuf", SHOAL_CFG_SIZE, F(tcp_sndbuf), "0",
 	  "send buffer per connection (0: engine default)", .max = 1 << 30 },
 	{ "tcp", "rcvbuf", SHOAL_CFG_SIZE, F(tcp_rcvbuf), "0",

@@ -60,6 +60,7 @@ struct gen_conf {
 	int64_t mbuf_reserve;	/* -1: the stack's default */
 	/* [tcp] */
 	uint32_t tcp_max_conns;
+	int64_t tcp_tw_free;
 	uint64_t tcp_sndbuf, tcp_rcvbuf;
 	uint16_t tcp_mss;
 	int tcp_cc;

@@ -228,6 +228,8 @@ gen_conf_to_stack(const struct gen_conf *c, struct shoal_conf *sc)
 	sc->mbuf_reserve = (int32_t)c->mbuf_reserve;
 	if (c->tcp_max_conns)
 		sc->tcp.max_conns = c->tcp_max_conns;
+	if (c->tcp_tw_free >= 0)
+		sc->tcp.tw_free = (uint32_t)c->tcp_tw_free;
 	if (c->tcp_sndbuf)
 		sc->tcp.sndbuf = (uint32_t)c->tcp_sndbuf;
 	if (c->tcp_rcvbuf)

@@ -255,3 +255,27 @@ flow_wheel_advance(struct flow_wheel *w, uint64_t now_ns)
 	fired = wheel_fire_list(w, ready.head);
 	return fired + wheel_fire_due(w, now_ns);
 }
+
+unsigned int
+flow_wheel_scan(const struct flow_wheel *w, unsigned int max,
+		flow_timer_scan_fn fn, void *ctx)
+{
+	unsigned int n = 0;
+	uint32_t i = w->due;
+
+	for (uint64_t k = 0; k <= w->mask; k++) {
+		if (k > 0)
+			i = w->slots[(w->cur_tick + k) & w->mask];
+		while (i != FLOW_TM_NONE) {
+			struct flow_timer *tm = flow_wheel_timer(w, i);
+
+			if (n == max)
+				return n;
+			n++;
+			if (!fn(tm, ctx))
+				return n;
+			i = tm->next;
+		}
+	}
+	return n;
+}

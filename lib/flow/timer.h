@@ -190,6 +190,17 @@ flow_wheel_pending(const struct flow_wheel *w, uint64_t now_ns)
 		flow_wheel_timer(w, w->due)->expire_ns <= now_ns);
 }
 
+/** Called by flow_wheel_scan() for each timer; returns false to stop. */
+typedef bool (*flow_timer_scan_fn)(struct flow_timer *tm, void *ctx);
+
+/** Show @p fn up to @p max armed timers, those due soonest first as far
+ *  as the wheel knows: the due list in order, then the slots of the
+ *  ticks ahead, one turn at most (a slot's timers in no order, timers of
+ *  later turns among them). @p fn must not arm or cancel timers. Returns
+ *  how many it was shown. */
+unsigned int flow_wheel_scan(const struct flow_wheel *w, unsigned int max,
+			     flow_timer_scan_fn fn, void *ctx);
+
 /** Fire every timer with expire_ns <= @p now_ns. Returns how many fired. */
 unsigned int flow_wheel_advance(struct flow_wheel *w, uint64_t now_ns);
 

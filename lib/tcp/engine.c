@@ -62,6 +62,7 @@ shoal_tcp_conf_init(struct shoal_tcp_conf *conf)
 	conf->hdr_room = RTE_PKTMBUF_HEADROOM;
 	conf->mss = 1460;
 	conf->max_conns = 16384;
+	conf->tw_free = SHOAL_TCP_TW_FREE_AUTO;
 	conf->max_listeners = 64;
 	conf->backlog = 1024;
 	conf->sndbuf = 256 * 1024;
@@ -579,6 +580,9 @@ shoal_tcp_create(const struct shoal_tcp_conf *conf, uint64_t now_ns)
 	/* tcp_cb.retries is a byte */
 	t->conf.syn_retries = RTE_MIN(t->conf.syn_retries, (uint32_t)UINT8_MAX);
 	t->conf.max_retries = RTE_MIN(t->conf.max_retries, (uint32_t)UINT8_MAX);
+	t->tw_headroom = t->conf.tw_free == SHOAL_TCP_TW_FREE_AUTO ?
+		RTE_MIN(t->conf.max_conns / 1024, TCP_TW_HEADROOM) :
+		RTE_MIN(t->conf.tw_free, TCP_TW_HEADROOM);
 	tcp_set_now(t, now_ns);
 	t->rst_credit_ns = 1000000000ULL;	/* a full second's burst */
 	t->rst_last_ns = now_ns;
@@ -708,11 +712,64 @@ wheel_quiet(const struct shoal_tcp *t)
 	return !flow_wheel_pending(&t->wheel, t->now);
 }
 
+/* TIME-WAIT recycling. At a CPS server's rate TIME-WAIT can hold every
+ * control block (390k connections/s with a 1 s TIME-WAIT need 390k of
+ * them), and then SYNs, or the ACKs of cookies, find none: the peer
+ * waits out a retransmission timeout. So an engine keeps tw_headroom
+ * blocks free while TIME-WAITs hold the rest, ending those the wheel
+ * would end soonest, as FreeBSD's tcp_tw_2msl_scan() reused the oldest
+ * when its TIME-WAIT zone ran out (Linux, past tcp_max_tw_buckets,
+ * skips TIME-WAIT altogether). Blocks are freed only at the outermost
+ * entry, so this runs from the poll, ahead of the next burst. */
+#define TCP_TW_SCAN_MAX	4096	/* timers looked at per poll, at most */
+
+struct tw_pick {
+	struct tcp_cb *cb[TCP_TW_HEADROOM];
+	unsigned int n, want;
+};
+
+static bool
+tw_pick(struct flow_timer *tm, void *ctx)
+{
+	struct tw_pick *p = ctx;
+	struct tcp_cb *cb = container_of(tm, struct tcp_cb, tm);
+
+	if (cb->state == SHOAL_TCP_TIME_WAIT && !(cb->tf & TF_DEAD))
+		p->cb[p->n++] = cb;
+	return p->n < p->want;
+}
+
+static void
+tw_recycle(struct shoal_tcp *t)
+{
+	uint32_t avail = flow_slab_avail(&t->cbs);
+	struct tw_pick p = { .n = 0 };
+
+	if (t->st.conns_timewait == 0 || t->now < t->tw_scan_after)
+		return;
+	p.want = (unsigned int)RTE_MIN((uint64_t)(t->tw_headroom - avail),
+				       t->st.conns_timewait);
+	flow_wheel_scan(&t->wheel, TCP_TW_SCAN_MAX, tw_pick, &p);
+	if (p.n == 0) {
+		/* TIME-WAIT is far down the wheel: not on every poll */
+		t->tw_scan_after = t->now + 1000000;
+		return;
+	}
+	tcp_enter(t);
+	for (unsigned int i = 0; i < p.n; i++) {
+		t->st.timewait_recycled++;
+		tcp_drop(p.cb[i], 0);
+	}
+	tcp_leave(t);
+}
+
 void
 shoal_tcp_advance(struct shoal_tcp *t, uint64_t now_ns)
 {
 	if (now_ns > t->now)
 		tcp_set_now(t, now_ns);
+	if (unlikely(flow_slab_avail(&t->cbs) < t->tw_headroom))
+		tw_recycle(t);
 	/* Most polls of a busy worker fall inside one 1 ms tick: skip the
 	 * entry, the walk and the flush (about 80 instructions a poll). */
 	if (wheel_quiet(t) && engine_quiet(t))

@@ -352,6 +352,10 @@ struct tcp_tsoff_slot {
 	uint32_t off;
 };
 
+/* Control blocks an engine keeps free from TIME-WAIT at most
+ * (shoal_tcp_conf.tw_free; engine.c, tw_recycle). */
+#define TCP_TW_HEADROOM	64u
+
 /** Engine. */
 struct shoal_tcp {
 	struct shoal_tcp_conf conf;
@@ -375,6 +379,8 @@ struct shoal_tcp {
 	struct tcp_cb_list dead;
 	uint32_t dead_pending;		/* dropped, still on pending */
 	uint32_t depth;			/* nesting of entry points */
+	uint32_t tw_headroom;		/* blocks kept free (tw_recycle) */
+	uint64_t tw_scan_after;		/* no TIME-WAIT found: not before */
 	uint8_t isn_key[16];
 	uint8_t ts_key[16];
 	struct tcp_tsoff_slot tsoff_cache[1 << TCP_TSOFF_CACHE_BITS];

@@ -55,6 +55,31 @@ to_timewait(bool ts)
 	cr_assert_eq(stats().conns_timewait, 1);
 }
 
+/* to_timewait() for the n-th of several: the same exchange, no count. */
+static void
+to_timewait_n(bool ts)
+{
+	struct shoal_endpoints ep = W->ep;
+	struct tcp_seg s;
+
+	W->conn = shoal_tcp_connect(W->eng, &ep, &W->ops, W);
+	cr_assert_not_null(W->conn);
+	flush();
+	s = next_seg();
+	cr_assert_eq(s.flags, SYN);
+	send(.flags = SYN | ACK, .seq = P_ISS, .ack = s.seq + 1, .mss = 1460,
+	     .ts = ts, .tsval = 100, .tsecr = s.tsval);
+	wire_drain();
+	shoal_close(W->conn);
+	flush();
+	s = next_seg();
+	cr_assert(s.flags & FIN);
+	send(.flags = FIN | ACK, .seq = P_ISS + 1, .ack = s.seq + 1,
+	     .ts = ts, .tsval = 101, .tsecr = s.tsval);
+	wire_drain();
+	cr_assert_eq(shoal_conn_state(W->conn), SHOAL_TCP_TIME_WAIT);
+}
+
 static struct shoal_conn *
 reconnect(void)
 {
@@ -122,4 +147,63 @@ Test(twreuse, with_no_block_left_the_port_pick_takes_one_over)
 	cr_assert_eq(stats().timewait_reuse, 1);
 	flush();
 	cr_assert_eq(next_seg().flags, SYN);
+}
+
+/* A table full of TIME-WAIT keeps conf.tw_free blocks free: the poll ends
+ * the TIME-WAITs closest to their end (here the oldest), so the next
+ * connection finds a block instead of a full table. */
+static void
+timewait_on_port(uint16_t port)
+{
+	W->ep.lport = W->peer.rport = rte_cpu_to_be_16(port);
+	W->conn = NULL;
+	to_timewait_n(true);
+}
+
+Test(twreuse, a_table_full_of_timewait_keeps_blocks_free)
+{
+	struct shoal_conn *first[4];
+
+	wire_fini();
+	wire_init();
+	W->conf.timestamps = true;
+	W->conf.max_conns = 4;
+	W->conf.tw_free = 1;
+	wire_start();
+	for (int i = 0; i < 4; i++) {
+		timewait_on_port((uint16_t)(50000 + i));
+		first[i] = W->conn;
+		advance(1);	/* each TIME-WAIT ends 1 ms after the one before */
+	}
+	/* advance() polled: the oldest went, one block is free */
+	cr_assert_eq(stats().timewait_recycled, 1);
+	cr_assert_eq(stats().conns_timewait, 3);
+	cr_assert_eq(flow_slab_avail(&W->eng->cbs), 1);
+	cr_assert_eq(shoal_conn_state(first[1]), SHOAL_TCP_TIME_WAIT);
+	cr_assert_eq(shoal_conn_state(first[3]), SHOAL_TCP_TIME_WAIT);
+	/* a new tuple connects; the next poll frees one more */
+	W->ep.lport = W->peer.rport = rte_cpu_to_be_16(50010);
+	cr_assert_not_null(reconnect());
+	advance(1);
+	cr_assert_eq(stats().timewait_recycled, 2);
+	cr_assert_eq(stats().conns_timewait, 2);
+	cr_assert_eq(shoal_conn_state(first[3]), SHOAL_TCP_TIME_WAIT);
+}
+
+Test(twreuse, tw_free_0_never_ends_timewait_early)
+{
+	wire_fini();
+	wire_init();
+	W->conf.timestamps = true;
+	W->conf.max_conns = 4;
+	W->conf.tw_free = 0;
+	wire_start();
+	for (int i = 0; i < 4; i++) {
+		timewait_on_port((uint16_t)(50000 + i));
+		advance(1);
+	}
+	cr_assert_eq(stats().timewait_recycled, 0);
+	cr_assert_eq(stats().conns_timewait, 4);
+	W->ep.lport = W->peer.rport = rte_cpu_to_be_16(50010);
+	cr_assert_null(reconnect());
 }

@@ -121,6 +121,9 @@ enum shoal_tcp_syncookies {
 	SHOAL_TCP_SYNCOOKIES_NEVER,
 };
 
+/** shoal_tcp_conf.tw_free: as many as the table's size suggests. */
+#define SHOAL_TCP_TW_FREE_AUTO	UINT32_MAX
+
 /** Engine configuration; shoal_tcp_conf_init() fills the defaults. */
 struct shoal_tcp_conf {
 	const char *name;		/**< unique per process (tables are named) */
@@ -129,6 +132,11 @@ struct shoal_tcp_conf {
 	uint16_t hdr_room;		/**< headroom kept for IP + link headers */
 	uint16_t mss;			/**< our MSS (clamped to the route MTU) */
 	uint32_t max_conns;		/**< control blocks, incl. TIME-WAIT */
+	/** Control blocks kept free while TIME-WAIT holds the others: the
+	 *  TIME-WAITs closest to their end are ended early to keep them
+	 *  (counted as timewait_recycled). SHOAL_TCP_TW_FREE_AUTO (the
+	 *  default): max_conns / 1024, at most 64; 0: never. */
+	uint32_t tw_free;
 	uint32_t max_listeners;
 	uint32_t backlog;		/**< half-open connections per listener */
 	uint32_t sndbuf;		/**< bytes queued unacknowledged per conn */
@@ -345,6 +353,10 @@ void shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info);
  * - rst_ratelimited: RSTs for unknown segments suppressed by conf.rst_rate;
  * - conn_limit_drops: SYNs or cookie ACKs that found every control block
  *   (conf.max_conns) in use and no cookie could stand in;
+ * - timewait_recycled: TIME-WAITs ended before 2 MSL to keep
+ *   conf.tw_free control blocks free for new connections, those closest
+ *   to their end first, as FreeBSD's tcp_tw_2msl_scan() reused them
+ *   (Linux ends TIME-WAIT at once past tcp_max_tw_buckets);
  * - syn_backlog_drops: SYNs beyond conf.backlog with cookies off;
  * - ooo_bytes_dropped / ooo_segs_dropped: out-of-order data refused by
  *   conf.reass_max / conf.reass_max_segs;
@@ -380,7 +392,8 @@ void shoal_conn_info(const struct shoal_conn *c, struct shoal_conn_info *info);
 	X(rst_ratelimited) X(conn_limit_drops) X(ooo_segs_dropped) \
 	X(sndbuf_full) X(rcv_window_updates) X(zero_windows_sent) X(no_ext) \
 	X(loss_probes) X(mem_send_refused) X(mem_tx_deferred) X(mem_syn_drops) \
-	X(mem_connect_refused) X(mem_ooo_drops) X(tso_segs_tx) X(lro_segs_rx)
+	X(mem_connect_refused) X(mem_ooo_drops) X(tso_segs_tx) X(lro_segs_rx) \
+	X(timewait_recycled)
 
 struct shoal_tcp_stats {
 #define SHOAL_TCP_STAT_FIELD(n) uint64_t n;
