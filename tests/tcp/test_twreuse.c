@@ -29,55 +29,40 @@ next_seg(void)
 }
 
 /* An active open from W->ep that we close first: TIME-WAIT here, after
- * SYN and FIN (our SND.NXT ends at iss + 2). */
-static void
-to_timewait(bool ts)
+ * SYN and FIN (our SND.NXT ends at ISS + 2). Returns the ISS. */
+static uint32_t
+timewait_exchange(bool ts)
 {
 	struct shoal_endpoints ep = W->ep;
 	struct tcp_seg s;
+	uint32_t iss;
 
 	W->conn = shoal_tcp_connect(W->eng, &ep, &W->ops, W);
 	cr_assert_not_null(W->conn);
 	flush();
 	s = next_seg();
 	cr_assert_eq(s.flags, SYN);
-	cr_assert_eq(s.seq, W_ISS);
-	send(.flags = SYN | ACK, .seq = P_ISS, .ack = W_ISS + 1, .mss = 1460,
+	iss = s.seq;
+	send(.flags = SYN | ACK, .seq = P_ISS, .ack = iss + 1, .mss = 1460,
 	     .ts = ts, .tsval = 100, .tsecr = s.tsval);
 	wire_drain();
 	shoal_close(W->conn);
 	flush();
 	s = next_seg();
 	cr_assert(s.flags & FIN);
-	send(.flags = FIN | ACK, .seq = P_ISS + 1, .ack = W_ISS + 2,
-	     .ts = ts, .tsval = 101, .tsecr = s.tsval);
-	wire_drain();
-	cr_assert_eq(stats().conns_timewait, 1);
-}
-
-/* to_timewait() for the n-th of several: the same exchange, no count. */
-static void
-to_timewait_n(bool ts)
-{
-	struct shoal_endpoints ep = W->ep;
-	struct tcp_seg s;
-
-	W->conn = shoal_tcp_connect(W->eng, &ep, &W->ops, W);
-	cr_assert_not_null(W->conn);
-	flush();
-	s = next_seg();
-	cr_assert_eq(s.flags, SYN);
-	send(.flags = SYN | ACK, .seq = P_ISS, .ack = s.seq + 1, .mss = 1460,
-	     .ts = ts, .tsval = 100, .tsecr = s.tsval);
-	wire_drain();
-	shoal_close(W->conn);
-	flush();
-	s = next_seg();
-	cr_assert(s.flags & FIN);
-	send(.flags = FIN | ACK, .seq = P_ISS + 1, .ack = s.seq + 1,
+	send(.flags = FIN | ACK, .seq = P_ISS + 1, .ack = iss + 2,
 	     .ts = ts, .tsval = 101, .tsecr = s.tsval);
 	wire_drain();
 	cr_assert_eq(shoal_conn_state(W->conn), SHOAL_TCP_TIME_WAIT);
+	return iss;
+}
+
+/* The one connection of the engine, into TIME-WAIT. */
+static void
+to_timewait(bool ts)
+{
+	cr_assert_eq(timewait_exchange(ts), W_ISS);
+	cr_assert_eq(stats().conns_timewait, 1);
 }
 
 static struct shoal_conn *
@@ -157,7 +142,7 @@ timewait_on_port(uint16_t port)
 {
 	W->ep.lport = W->peer.rport = rte_cpu_to_be_16(port);
 	W->conn = NULL;
-	to_timewait_n(true);
+	timewait_exchange(true);
 }
 
 Test(twreuse, a_table_full_of_timewait_keeps_blocks_free)
