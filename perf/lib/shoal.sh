@@ -163,6 +163,15 @@ sg_secs() {
 # like nginx's index.html in the Linux baseline.
 sg_http_server="--config $root/conf/http-cps-server.ini http.body=64"
 
+# The clients of the CPS and keep-alive runs (the cycles run repeats
+# them): unpaced, one GET per connection, or 100 back to back.
+sg_cps_client() {
+	echo "--config $root/conf/http-cps-client.ini run.duration=$(sg_secs) client.cps=0 client.ramp=0 client.concurrency=${SHOAL_BENCH_CPS_CONC:-512}"
+}
+sg_ka_client() {
+	echo "--config $root/conf/http-cps-client.ini run.duration=$(sg_secs) client.cps=0 client.ramp=0 client.concurrency=${SHOAL_BENCH_KA_CONC:-256} client.requests=100 client.think=0"
+}
+
 # Item 2: connections per second, http profile, one GET per connection.
 bench_shoal_cps() {
 	local tag=cps target=">= 1.5M CPS over 60 s; >= 50x Linux; packets/s >= 70% of the I/O ceiling"
@@ -170,7 +179,7 @@ bench_shoal_cps() {
 	  {"figure": "cps", "against": "linux/http_close", "against_figure": "requests_per_s"},
 	  {"figure": "mpps_per_core", "against": "io-ceiling/bothways_64", "against_figure": "mpps_per_core"}]'
 	if ! sg_pair $tag 1024 "$sg_http_server" \
-		"--config $root/conf/http-cps-client.ini run.duration=$(sg_secs) client.cps=0 client.ramp=0 client.concurrency=${SHOAL_BENCH_CPS_CONC:-512}"; then
+		"$(sg_cps_client)"; then
 		perf_failed http_close shoal "$sg_why" "$sg_cmd_server" "$sg_cmd_client"
 		return
 	fi
@@ -230,7 +239,7 @@ bench_shoal_keepalive() {
 	perf_compare='[
 	  {"figure": "requests_per_s", "against": "linux/http_keepalive", "against_figure": "requests_per_s"}]'
 	if ! sg_pair $tag 1024 "$sg_http_server" \
-		"--config $root/conf/http-cps-client.ini run.duration=$(sg_secs) client.cps=0 client.ramp=0 client.concurrency=${SHOAL_BENCH_KA_CONC:-256} client.requests=100 client.think=0"; then
+		"$(sg_ka_client)"; then
 		perf_failed http_keepalive shoal "$sg_why" "$sg_cmd_server" "$sg_cmd_client"
 		return
 	fi
@@ -595,13 +604,12 @@ bench_shoal_cycles() {
 	for w in cps ka; do
 		tag=cyc_$w
 		sargs="$sg_http_server stack.cycles=true report.json=$work/sg-$tag-server.json"
-		cargs="--config $root/conf/http-cps-client.ini run.duration=$(sg_secs) client.cps=0 client.ramp=0 stack.cycles=true"
 		if [ $w = cps ]; then
 			unit=conn
-			cargs+=" client.concurrency=${SHOAL_BENCH_CPS_CONC:-512}"
+			cargs="$(sg_cps_client) stack.cycles=true"
 		else
 			unit=request
-			cargs+=" client.concurrency=${SHOAL_BENCH_KA_CONC:-256} client.requests=100 client.think=0"
+			cargs="$(sg_ka_client) stack.cycles=true"
 		fi
 		if ! sg_pair $tag 1024 "$sargs" "$cargs" ||
 		   [ ! -s "$work/sg-$tag-server.json" ]; then
