@@ -343,3 +343,114 @@ ipv4_output(struct shoal_worker *w, struct rte_mbuf *m, rte_be32_t src,
 	}
 	return neigh_output(w, ifc, nexthop, m);
 }
+
+/* --- TCP's fast path ---------------------------------------------------- */
+
+static inline struct worker_path *
+path_slot(struct shoal_worker *w, rte_be32_t src, rte_be32_t dst)
+{
+	/* Addresses in network order differ in their high bits: a product's
+	 * top bits depend on all of its factor's. */
+	uint32_t h = (src * 0x9e3779b1u + dst) * 0x85ebca77u;
+
+	RTE_BUILD_BUG_ON(WORKER_PATH_SLOTS != 256);
+	return &w->paths[h >> 24];
+}
+
+/* Remember how a TCP segment from @p src to @p dst just went out, if the
+ * next hop is resolved and the port sums TCP in hardware (the fast path
+ * does no software checksum over the payload). */
+static void
+path_learn(struct shoal_worker *w, struct shoal_iface *ifc, rte_be32_t src,
+	   rte_be32_t dst, rte_be32_t nexthop)
+{
+	const struct rte_ether_addr *mac;
+	struct worker_path *p;
+
+	if (ifc->l3 || !ifc->tx_tcp_cksum || src == 0 ||
+	    (mac = neigh_reachable(w->neigh, nexthop)) == NULL)
+		return;
+	p = path_slot(w, src, dst);
+	p->src = src;
+	p->dst = dst;
+	p->gen = w->path_gen;
+	p->ifc = (uint8_t)(ifc - w->ifaces);
+	p->max_len = ifc->mtu != 0 ? ifc->mtu : UINT16_MAX;
+	p->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM |
+		      (ifc->tx_ip_cksum ? RTE_MBUF_F_TX_IP_CKSUM : 0);
+	eth_hdr_fill((struct rte_ether_hdr *)p->hdr, mac, &ifc->mac,
+		     RTE_ETHER_TYPE_IPV4);
+	ipv4_hdr_fill((struct rte_ipv4_hdr *)(p->hdr + RTE_ETHER_HDR_LEN),
+		      src, dst, IPPROTO_TCP, 0, 0, true);
+}
+
+/* The long way, then the template for the next segment of this path. */
+static __rte_noinline int
+path_miss(struct shoal_worker *w, struct rte_mbuf *m, rte_be32_t src,
+	  rte_be32_t dst)
+{
+	struct shoal_iface *ifc;
+	rte_be32_t nexthop;
+	int rc;
+
+	if (src == 0 || w->nb_ifaces == 0)
+		return ipv4_output(w, m, src, dst, IPPROTO_TCP);
+	ifc = iface_for_src(w, src);
+	nexthop = ifc->l3 || ((dst ^ ifc->ip) & ifc->mask) == 0 ? dst : ifc->gw;
+	rc = ipv4_output(w, m, src, dst, IPPROTO_TCP);
+	if (rc == 0 && nexthop != 0)
+		path_learn(w, ifc, src, dst, nexthop);
+	return rc;
+}
+
+/*
+ * ipv4_output() for a TCP segment. A segment to where the last one went
+ * (same addresses, the neighbour unchanged since) takes that one's
+ * Ethernet and IPv4 headers as a template and patches the length and the
+ * identification: the same bytes and offload flags ipv4_output() would
+ * give, for ~a fifth of its instructions. What the template cannot carry
+ * (TSO, a chain, a short headroom, a packet over the MTU) goes the long way.
+ */
+int
+ipv4_output_tcp(struct shoal_worker *w, struct rte_mbuf *m, rte_be32_t src,
+		rte_be32_t dst)
+{
+	struct worker_path *p = path_slot(w, src, dst);
+	uint32_t l4_len = rte_pktmbuf_pkt_len(m);
+	const uint16_t hdrs = sizeof(p->hdr);
+	struct rte_ipv4_hdr *ip;
+	struct rte_tcp_hdr *th;
+	uint8_t *h;
+
+	if (unlikely(p->dst != dst || p->src != src || p->gen != w->path_gen))
+		return path_miss(w, m, src, dst);
+	if (unlikely(m->next != NULL || rte_pktmbuf_headroom(m) < hdrs ||
+		     (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ||
+		     l4_len + sizeof(*ip) > p->max_len ||
+		     l4_len < sizeof(*th)))
+		return ipv4_output(w, m, src, dst, IPPROTO_TCP);
+	th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
+	th->cksum = cksum_ipv4_pseudo(src, dst, IPPROTO_TCP, l4_len);
+	if (m->l4_len == 0)
+		m->l4_len = tcp_hdr_len(th);
+	m->data_off -= hdrs;
+	m->data_len += hdrs;
+	m->pkt_len += hdrs;
+	h = rte_pktmbuf_mtod(m, uint8_t *);
+	memcpy(h, p->hdr, sizeof(p->hdr));
+	ip = (struct rte_ipv4_hdr *)(h + RTE_ETHER_HDR_LEN);
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4_len));
+	ip->packet_id = rte_cpu_to_be_16(w->ip_id++);
+	if (!(p->ol_flags & RTE_MBUF_F_TX_IP_CKSUM))
+		ip->hdr_checksum = cksum_ipv4_hdr20(ip);
+	m->ol_flags = (m->ol_flags & ~(RTE_MBUF_F_TX_IP_CKSUM |
+				       RTE_MBUF_F_TX_L4_MASK |
+				       RTE_MBUF_F_TX_IPV4 |
+				       RTE_MBUF_F_TX_IPV6)) | p->ol_flags;
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = sizeof(*ip);
+	w->stats.tx_cksum_offloaded++;
+	w->stats.ipv4_tx++;
+	worker_tx(w, &w->ifaces[p->ifc], m);
+	return 0;
+}

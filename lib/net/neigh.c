@@ -222,6 +222,8 @@ entry_confirm(struct shoal_worker *w, struct neigh_entry *e,
 {
 	struct neigh_table *t = w->neigh;
 
+	if (e->state != NEIGH_REACHABLE || !rte_is_same_ether_addr(mac, &e->mac))
+		w->path_gen++;
 	rte_ether_addr_copy(mac, &e->mac);
 	e->state = NEIGH_REACHABLE;
 	e->retries = 0;
@@ -289,12 +291,23 @@ neigh_output(struct shoal_worker *w, struct shoal_iface *ifc,
 	return 0;
 }
 
+const struct rte_ether_addr *
+neigh_reachable(const struct neigh_table *t, rte_be32_t ip)
+{
+	const struct neigh_entry *e = entry_find(t, ip);
+
+	return e != NULL && e->state == NEIGH_REACHABLE ? &e->mac : NULL;
+}
+
 /* Advance one entry whose deadline passed. */
 static void
 entry_expire(struct shoal_worker *w, struct neigh_entry *e)
 {
 	struct neigh_table *t = w->neigh;
 
+	/* A path that used it must go through neigh_output again: STALE
+	 * sends ARP probes from there. */
+	w->path_gen++;
 	switch (e->state) {
 	case NEIGH_INCOMPLETE:
 		if (e->retries < NEIGH_MAX_RETRIES) {

@@ -111,4 +111,12 @@ int neigh_output(struct shoal_worker *w, struct shoal_iface *ifc,
 /** Run the table's timers at w->now_ns (retries, ageing, removal). */
 void neigh_timer(struct shoal_worker *w);
 
+/*
+ * The MAC of @p ip while its entry is REACHABLE, else NULL. Any change of
+ * an entry (learnt, moved, gone stale or away) bumps w->path_gen, which
+ * voids what was built from an earlier answer (w->paths).
+ */
+const struct rte_ether_addr *neigh_reachable(const struct neigh_table *t,
+					     rte_be32_t ip);
+
 #endif /* SHOAL_NET_NEIGH_H */

@@ -144,7 +144,7 @@ stack_tcp_output(void *ctx, struct rte_mbuf *seg, const struct shoal_endpoints *
 {
 	struct shoal_worker *w = ctx;
 
-	ipv4_output(w, seg, ep->local.v4, ep->remote.v4, IPPROTO_TCP);
+	ipv4_output_tcp(w, seg, ep->local.v4, ep->remote.v4);
 }
 
 /* Hand the TCP segments gathered from one RX burst to the engine at once:
@@ -414,6 +414,7 @@ worker_create(struct shoal_stack *st, unsigned int id, unsigned int lcore)
 	w->queue = id;
 	w->ifaces = st->ifaces;
 	w->nb_ifaces = st->nb_ifaces;
+	w->path_gen = 1;		/* the zeroed slots are of gen 0 */
 	snprintf(name, sizeof(name), "shoal_mb%u", pool_seq++);
 	w->pool = rte_pktmbuf_pool_create(name, st->conf.nb_mbufs, 256, 0,
 					  RTE_MBUF_DEFAULT_BUF_SIZE, socket);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #include <shoal/addr.h>
@@ -66,6 +67,20 @@ struct worker_txq {
 	struct rte_mbuf *bl[SHOAL_TX_BACKLOG];
 };
 
+/* A resolved path's Ethernet + IPv4 header, so that a TCP segment to a
+ * destination sent to before skips routing and the neighbour lookup
+ * (lib/net/ipv4.c). Valid while gen equals the worker's path_gen, which
+ * every neighbour change bumps. */
+#define WORKER_PATH_SLOTS 256
+struct worker_path {
+	rte_be32_t src, dst;		/* the key; dst 0: empty */
+	uint32_t gen;
+	uint16_t max_len;		/* largest IPv4 packet without TSO */
+	uint8_t ifc;			/* index into the worker's ifaces */
+	uint64_t ol_flags;		/* the checksum offloads to ask for */
+	uint8_t hdr[RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr)];
+} __rte_cache_aligned;
+
 /* Phases of a turn of the worker loop (shoal_conf.cycles). */
 enum worker_cyc {
 	CYC_RX, CYC_INPUT, CYC_TIMERS, CYC_APP, CYC_FLUSH, CYC_TX, CYC_N
@@ -79,6 +94,7 @@ struct shoal_worker {
 	struct rte_mempool *pool;	/* mbufs for packets the stack builds */
 	struct neigh_table *neigh;
 	uint16_t ip_id;			/* next IPv4 identification */
+	uint32_t path_gen;		/* paths[] of another gen are void */
 	struct shoal_tcp *tcp;		/* NULL until TCP is switched on */
 	struct shoal_capture *cap;	/* NULL when not capturing */
 	struct worker_txq txq[SHOAL_MAX_PORTS];	/* indexed like ifaces */
@@ -111,6 +127,9 @@ struct shoal_worker {
 	uint64_t next_publish;		/* when to publish counters next */
 	bool cycles;			/* shoal_conf.cycles */
 	uint64_t cyc_turn[CYC_N];	/* this turn's phases, in cycles */
+
+	/* direct-mapped by address pair; only the slots in use are touched */
+	struct worker_path paths[WORKER_PATH_SLOTS];
 };
 
 /* The interface of @p port_id, or NULL (at most SHOAL_MAX_PORTS to scan). */

@@ -363,3 +363,166 @@ HTEST(ipv4_out, engine_l4_len_is_kept)
 	out(m, 0, H_PEER, IPPROTO_TCP);
 	cr_assert_eq(H.tx[0]->l4_len, 32);
 }
+
+/* --- ipv4_output_tcp: the per-path header template -------------------- */
+
+static int
+out_tcp(struct rte_mbuf *m, rte_be32_t src, rte_be32_t dst)
+{
+	int ret = ipv4_output_tcp(H.w, m, src, dst);
+
+	worker_tx_flush(H.w);
+	return ret;
+}
+
+/* Frame @p i of the sent ones, flat, in @p buf; its length. */
+static uint32_t
+frame(unsigned int i, uint8_t *buf)
+{
+	cr_assert_lt(i, H.tx_n);
+	return h_flat(H.tx[i], buf);
+}
+
+static void
+template_matches_the_long_way(bool ip_offload)
+{
+	static uint8_t a[2048], b[2048];
+	uint8_t seg[256];
+	uint32_t n = tcp_seg(seg, 77), la, lb;
+
+	H.ifaces[0].tx_tcp_cksum = true;
+	H.ifaces[0].tx_ip_cksum = ip_offload;
+	h_neigh_learn(H_PEER, &h_peer_mac);
+	/* the long way, the template learnt on it, then the template */
+	cr_assert_eq(out(h_l4(seg, n), H_LOCAL, H_PEER, IPPROTO_TCP), 0);
+	cr_assert_eq(out_tcp(h_l4(seg, n), H_LOCAL, H_PEER), 0);
+	cr_assert_eq(out_tcp(h_l4(seg, n), H_LOCAL, H_PEER), 0);
+	cr_assert_eq(H.tx_n, 3);
+	la = frame(0, a);
+	for (unsigned int i = 1; i < 3; i++) {
+		const struct rte_mbuf *m = H.tx[i];
+
+		lb = frame(i, b);
+		cr_assert_eq(lb, la);
+		/* all but the identification (and the IP checksum over it) */
+		cr_assert_eq(get16(b + IP + 4), get16(a + IP + 4) + i);
+		cr_assert_arr_eq(a, b, IP + 4);
+		cr_assert_arr_eq(a + IP + 6, b + IP + 6, 4);
+		cr_assert_arr_eq(a + IP + 12, b + IP + 12, la - IP - 12);
+		if (ip_offload)
+			cr_assert_eq(get16(b + IP + 10), 0);
+		else
+			cr_assert_eq(h_ref_cksum(b + IP, 20, 0), 0);
+		cr_assert_eq(m->ol_flags, H.tx[0]->ol_flags);
+		cr_assert_eq(m->l2_len, 14);
+		cr_assert_eq(m->l3_len, 20);
+		cr_assert_eq(m->l4_len, H.tx[0]->l4_len);
+	}
+	cr_assert_eq(H.w->stats.ipv4_tx, 3);
+	cr_assert_eq(H.w->stats.tx_cksum_offloaded, 3);
+}
+
+HTEST(ipv4_out, tcp_template_gives_the_long_ways_bytes)
+{
+	template_matches_the_long_way(false);
+}
+
+HTEST(ipv4_out, tcp_template_gives_the_long_ways_bytes_ip_offload)
+{
+	template_matches_the_long_way(true);
+}
+
+HTEST(ipv4_out, tcp_template_follows_a_new_mac)
+{
+	uint8_t seg[64];
+	uint32_t n = tcp_seg(seg, 0);
+
+	H.ifaces[0].tx_tcp_cksum = true;
+	h_neigh_learn(H_PEER, &h_peer_mac);
+	out_tcp(h_l4(seg, n), H_LOCAL, H_PEER);
+	out_tcp(h_l4(seg, n), H_LOCAL, H_PEER);
+	/* The neighbour moved (an ARP reply from a new MAC). */
+	h_neigh_learn(H_PEER, &h_gw_mac);
+	out_tcp(h_l4(seg, n), H_LOCAL, H_PEER);
+	out_tcp(h_l4(seg, n), H_LOCAL, H_PEER);
+	cr_assert_eq(H.tx_n, 4);
+	for (unsigned int i = 0; i < 4; i++)
+		cr_assert(rte_is_same_ether_addr(
+			rte_pktmbuf_mtod(H.tx[i], struct rte_ether_addr *),
+			i < 2 ? &h_peer_mac : &h_gw_mac), "frame %u", i);
+}
+
+HTEST(ipv4_out, tcp_template_yields_to_a_stale_neighbour)
+{
+	uint8_t seg[64];
+	uint32_t n = tcp_seg(seg, 0), arps = 0;
+
+	H.ifaces[0].tx_tcp_cksum = true;
+	h_neigh_learn(H_PEER, &h_peer_mac);
+	out_tcp(h_l4(seg, n), H_LOCAL, H_PEER);
+	out_tcp(h_l4(seg, n), H_LOCAL, H_PEER);
+	/* Past the reachable time the entry goes stale; the next segment
+	 * must go through the neighbour table, which asks again. */
+	H.w->now_ns += 31ULL * 1000 * 1000 * 1000;
+	net_tick(H.w);
+	cr_assert_eq(neigh_lookup(H.w->neigh, H_PEER)->state, NEIGH_STALE);
+	out_tcp(h_l4(seg, n), H_LOCAL, H_PEER);
+	for (unsigned int i = 0; i < H.tx_n; i++)
+		arps += get16(rte_pktmbuf_mtod(H.tx[i], uint8_t *) + 12) ==
+			RTE_ETHER_TYPE_ARP;
+	cr_assert_eq(arps, 1);
+	cr_assert_eq(H.tx_n, 4);
+}
+
+HTEST(ipv4_out, tcp_templates_of_each_source_and_gateway)
+{
+	uint8_t seg[64];
+	uint32_t n = tcp_seg(seg, 0);
+	rte_be32_t dst[2] = { H_PEER, H_REMOTE };
+
+	H.ifaces[0].tx_tcp_cksum = true;
+	h_neigh_learn(H_PEER, &h_peer_mac);
+	h_neigh_learn(H_GW, &h_gw_mac);
+	for (unsigned int round = 0; round < 3; round++)
+		for (uint32_t s = 0; s < H_LOCAL_COUNT; s++)
+			for (unsigned int d = 0; d < 2; d++)
+				out_tcp(h_l4(seg, n), rte_cpu_to_be_32(
+					rte_be_to_cpu_32(H_LOCAL) + s), dst[d]);
+	cr_assert_eq(H.tx_n, 3 * H_LOCAL_COUNT * 2);
+	for (unsigned int i = 0; i < H.tx_n; i++) {
+		uint32_t s = (i / 2) % H_LOCAL_COUNT, d = i % 2;
+		rte_be32_t want = rte_cpu_to_be_32(rte_be_to_cpu_32(H_LOCAL) + s);
+
+		frame(i, got);
+		cr_assert_arr_eq(got, d ? &h_gw_mac : &h_peer_mac, 6);
+		cr_assert_arr_eq(got + IP + 12, &want, 4, "frame %u", i);
+		cr_assert_arr_eq(got + IP + 16, &dst[d], 4, "frame %u", i);
+	}
+}
+
+HTEST(ipv4_out, tcp_template_keeps_the_mtu_and_the_software_sum)
+{
+	uint8_t seg[2048];
+	uint32_t n;
+
+	/* Learnt, then a segment too big for the MTU: dropped as before. */
+	H.ifaces[0].tx_tcp_cksum = true;
+	h_neigh_learn(H_PEER, &h_peer_mac);
+	n = tcp_seg(seg, 0);
+	out_tcp(h_l4(seg, n), H_LOCAL, H_PEER);
+	n = tcp_seg(seg, 1461);
+	cr_assert_eq(out_tcp(h_l4(seg, n), H_LOCAL, H_PEER), -EMSGSIZE);
+	cr_assert_eq(h_drops(SHOAL_DROP_IP_TOO_BIG), 1);
+	/* A port without TCP checksum offload never gets a template: the
+	 * checksum is summed in software over the whole segment. */
+	H.ifaces[0].tx_tcp_cksum = false;
+	H.w->path_gen++;
+	n = tcp_seg(seg, 100);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(out_tcp(h_l4(seg, n), H_LOCAL, H_PEER), 0);
+	for (unsigned int i = 1; i < H.tx_n; i++) {
+		frame(i, got);
+		cr_assert_eq(H.tx[i]->ol_flags & RTE_MBUF_F_TX_L4_MASK, 0);
+		cr_assert_eq(tcp_ref_cksum(n), 0, "frame %u", i);
+	}
+}
