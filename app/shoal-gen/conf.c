@@ -89,6 +89,14 @@ const struct shoal_cfg_key gen_schema[] = {
 	  "with SACK, resend a silent tail or a lost retransmission after "
 	  "2 SRTT + 2 ms (at least 10 ms) instead of the RTO (RFC 8985's "
 	  "TLP; false: RTO only)" },
+	{ "tcp", "sack", SHOAL_CFG_BOOL, F(tcp_sack), "true",
+	  "offer and accept selective acknowledgements (RFC 2018)" },
+	{ "tcp", "timestamps", SHOAL_CFG_BOOL, F(tcp_timestamps), "true",
+	  "offer and accept timestamps (RFC 7323): RTT samples, PAWS; "
+	  "12 bytes on every segment" },
+	{ "tcp", "wscale", SHOAL_CFG_BOOL, F(tcp_wscale), "true",
+	  "offer and accept window scaling (RFC 7323); without it the "
+	  "window stops at 64 KB" },
 	{ "tcp", "msl", SHOAL_CFG_DURATION, F(tcp_msl), "0",
 	  "maximum segment lifetime, TIME-WAIT is twice it (0: engine default)" },
 	/* [run] */

@@ -66,6 +66,7 @@ struct gen_conf {
 	int tcp_cc;
 	bool tcp_nodelay;
 	bool tcp_loss_probes;
+	bool tcp_sack, tcp_timestamps, tcp_wscale;
 	uint64_t tcp_msl;
 	/* [run] */
 	int role;

@@ -239,6 +239,9 @@ gen_conf_to_stack(const struct gen_conf *c, struct shoal_conf *sc)
 	if (c->tcp_msl)
 		sc->tcp.msl_ns = c->tcp_msl;
 	sc->tcp.loss_probes = c->tcp_loss_probes;
+	sc->tcp.sack = c->tcp_sack;
+	sc->tcp.timestamps = c->tcp_timestamps;
+	sc->tcp.wscale = c->tcp_wscale;
 	sc->tcp.cc = c->tcp_cc == GEN_CC_NEWRENO ? SHOAL_TCP_CC_NEWRENO :
 		SHOAL_TCP_CC_CUBIC;
 }

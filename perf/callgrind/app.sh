@@ -9,7 +9,8 @@
 # Two workloads, each a fixed amount of work rather than a duration:
 #   close      SHOAL_CG_APP_CONNS (8000) connections, one GET each
 #   keepalive  SHOAL_CG_APP_KA_CONNS (192) connections x 100 GETs each
-# (SHOAL_CG_APP_WORKLOADS="close" runs one of them.)
+# (SHOAL_CG_APP_WORKLOADS="close" runs one of them; SHOAL_CG_APP_ARGS,
+# say "tcp.timestamps=false", is added to both sides' key=value list.)
 # Prints one line per workload and side, "WORKLOAD SIDE IR PER UNIT (N
 # counted, P polls each)", and
 # leaves OUTDIR/<workload>-<side>.{out,top} (the callgrind file and its 25
@@ -98,7 +99,8 @@ run() {
 	"${cg[@]}" --callgrind-out-file="$out/$w-server.out" \
 		"$gen" -l 0 --no-pci --no-huge -m 256 --file-prefix "cg-app-s$$" \
 		--vdev "net_vhost0,iface=$sock,queues=1" --log-level='*:warning' \
-		-- stack.poll=idle --quiet $sargs > "$out/$w-server.log" 2>&1 &
+		-- stack.poll=idle --quiet $sargs ${SHOAL_CG_APP_ARGS:-} \
+		> "$out/$w-server.log" 2>&1 &
 	spid=$!
 	local i
 	for ((i = 0; i < 300; i++)); do
@@ -113,7 +115,8 @@ run() {
 		"$gen" -l 1 --no-pci --no-huge -m 256 --file-prefix "cg-app-c$$" \
 		--vdev "net_virtio_user0,path=$sock,queues=1,queue_size=1024" \
 		--log-level='*:warning' -- stack.poll=idle run.duration=0 \
-		report.json="$out/$w-client.json" $cargs > "$out/$w-client.log" 2>&1 &
+		report.json="$out/$w-client.json" $cargs ${SHOAL_CG_APP_ARGS:-} \
+		> "$out/$w-client.log" 2>&1 &
 	cpid=$!
 	# The client takes as long to start under callgrind as the server:
 	# what the server counted while it waited is not the workload's.

@@ -7,6 +7,8 @@
 #       curl-server   curl -> shoal-gen http server, keep-alive and close
 #       wrk-server    wrk -> shoal-gen http server: no socket error, no
 #                     non-2xx answer
+#       options       curl -> shoal-gen http server with TCP options off:
+#                     its SYN-ACK offers none of them (and all, left on)
 case_=$1
 build=$2
 name=gen-$case_
@@ -114,6 +116,38 @@ wrk-server)
 	stop_gen
 	pass "wrk: $reqs requests, all 2xx, no socket error" \
 		"($(sed -n 's/^Requests\/sec: *//p' "$work/wrk.log") req/s through TAP)"
+	;;
+options)
+	# tcp.timestamps / tcp.sack / tcp.wscale reach the engine: Linux's
+	# SYN offers all three, and shoal's SYN-ACK answers with what it was
+	# told to accept, read back from shoal's own capture.
+	command -v tcpdump >/dev/null || fail "tcpdump is not installed (.ci/setup installs it)"
+	for opts in on off; do
+		args=()
+		[ "$opts" = off ] &&
+			args=(tcp.timestamps=false tcp.sack=false tcp.wscale=false)
+		cap=$work/syn-$opts.pcap
+		start_gen "$work/server-$opts.log" \
+			--config "$conf/http-keepalive-server.ini" \
+			stack.ip="$shoal_ip/24" stack.capture="$cap" --quiet "${args[@]}"
+		grep -q 'ready' <(timeout 20 tail -F "$work/server-$opts.log" 2>/dev/null) ||
+			fail "server ($opts) did not start"
+		nsx curl -sS --max-time 10 -o /dev/null "http://$shoal_ip/" ||
+			fail "curl ($opts) failed"
+		stop_gen
+		tcpdump -nr "$cap" 'tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)' \
+			2>/dev/null >"$work/synack-$opts"
+		[ -s "$work/synack-$opts" ] || fail "no SYN-ACK in the $opts capture"
+		for o in TS sackOK wscale; do
+			if grep -q "$o" "$work/synack-$opts"; then
+				[ "$opts" = on ] || fail "SYN-ACK carries $o with it off: $(cat "$work/synack-$opts")"
+			else
+				[ "$opts" = off ] || fail "SYN-ACK lacks $o: $(cat "$work/synack-$opts")"
+			fi
+		done
+		grep -q 'mss' "$work/synack-$opts" || fail "SYN-ACK ($opts) without MSS"
+	done
+	pass "SYN-ACK options follow tcp.timestamps, tcp.sack, tcp.wscale (on and off)"
 	;;
 *)
 	fail "unknown case $case_"
