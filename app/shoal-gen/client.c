@@ -80,6 +80,7 @@ build_requests(struct gen_worker *gw)
 	if (n < 0)
 		return n;
 	gw->req_close_len = (uint32_t)n;
+	gw->req_head = strcmp(c->method, "HEAD") == 0;
 	return 0;
 }
 
@@ -137,7 +138,7 @@ send_request(struct gen_worker *gw, struct gen_conn *gc)
 		t->msg_start = gc->tx_off;
 		t->tx_goal = gc->tx_off + (last ? gw->req_close_len :
 					   gw->req_ka_len);
-		http_parser_next(&t->hp, strcmp(c->method, "HEAD") == 0);
+		http_parser_next(&t->hp, gw->req_head);
 		break;
 	case GEN_PROFILE_RR:
 		gc->src = SRC_FILL;

@@ -189,6 +189,7 @@ struct gen_worker {
 	/* what connections send */
 	char req_ka[1024], req_close[1024];
 	uint32_t req_ka_len, req_close_len;
+	bool req_head;			/* HEAD: responses carry no body */
 	char resp_ka[256], resp_close[256];	/* same length, see server.c */
 	uint32_t resp_head_len;
 	uint64_t resp_len;
