@@ -723,8 +723,14 @@ shoal_input(struct shoal_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	}
 	w->stats.rx_packets += n;
 	for (uint16_t i = 0; i < n; i++) {
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		if (i + 1 < n) {
+			const struct rte_mbuf *nx = pkts[i + 1];
+			const uint8_t *d = rte_pktmbuf_mtod(nx, const uint8_t *);
+			uint32_t len = RTE_MIN(nx->data_len, 320u);
+
+			for (uint32_t o = 0; o < len; o += RTE_CACHE_LINE_SIZE)
+				rte_prefetch0(d + o);
+		}
 		net_input(w, pkts[i]);
 	}
 	worker_tcp_flush_rx(w);
