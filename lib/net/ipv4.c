@@ -409,7 +409,8 @@ path_miss(struct shoal_worker *w, struct rte_mbuf *m, rte_be32_t src,
  * Ethernet and IPv4 headers as a template and patches the length and the
  * identification: the same bytes and offload flags ipv4_output() would
  * give, for ~a fifth of its instructions. What the template cannot carry
- * (TSO, a chain, a short headroom, a packet over the MTU) goes the long way.
+ * (TSO, a chain split at an odd byte, a short headroom, a packet over the
+ * MTU) goes the long way.
  */
 int
 ipv4_output_tcp(struct shoal_worker *w, struct rte_mbuf *m, rte_be32_t src,
@@ -424,10 +425,11 @@ ipv4_output_tcp(struct shoal_worker *w, struct rte_mbuf *m, rte_be32_t src,
 
 	if (unlikely(p->dst != dst || p->src != src || p->gen != w->path_gen))
 		return path_miss(w, m, src, dst);
-	if (unlikely(m->next != NULL || rte_pktmbuf_headroom(m) < hdrs ||
+	if (unlikely(rte_pktmbuf_headroom(m) < hdrs ||
 		     (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) ||
 		     l4_len + sizeof(*ip) > p->max_len ||
-		     l4_len < sizeof(*th)))
+		     m->data_len < sizeof(*th) ||
+		     (m->next != NULL && odd_split(m))))
 		return ipv4_output(w, m, src, dst, IPPROTO_TCP);
 	th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
 	th->cksum = cksum_ipv4_pseudo(src, dst, IPPROTO_TCP, l4_len);

@@ -526,3 +526,32 @@ HTEST(ipv4_out, tcp_template_keeps_the_mtu_and_the_software_sum)
 		cr_assert_eq(tcp_ref_cksum(n), 0, "frame %u", i);
 	}
 }
+
+HTEST(ipv4_out, tcp_template_takes_even_chains_not_odd_ones)
+{
+	uint8_t seg[2048];
+	uint32_t n = tcp_seg(seg, 186), len;
+	uint16_t odd[2] = { 20 + 63 }, even[2] = { 20 + 64 };
+	struct rte_mbuf *m;
+
+	H.ifaces[0].tx_tcp_cksum = true;
+	h_neigh_learn(H_PEER, &h_peer_mac);
+	out_tcp(h_l4(seg, 20), H_LOCAL, H_PEER);	/* learns */
+	/* A header mbuf and its payload, as a response of more than
+	 * TCP_COPY_MAX leaves the engine: the template, NIC's sum. */
+	m = h_chain(0, seg, n, even, 2);
+	cr_assert_eq(out_tcp(m, H_LOCAL, H_PEER), 0);
+	cr_assert((H.tx[1]->ol_flags & RTE_MBUF_F_TX_L4_MASK) ==
+		  RTE_MBUF_F_TX_TCP_CKSUM);
+	len = frame(1, got);
+	cr_assert_eq(len, 14 + 20 + n);
+	cr_assert_eq(get16(got + IP + 2), 20 + n);
+	cr_assert_eq(h_ref_cksum(got + IP, 20, 0), 0);
+	/* Split at an odd byte: summed in software, as the long way does. */
+	m = h_chain(0, seg, n, odd, 2);
+	cr_assert_eq(out_tcp(m, H_LOCAL, H_PEER), 0);
+	cr_assert_eq(H.tx[2]->ol_flags & RTE_MBUF_F_TX_L4_MASK, 0);
+	frame(2, got);
+	cr_assert_eq(tcp_ref_cksum(n), 0);
+	cr_assert_eq(H.w->stats.tx_cksum_offloaded, 2);
+}
