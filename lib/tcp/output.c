@@ -262,7 +262,6 @@ int
 tcp_send_range(struct tcp_cb *cb, uint32_t seq, uint32_t len, uint8_t flags)
 {
 	struct shoal_tcp *t = cb->t;
-	uint8_t opts[40];
 	struct rte_tcp_hdr *th;
 	struct rte_mbuf *m;
 	unsigned int olen, hlen, room;
@@ -292,14 +291,16 @@ tcp_send_range(struct tcp_cb *cb, uint32_t seq, uint32_t len, uint8_t flags)
 		if (room < ((cb->tf & TF_TS) ? TCP_TS_OPT_LEN : 0))
 			room = (cb->tf & TF_TS) ? TCP_TS_OPT_LEN : 0;
 	}
-	olen = build_opts(cb, opts, syn, room);
+	/* Options straight into place: a fresh mbuf has room for the
+	 * largest header (checked at engine creation). */
+	th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
+	olen = build_opts(cb, (uint8_t *)(th + 1), syn, room);
 	hlen = TCP_HDR_LEN + olen;
-	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(m, hlen);
+	rte_pktmbuf_append(m, hlen);
 	win = win_field(cb, syn);
 	if (win == 0 && !(flags & TH_RST))
 		t->st.zero_windows_sent++;
 	fill_hdr(th, cb->fn.lport, cb->fn.rport, seq, cb->rcv_nxt, flags, win, hlen);
-	memcpy(th + 1, opts, olen);
 	m->l4_len = hlen;
 	if (len > 0 && attach_payload(cb, m, seq - cb->sb_seq, len) != 0) {
 		rte_pktmbuf_free(m);
