@@ -43,11 +43,7 @@
 #define TCP_MAX_WSCALE		14	/* RFC 7323 section 2.3 */
 #define TCP_DEFAULT_MSS		536	/* RFC 9293 MUST-15 */
 #define TCP_TS_OPT_LEN		12	/* NOP NOP kind len tsval tsecr */
-/* Payloads up to this are copied behind the header, larger ones attached
- * (an indirect mbuf). Attaching costs an mbuf from the pool either way,
- * two reference-count atomics, and a second descriptor at the port; a
- * 512-byte copy is ~40 AVX moves of data the sender just wrote. */
-#define TCP_COPY_MAX		512
+#define TCP_COPY_MAX		128	/* payloads up to this are copied */
 #define TCP_DUPTHRESH		3
 #define TCP_SACK_BLOCKS		8	/* scoreboard entries */
 #define TCP_SACK_RECENT		4	/* arrivals remembered for the blocks we send */
