@@ -107,6 +107,10 @@ check "shoal's ratios against the baselines of the same run were computed" \
 	'[.benchmarks[] | select(.group == "shoal" and (.name == "http_close" or .name == "http_keepalive" or (.name | startswith("bulk_"))))
 	  | (.ratios | length > 0) and all(.ratios[]; .value > 0)] | length == '"$((2 + nbulk))"' and all' \
 	'.benchmarks[] | select(.group == "shoal") | "\(.name): \(.ratios)"'
+check "every record says how fast the host ran just after it (perf/hostprobe), and each measured one just before" \
+	'all(.benchmarks[]; .host.after.core_ns_per_kiter > 0 and .host.after.pingpong_ns > 0)
+	 and all(.benchmarks[] | select(.status == "ok" and .group != "fast-path"); .host.before.core_ns_per_kiter > 0)' \
+	'.benchmarks[] | "\(.group)/\(.name): \(.host)"'
 stem=${json%.json}
 [ -s "$stem.md" ] || { echo "bench-smoke: FAILED: no markdown table"; exit 1; }
 ls "$stem"-*.png >/dev/null 2>&1 || { echo "bench-smoke: FAILED: no plots"; exit 1; }

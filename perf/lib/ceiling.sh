@@ -109,6 +109,7 @@ ceiling_run() {
 	bothways) fwd_a=flowgen; fwd_b=flowgen ;;
 	io) fwd_a=io; fwd_b=io; start_b="start tx_first 16" ;;
 	esac
+	perf_probe_mark
 
 	tp_sock=$sockdir/bench-vhost-$$.sock
 	rm -f "$tp_sock"

@@ -28,18 +28,42 @@ perf_compare='[]'
 perf_record() {
 	local name=$1 group=$2 status=$3 figures=$4 details=$5 note=$6
 	shift 6
-	local n
+	local n after
 	n=$(find "$work/bench" -name '*.json' | wc -l)
+	after=$(perf_probe)
 	jq -n --arg name "$name" --arg group "$group" --arg status "$status" \
 		--argjson figures "$figures" --argjson details "$details" \
 		--arg note "$note" --argjson secs "$secs" \
 		--argjson compare "$perf_compare" \
+		--argjson before "${perf_host_before:-null}" --argjson after "$after" \
 		'{name: $name, group: $group, status: $status,
 		  seconds: $secs, figures: $figures, details: $details,
 		  compare: $compare, note: $note,
+		  host: {before: $before, after: $after},
 		  commands: $ARGS.positional}' \
 		--args "$@" > "$work/bench/$(printf '%02d' "$n")-$group-$name.json"
 	perf_compare='[]'
+	perf_host_before=
+}
+
+# perf_probe : how fast the host lets the two benchmark CPUs run right now
+# (perf/hostprobe.c: a core's ns per 1000 steps of a fixed chain, a cache
+# line's round trip between the two CPUs), as JSON, or null without the
+# probe. ~0.2 s, with both CPUs otherwise idle: run it between
+# measurements, never during one.
+perf_probe() {
+	local p=$build/perf/hostprobe
+	if [ -x "$p" ] && timeout 10 "$p" "$cpu_a" "$cpu_b" 2>/dev/null |
+		jq -c 'del(.sink, .cpu_a, .cpu_b)' 2>/dev/null; then
+		return 0
+	fi
+	echo null
+}
+
+# perf_probe_mark : the host before the measurement that starts now; the
+# next perf_record keeps it beside its own probe after.
+perf_probe_mark() {
+	perf_host_before=$(perf_probe)
 }
 
 # perf_pending NAME GROUP WHY TARGET : a benchmark that cannot run yet.

@@ -103,6 +103,7 @@ linux_wrk() {
 	local name=$1 figure=$2 unit=$3 note=$4
 	shift 4
 	local log=$work/wrk-$name.log
+	perf_probe_mark
 	local cmd=(taskset -c "$cpu_b" wrk -t1 -c"$conns" -d"${secs}s"
 		--latency "$@" "http://$linux_ip:$linux_http_port/index.html")
 	local shown
@@ -143,6 +144,7 @@ linux_wrk() {
 linux_iperf() {
 	local name=$1 streams=$2
 	local log=$work/iperf-$name.json
+	perf_probe_mark
 	local srv=(taskset -c "$cpu_a" iperf3 -s -1 -B "$linux_ip" -p "$linux_iperf_port")
 	local cli=(taskset -c "$cpu_b" iperf3 -c "$linux_ip" -p "$linux_iperf_port"
 		-M 1460 -P "$streams" -t "$secs" -O 1 -J)

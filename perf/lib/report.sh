@@ -9,6 +9,8 @@ perf_report_md() {
 		else (. * 1000 | round / 1000 | tostring) end;
 	def figs: [.figures | to_entries[] | "\(.value.value | num) \(.value.unit)"] | join(", ");
 	def ratios: [(.ratios // [])[] | "\(.value * 100 | round / 100)x \(.against)"] | join(", ");
+	def probe: if . == null then "-" else "\(.core_ns_per_kiter | round) / \(.pingpong_ns | round)" end;
+	def host: if .host == null then "" else "\(.host.before | probe), \(.host.after | probe)" end;
 	"# shoal benchmark results: \(.machine.hostname), \(.run.started)",
 	"",
 	(if .run.smoke then "**Smoke run** (\(.run.seconds_per_run) s per measurement): the figures show the format, not the machine.\n" else "" end),
@@ -21,10 +23,12 @@ perf_report_md() {
 	"| load average | \(.run.loadavg_before) before, \(.run.loadavg_after) after |",
 	"| shoal | \(.run.shoal_commit) |",
 	"",
-	"| group | benchmark | status | figures | ratios | target / note |",
-	"| --- | --- | --- | --- | --- | --- |",
+	"The host column is perf/hostprobe run just before and just after the measurement: ns a core takes for 1000 steps of a fixed chain, then ns for the round trip of a cache line between the two CPUs. Lower is faster; on a shared VM both move with the neighbours, and the figures with them.",
+	"",
+	"| group | benchmark | status | figures | ratios | host (before, after) | target / note |",
+	"| --- | --- | --- | --- | --- | --- | --- |",
 	(.benchmarks[] |
-		"| \(.group) | \(.name) | \(.status) | \(figs) | \(ratios) | \(if .status == "ok" then .note else ((.details.target // "") + (if .details.target then "; " else "" end) + .note) end | gsub("\\|"; "/")) |"),
+		"| \(.group) | \(.name) | \(.status) | \(figs) | \(ratios) | \(host) | \(if .status == "ok" then .note else ((.details.target // "") + (if .details.target then "; " else "" end) + .note) end | gsub("\\|"; "/")) |"),
 	"",
 	"## Commands",
 	"",

@@ -110,6 +110,7 @@ sg_stop() {
 sg_pair() {
 	local tag=$1 mb=$2 sargs=$3 cargs=$4
 	sg_why=
+	perf_probe_mark
 	# shellcheck disable=SC2086
 	if ! sg_server "$tag" "$mb" $sargs; then
 		sg_why="server did not start: $(tail -3 "$work/sg-$tag-server.log" | tr '\n' ' ')"
@@ -362,6 +363,7 @@ sg_hold() {
 	local extra=0
 	[ "${sg_two_ports:-0}" = 1 ] && extra=262144
 	local cap=$((n + 4096)) ips=$((n / 16384 + 2)) hold_pid
+	perf_probe_mark
 	sg_server "$tag" "$mb" --config "$root/conf/http-cps-server.ini" http.body=64 \
 		tcp.max_conns=$((cap + extra)) server.max_conns=$((cap + extra)) \
 		stack.mbufs=${SHOAL_BENCH_HOLD_MBUFS:-65536} || return 1
