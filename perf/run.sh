@@ -76,6 +76,14 @@ trap 'exit 130' INT TERM
 mkdir -p "$work/bench" "$work/series" "$out" "$sockdir"
 
 perf_install
+# The host probe runs around every measurement (perf_probe); a tree that
+# does not build still gets its baselines, with null host figures.
+if { [ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null 2>&1; } &&
+   ninja -C "$build" perf/hostprobe >/dev/null 2>&1; then
+	perf_log "host now: $(perf_probe)"
+else
+	perf_log "perf/hostprobe did not build: host figures will be null"
+fi
 stamp=$(date +%Y-%m-%d-%H%M%S)
 host=$(hostname -s 2>/dev/null || hostname)
 stem=$out/$stamp-$host
