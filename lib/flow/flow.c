@@ -44,7 +44,7 @@ flow_table_init(struct flow_table *ft, const char *name,
 	ft->base = s->base;
 	ft->node_off = node_off;
 	ft->max = s->n;
-	ft->nb_heads = s->n;
+	ft->nb_heads = flow_table_heads(s->n);
 	ft->heads = rte_malloc_socket("flow_heads",
 				      (size_t)ft->nb_heads * sizeof(uint32_t),
 				      RTE_CACHE_LINE_SIZE, socket);

@@ -48,8 +48,9 @@
 #define TCP_SACK_BLOCKS		8	/* scoreboard entries */
 #define TCP_SACK_RECENT		4	/* arrivals remembered for the blocks we send */
 #define TCP_CHALLENGE_ACK_LIMIT	1000	/* per engine per second (RFC 5961 7) */
-/* What an idle ESTABLISHED connection may cost per side, in bytes: control
- * block (the 4-tuple table's node inside) and its table chain head; it
+/* What an idle ESTABLISHED connection may cost per side, in bytes, in a
+ * table of 10M: control block (the 4-tuple table's node inside) and its
+ * table chain head (two below FLOW_HEADS_WIDE_MAX, 4 bytes more); it
  * holds no sending state and no extension (tests/tcp/test_memory.c). A
  * ratchet: issue
  * 7 targets 320 with the application's share; lower it as the control
