@@ -20,7 +20,7 @@
  *                      that one core writes and the other reads pays;
  *   tsc_per_ns         TSC ticks per ns (to turn the cycle counts of the
  *                      `cycles` benchmark into time).
- * Each figure is the median of several short samples, ~0.2 s in all.
+ * Each figure is the median of several short samples, ~0.3 s in all.
  *
  * A virtual machine's figures move with its neighbours: on the 2-vCPU VM
  * these benchmarks run on, the same shoal-gen pair ran 1.2M and 3.3M

@@ -47,10 +47,10 @@ perf_record() {
 }
 
 # perf_probe : how fast the host lets the two benchmark CPUs run right now
-# (perf/hostprobe.c: a core's ns per 1000 steps of a fixed chain, a cache
-# line's round trip between the two CPUs), as JSON, or null without the
-# probe. ~0.2 s, with both CPUs otherwise idle: run it between
-# measurements, never during one.
+# (perf/hostprobe.c: a core's ns per 1000 steps of a fixed chain, ns per
+# load past the caches, a cache line's round trip between the two CPUs),
+# as JSON, or null without the probe. ~0.3 s, with both CPUs otherwise
+# idle: run it between measurements, never during one.
 perf_probe() {
 	local p=$build/perf/hostprobe
 	if [ -x "$p" ] && timeout 10 "$p" "$cpu_a" "$cpu_b" 2>/dev/null |
