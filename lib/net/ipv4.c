@@ -173,6 +173,16 @@ ipv4_input(struct shoal_worker *w, struct shoal_iface *ifc, struct rte_mbuf *m)
 
 /* --- output --------------------------------------------------------- */
 
+/* Route: TUN is point to point; Ethernet reaches its prefix directly and
+ * everything else through the gateway. 0 for an off-link @p dst: no route. */
+static inline rte_be32_t
+route_nexthop(const struct shoal_iface *ifc, rte_be32_t dst)
+{
+	if (ifc->l3 || ((dst ^ ifc->ip) & ifc->mask) == 0)
+		return dst;
+	return ifc->gw;
+}
+
 /* The interface that owns @p src, else the first. */
 static struct shoal_iface *
 iface_for_src(struct shoal_worker *w, rte_be32_t src)
@@ -274,7 +284,7 @@ ipv4_output(struct shoal_worker *w, struct rte_mbuf *m, rte_be32_t src,
 	struct rte_ipv4_hdr iph, *ip;
 	uint32_t l4_len = rte_pktmbuf_pkt_len(m);
 	uint16_t hdrs;
-	rte_be32_t nexthop = dst;
+	rte_be32_t nexthop;
 	bool offloaded = false;
 
 	if (unlikely(w->nb_ifaces == 0)) {
@@ -284,14 +294,10 @@ ipv4_output(struct shoal_worker *w, struct rte_mbuf *m, rte_be32_t src,
 	ifc = src == 0 ? &w->ifaces[0] : iface_for_src(w, src);
 	if (src == 0)
 		src = ifc->ip;
-	/* Route: TUN is point to point; Ethernet reaches its prefix directly
-	 * and everything else through the gateway. */
-	if (!ifc->l3 && ((dst ^ ifc->ip) & ifc->mask) != 0) {
-		if (ifc->gw == 0) {
-			worker_drop(w, m, SHOAL_DROP_NO_ROUTE);
-			return -ENETUNREACH;
-		}
-		nexthop = ifc->gw;
+	nexthop = route_nexthop(ifc, dst);
+	if (nexthop == 0 && dst != 0) {	/* off-link, no gateway */
+		worker_drop(w, m, SHOAL_DROP_NO_ROUTE);
+		return -ENETUNREACH;
 	}
 	if (unlikely(sizeof(iph) + l4_len > UINT16_MAX ||
 		     (ifc->mtu != 0 && sizeof(iph) + l4_len > ifc->mtu &&
@@ -396,7 +402,7 @@ path_miss(struct shoal_worker *w, struct rte_mbuf *m, rte_be32_t src,
 	if (src == 0 || w->nb_ifaces == 0)
 		return ipv4_output(w, m, src, dst, IPPROTO_TCP);
 	ifc = iface_for_src(w, src);
-	nexthop = ifc->l3 || ((dst ^ ifc->ip) & ifc->mask) == 0 ? dst : ifc->gw;
+	nexthop = route_nexthop(ifc, dst);
 	rc = ipv4_output(w, m, src, dst, IPPROTO_TCP);
 	if (rc == 0 && nexthop != 0)
 		path_learn(w, ifc, src, dst, nexthop);
