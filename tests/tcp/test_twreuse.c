@@ -145,21 +145,30 @@ timewait_on_port(uint16_t port)
 	timewait_exchange(true);
 }
 
-Test(twreuse, a_table_full_of_timewait_keeps_blocks_free)
+/* A fresh engine of 4 control blocks, @p tw_free kept free, filled with
+ * 4 TIME-WAITs on ports 50000.. (@p first), each ending 1 ms after the one
+ * before. */
+static void
+fill_with_timewait(uint32_t tw_free, struct shoal_conn *first[4])
 {
-	struct shoal_conn *first[4];
-
 	wire_fini();
 	wire_init();
 	W->conf.timestamps = true;
 	W->conf.max_conns = 4;
-	W->conf.tw_free = 1;
+	W->conf.tw_free = tw_free;
 	wire_start();
 	for (int i = 0; i < 4; i++) {
 		timewait_on_port((uint16_t)(50000 + i));
 		first[i] = W->conn;
-		advance(1);	/* each TIME-WAIT ends 1 ms after the one before */
+		advance(1);
 	}
+}
+
+Test(twreuse, a_table_full_of_timewait_keeps_blocks_free)
+{
+	struct shoal_conn *first[4];
+
+	fill_with_timewait(1, first);
 	/* advance() polled: the oldest went, one block is free */
 	cr_assert_eq(stats().timewait_recycled, 1);
 	cr_assert_eq(stats().conns_timewait, 3);
@@ -177,16 +186,9 @@ Test(twreuse, a_table_full_of_timewait_keeps_blocks_free)
 
 Test(twreuse, tw_free_0_never_ends_timewait_early)
 {
-	wire_fini();
-	wire_init();
-	W->conf.timestamps = true;
-	W->conf.max_conns = 4;
-	W->conf.tw_free = 0;
-	wire_start();
-	for (int i = 0; i < 4; i++) {
-		timewait_on_port((uint16_t)(50000 + i));
-		advance(1);
-	}
+	struct shoal_conn *first[4];
+
+	fill_with_timewait(0, first);
 	cr_assert_eq(stats().timewait_recycled, 0);
 	cr_assert_eq(stats().conns_timewait, 4);
 	W->ep.lport = W->peer.rport = rte_cpu_to_be_16(50010);
