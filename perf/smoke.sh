@@ -94,6 +94,7 @@ for b in $shoal_benches; do
 			nbulk=$((nbulk + 1))
 		done ;;
 	concurrency) expected+=(shoal/concurrency) ;;
+	hold_max) expected+=(shoal/hold_max) ;;
 	cycles) expected+=(shoal/cycles) ;;
 	callgrind) expected+=(fast-path/callgrind_segment fast-path/callgrind_lifecycle) ;;
 	*) echo "bench-smoke: unknown shoal benchmark $b"; exit 2 ;;

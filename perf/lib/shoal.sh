@@ -341,20 +341,27 @@ sg_rss() {
 # sends one request, gets its answer, then thinks for an hour) with both
 # sides sized for N; sets sg_held to "server_kB client_kB established
 # seconds" once all are established, or once LIMIT seconds passed or the
-# client died. Opening is paced at SHOAL_BENCH_HOLD_CPS (10k) a second:
-# at 25k on the loaded 2-core machine the server's answers once outran
+# client died, and leaves one "seconds established server_kB client_kB"
+# line per new count the client prints (once a second) in
+# $work/sg-TAG-hold.dat. Opening is paced at
+# $sg_hold_cps a second (set by the caller; SHOAL_BENCH_HOLD_CPS).
+# At 25k/s on the loaded 2-core machine the server's answers once outran
 # the client's ACKs until its mbuf pool ran dry and the opening stopped
 # for good (212k of 1M); the pool's receive reserve (stack.mbuf_reserve)
-# now keeps that from wedging, but a full TX ring still drops SYNs whose
-# retries back off to 31 s, so 10k/s stays the default;
-# the client takes N / 16384 + 2 source addresses (16384 ephemeral ports
-# each), so 10M connections need 612 of them. Each side has 65536 mbufs
-# (SHOAL_BENCH_HOLD_MBUFS): the pool hands them out in turn, so the
+# now keeps that from wedging. A full TX ring can still drop SYNs, whose
+# retries back off to 31 s: LIMIT leaves room for them. With
+# sg_hold_kill=1 both sides are killed once measured (an orderly close of
+# millions of connections is not what is measured, and takes minutes).
+# The client takes N / 16384 + 2 source addresses (16384 ephemeral ports
+# each), so 10M connections need 612 of them: a /16 on both sides (the
+# inis' /24 ends at 246), and as many neighbour entries on the server.
+# Each side has $sg_hold_mbufs mbufs (65536 unless the caller says:
+# SHOAL_BENCH_HOLD_MBUFS): the pool hands them out in turn, so the
 # opening traffic makes every mbuf's 2 KB data room resident, a fixed
 # ~140 MB that the one-connection run does not have and that reads as
-# 1.3 KB per connection at 100k, 140 B at 1M. Fewer stall the opening:
-# with 16384, at 1M and 25k/s, both sides' pools ran dry with requests
-# and answers in flight and establishing stopped at 723k.
+# 1.3 KB per connection at 100k, 140 B at 1M. (65536 because, before the
+# receive reserve, 16384 stalled the opening at 723k of 1M at 25k/s;
+# hold_max runs with 16384 and the reserve.)
 sg_hold() {
 	local tag=$1 n=$2 lim=$3 mb=$4 serve=${5:-0}
 	# With a second port (sg_two_ports=1, the serving-while-held run)
@@ -363,10 +370,12 @@ sg_hold() {
 	local extra=0
 	[ "${sg_two_ports:-0}" = 1 ] && extra=262144
 	local cap=$((n + 4096)) ips=$((n / 16384 + 2)) hold_pid
+	local dat=$work/sg-$tag-hold.dat
 	perf_probe_mark
 	sg_server "$tag" "$mb" --config "$root/conf/http-cps-server.ini" http.body=64 \
 		tcp.max_conns=$((cap + extra)) server.max_conns=$((cap + extra)) \
-		stack.mbufs=${SHOAL_BENCH_HOLD_MBUFS:-65536} || return 1
+		stack.ip=198.18.0.1/16 stack.neigh_entries=$((ips + 1024)) \
+		stack.mbufs=${sg_hold_mbufs:-65536} || return 1
 	# CPS on the second port before anything is held.
 	sg_serve_before= sg_serve_held= sg_serve_free=
 	if [ "${sg_two_ports:-0}" = 1 ]; then
@@ -377,15 +386,22 @@ sg_hold() {
 	# stack.poll=idle: once all are open it sleeps, leaving its core to
 	# the CPS client of sg_serve.
 	sg_client "$tag" "$mb" --config "$root/conf/http-cps-client.ini" \
-		run.duration=$((lim + 10 + 4 * secs))s client.cps=${SHOAL_BENCH_HOLD_CPS:-10k} \
+		run.duration=$((lim + 10 + 4 * secs))s client.cps=${sg_hold_cps:-10k} \
 		client.ramp=0 client.concurrency=$n \
-		client.requests=0 client.think=1h stack.ip_count=$ips tcp.max_conns=$cap \
-		stack.mbufs=${SHOAL_BENCH_HOLD_MBUFS:-65536} http.body=64 stack.poll=idle
+		client.requests=0 client.think=1h tcp.max_conns=$cap \
+		stack.ip=198.18.0.10/16 stack.ip_count=$ips \
+		stack.mbufs=${sg_hold_mbufs:-65536} http.body=64 stack.poll=idle
 	hold_pid=$sg_client_pid
-	local t0=$SECONDS est=0
+	local t0=$SECONDS est=0 last=-1
+	: > "$dat"
 	while [ $((SECONDS - t0)) -lt "$lim" ] && kill -0 "$hold_pid" 2>/dev/null; do
-		sleep 0.5
+		sleep 0.2
 		est=$(grep -so 'estab [0-9]*' "$work/sg-$tag-client.log" | tail -1 | cut -d' ' -f2)
+		# The client prints its count once a second: sample as it
+		# does, so the count and the two VmRSS go together.
+		[ "${est:-0}" != "$last" ] &&
+			echo "$((SECONDS - t0)) ${est:-0} $(sg_rss "$sg_server_pid") $(sg_rss "$hold_pid")" >> "$dat"
+		last=${est:-0}
 		[ "${est:-0}" -ge "$n" ] && break
 	done
 	local took=$((SECONDS - t0))
@@ -393,6 +409,12 @@ sg_hold() {
 	sg_held="$(sg_rss "$sg_server_pid") $(sg_rss "$hold_pid") ${est:-0} $took"
 	if [ -n "$sg_serve_before" ] && [ "${est:-0}" -ge "$n" ]; then
 		sg_serve "$tag-serve-held" && sg_serve_held=$sg_serve_stats
+	fi
+	if [ "${sg_hold_kill:-0}" = 1 ]; then
+		kill -KILL "$hold_pid" "$sg_server_pid" 2>/dev/null || true
+		wait "$hold_pid" "$sg_server_pid" 2>/dev/null || true
+		sg_stop
+		return 0
 	fi
 	# Measured: the rest of the hour-long think time is of no use.
 	kill -INT "$hold_pid" 2>/dev/null || true
@@ -435,9 +457,12 @@ sg_serve() {
 # connection costs (control block, flow table entry, application context,
 # pool slack) with nothing else changed.
 bench_shoal_concurrency() {
-	local n=${SHOAL_BENCH_HOLD:-100000} target="1M, then up to 10M idle connections; <= 320 B per connection per side; full rate while held"
+	local n=${SHOAL_BENCH_HOLD:-1000000} target="1M, then up to 10M idle connections; <= 320 B per connection per side; full rate while held"
 	[ "$kind" = smoke ] && n=${SHOAL_BENCH_HOLD:-5000}
-	# Time: the opening rate (10k/s) with room for a loaded machine.
+	local sg_hold_cps=${SHOAL_BENCH_HOLD_CPS:-50k}
+	local sg_hold_mbufs=${SHOAL_BENCH_HOLD_MBUFS:-65536}
+	# Time: the opening rate (50k/s; ~45k/s is what this VM's server
+	# core manages) with room for a loaded machine and SYN retries.
 	# Memory: the control-block pool, table and mbufs need ~0.6 KB per
 	# connection; --no-huge memory only becomes resident where touched.
 	local lim=${SHOAL_BENCH_HOLD_SECS:-$(( n / 6000 + 60 ))}
@@ -504,6 +529,83 @@ bench_shoal_concurrency() {
 		"$n idle established connections (one request each, then think = 1 h), both sides sized for them (tcp.max_conns, server.max_conns); bytes per connection = VmRSS difference against a run sized for and holding one connection, over N - 1, taken once all were established (both runs hold and nothing else; serving while held is a third run); target: $target" \
 		"${cmds[@]}" "per side: awk '/^VmRSS:/' /proc/PID/status once the client reports estab N"
 	jq -r --argjson took "$took" '"shoal/concurrency: \(.connections.value) held (all established after \($took) s), \(.server_bytes_per_conn.value | round) B per connection (server), \(.client_bytes_per_conn.value | round) B (client)" + (if .cps_while_held then "; CPS on a second port \(.cps_before_hold.value | round) before, \(.cps_while_held.value | round) while held, \(.cps_after_release.value | round) after, ratio \(.serve_ratio_held_to_free.value * 1000 | round / 1000)" else "; serving while held not measured" end)' <<<"$figs"
+}
+
+# Item 5's second half: as many idle established connections as fit, up
+# to SHOAL_BENCH_HOLD_MAX (10M), in one run with both sides sized for
+# them. Per side: resident memory over N with everything included (pools,
+# rings, tables: the issue's "resident memory per connection"), and the
+# slope of VmRSS over the established count once a tenth were open (what
+# each connection adds). What fits: each side ~0.5 GB fixed plus 400 B a
+# connection (307-308 B measured at 10M), the two within 80% of
+# MemAvailable. Both sides are killed once measured.
+bench_shoal_hold_max() {
+	local want=${SHOAL_BENCH_HOLD_MAX:-10000000} target="as many idle connections as fit, up to 10M; <= 320 B per connection per side"
+	local cps=${SHOAL_BENCH_HOLD_MAX_CPS:-50k}
+	# smoke: 5 s of opening, a sample a second for the slope
+	[ "$kind" = smoke ] && want=${SHOAL_BENCH_HOLD_MAX:-50000} cps=${SHOAL_BENCH_HOLD_MAX_CPS:-10k}
+	local avail_kb fit n
+	avail_kb=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
+	fit=$(( (avail_kb * 1024 * 8 / 10 / 2 - 512 * 1048576) / 400 ))
+	n=$want
+	[ "$fit" -lt "$n" ] && n=$fit
+	if [ "$n" -lt 1000 ]; then
+		perf_failed hold_max shoal "only $fit connections fit in $avail_kb kB of MemAvailable"
+		return
+	fi
+	# The default pool (16384 mbufs): 65536, as the concurrency run has,
+	# makes ~110 MB more resident a side (each mbuf's header is written
+	# when the pool is made, and the opening traffic touches their data
+	# rooms), 11 B a connection at 10M.
+	local sg_hold_cps=$cps sg_two_ports=0 sg_hold_kill=1
+	local sg_hold_mbufs=${SHOAL_BENCH_HOLD_MAX_MBUFS:-16384}
+	local lim=${SHOAL_BENCH_HOLD_MAX_SECS:-$(( n / 25000 + 120 ))}
+	local mb=$(( 2048 + n / 1000 ))
+	if ! sg_hold max "$n" "$lim" "$mb"; then
+		sg_stop
+		perf_failed hold_max shoal "server did not start" "$sg_cmd_server"
+		return
+	fi
+	local cmds=("$sg_cmd_server" "$sg_cmd_client") s_kb c_kb est took
+	read -r s_kb c_kb est took <<<"$sg_held"
+	if [ "$est" -lt "$n" ]; then
+		perf_failed hold_max shoal "only $est of $n connections established within $lim s (server $s_kb kB, client $c_kb kB resident)" "${cmds[@]}"
+		return
+	fi
+	# Least squares of VmRSS (kB) over the count, from a tenth of N on.
+	local slopes
+	slopes=$(awk -v from=$((n / 10)) '$2 >= from && $3 > 0 && $4 > 0 {
+			k++; x += $2; xx += $2 * $2; ys += $3; xys += $2 * $3
+			yc += $4; xyc += $2 * $4 }
+		END { d = k * xx - x * x
+			if (k < 3 || d <= 0) { print "0 0 " k; exit }
+			printf "%.1f %.1f %d\n", (k * xys - x * ys) / d * 1024,
+				(k * xyc - x * yc) / d * 1024, k }' "$work/sg-max-hold.dat")
+	local s_slope c_slope samples
+	read -r s_slope c_slope samples <<<"$slopes"
+	local figs
+	figs=$(jq -n --argjson n "$n" --argjson s "$s_kb" --argjson c "$c_kb" \
+		--argjson ss "$s_slope" --argjson cs "$c_slope" '{
+		connections: {value: $n, unit: "connections"},
+		server_bytes_per_conn: {value: ($s * 1024 / $n), unit: "B, VmRSS / N"},
+		client_bytes_per_conn: {value: ($c * 1024 / $n), unit: "B, VmRSS / N"},
+		server_bytes_per_conn_slope: {value: $ss, unit: "B, slope"},
+		client_bytes_per_conn_slope: {value: $cs, unit: "B, slope"}}')
+	if ! jq -e 'all(.[]; .value > 0)' <<<"$figs" >/dev/null; then
+		perf_failed hold_max shoal "resident memory did not grow with the connections ($samples samples): $figs" "${cmds[@]}"
+		return
+	fi
+	perf_record hold_max shoal ok "$figs" \
+		"$(jq -n --arg t "$target" --argjson n "$n" --argjson want "$want" \
+			--argjson fit "$fit" --argjson avail "$avail_kb" \
+			--argjson s "$s_kb" --argjson c "$c_kb" --argjson took "$took" \
+			--argjson k "$samples" '{target: $t, held: $n, asked: $want,
+			fit_by_memory: $fit, mem_available_kib: $avail,
+			establish_s: $took, vmrss_kib: {server: $s, client: $c},
+			slope_samples: $k}')" \
+		"$n idle established connections (one request each, then think = 1 h) in one run, both sides sized for them (up to SHOAL_BENCH_HOLD_MAX, as many as fit in 80% of MemAvailable at ~0.5 GB + 400 B a connection a side); bytes per connection: VmRSS / N once all were established (everything resident included), and the least-squares slope of VmRSS over the established count from N / 10 on; target: $target" \
+		"${cmds[@]}" "per side, each time the client printed its established count (once a second): awk '/^VmRSS:/' /proc/PID/status with the client's estab count"
+	jq -r --argjson took "$took" --argjson want "$want" '"shoal/hold_max: \(.connections.value) held of \($want) asked (all established after \($took) s), \(.server_bytes_per_conn.value | round) B per connection server, \(.client_bytes_per_conn.value | round) B client, everything resident; slope \(.server_bytes_per_conn_slope.value | round) / \(.client_bytes_per_conn_slope.value | round) B"' <<<"$figs"
 }
 
 # cg_count WORKLOAD N TOGGLE : callgrind's instruction total for one
@@ -659,7 +761,7 @@ bench_shoal() {
 	fi
 	# SHOAL_BENCH_SHOAL lists the shoal benchmarks to run (default all).
 	local b
-	for b in ${SHOAL_BENCH_SHOAL:-cps keepalive rr bulk concurrency cycles callgrind callgrind_app}; do
+	for b in ${SHOAL_BENCH_SHOAL:-cps keepalive rr bulk concurrency hold_max cycles callgrind callgrind_app}; do
 		"bench_shoal_$b"
 	done
 }
