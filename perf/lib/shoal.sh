@@ -355,13 +355,13 @@ sg_rss() {
 # The client takes N / 16384 + 2 source addresses (16384 ephemeral ports
 # each), so 10M connections need 612 of them: a /16 on both sides (the
 # inis' /24 ends at 246), and as many neighbour entries on the server.
-# Each side has $sg_hold_mbufs mbufs (65536 unless the caller says:
-# SHOAL_BENCH_HOLD_MBUFS): the pool hands them out in turn, so the
-# opening traffic makes every mbuf's 2 KB data room resident, a fixed
-# ~140 MB that the one-connection run does not have and that reads as
-# 1.3 KB per connection at 100k, 140 B at 1M. (65536 because, before the
-# receive reserve, 16384 stalled the opening at 723k of 1M at 25k/s;
-# hold_max runs with 16384 and the reserve.)
+# Each side has $sg_hold_mbufs mbufs (16384 unless the caller says:
+# SHOAL_BENCH_HOLD_MBUFS): a pool hands them out in turn, so the opening
+# traffic makes every mbuf's data room resident, a fixed part that the
+# one-connection run does not have. It was 65536 until the receive
+# reserve (before it, 16384 stalled the opening at 723k of 1M at 25k/s);
+# with 65536 the server's figure read 547 B at 1M against 348 B with
+# 16384 (client 289 B both), in runs minutes apart.
 sg_hold() {
 	local tag=$1 n=$2 lim=$3 mb=$4 serve=${5:-0}
 	# With a second port (sg_two_ports=1, the serving-while-held run)
@@ -375,7 +375,7 @@ sg_hold() {
 	sg_server "$tag" "$mb" --config "$root/conf/http-cps-server.ini" http.body=64 \
 		tcp.max_conns=$((cap + extra)) server.max_conns=$((cap + extra)) \
 		stack.ip=198.18.0.1/16 stack.neigh_entries=$((ips + 1024)) \
-		stack.mbufs=${sg_hold_mbufs:-65536} || return 1
+		stack.mbufs=${sg_hold_mbufs:-16384} || return 1
 	# CPS on the second port before anything is held.
 	sg_serve_before= sg_serve_held= sg_serve_free=
 	if [ "${sg_two_ports:-0}" = 1 ]; then
@@ -390,7 +390,7 @@ sg_hold() {
 		client.ramp=0 client.concurrency=$n \
 		client.requests=0 client.think=1h tcp.max_conns=$cap \
 		stack.ip=198.18.0.10/16 stack.ip_count=$ips \
-		stack.mbufs=${sg_hold_mbufs:-65536} http.body=64 stack.poll=idle
+		stack.mbufs=${sg_hold_mbufs:-16384} http.body=64 stack.poll=idle
 	hold_pid=$sg_client_pid
 	local t0=$SECONDS est=0 last=-1
 	: > "$dat"
@@ -460,7 +460,7 @@ bench_shoal_concurrency() {
 	local n=${SHOAL_BENCH_HOLD:-1000000} target="1M, then up to 10M idle connections; <= 320 B per connection per side; full rate while held"
 	[ "$kind" = smoke ] && n=${SHOAL_BENCH_HOLD:-5000}
 	local sg_hold_cps=${SHOAL_BENCH_HOLD_CPS:-50k}
-	local sg_hold_mbufs=${SHOAL_BENCH_HOLD_MBUFS:-65536}
+	local sg_hold_mbufs=${SHOAL_BENCH_HOLD_MBUFS:-16384}
 	# Time: the opening rate (50k/s; ~45k/s is what this VM's server
 	# core manages) with room for a loaded machine and SYN retries.
 	# Memory: the control-block pool, table and mbufs need ~0.6 KB per
@@ -553,10 +553,9 @@ bench_shoal_hold_max() {
 		perf_failed hold_max shoal "only $fit connections fit in $avail_kb kB of MemAvailable"
 		return
 	fi
-	# The default pool (16384 mbufs): 65536, as the concurrency run has,
-	# makes ~110 MB more resident a side (each mbuf's header is written
-	# when the pool is made, and the opening traffic touches their data
-	# rooms), 11 B a connection at 10M.
+	# The default pool (16384 mbufs): with 65536, 10M read 347 / 329 B
+	# instead of 307 / 308 (each mbuf's header is written when the pool
+	# is made, and the opening traffic touches their data rooms).
 	local sg_hold_cps=$cps sg_two_ports=0 sg_hold_kill=1
 	local sg_hold_mbufs=${SHOAL_BENCH_HOLD_MAX_MBUFS:-16384}
 	local lim=${SHOAL_BENCH_HOLD_MAX_SECS:-$(( n / 25000 + 120 ))}
