@@ -402,6 +402,7 @@ worker_create(struct shoal_stack *st, unsigned int id, unsigned int lcore)
 	char name[RTE_MEMPOOL_NAMESIZE];
 	int socket = rte_lcore_to_socket_id(lcore);
 	struct shoal_worker *w;
+	bool lifo;
 
 	w = rte_zmalloc_socket("shoal_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
 			       socket);
@@ -416,13 +417,16 @@ worker_create(struct shoal_stack *st, unsigned int id, unsigned int lcore)
 	w->nb_ifaces = st->nb_ifaces;
 	w->path_gen = 1;		/* the zeroed slots are of gen 0 */
 	snprintf(name, sizeof(name), "shoal_mb%u", pool_seq++);
-	w->pool = rte_pktmbuf_pool_create(name, st->conf.nb_mbufs, 256, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	w->pool = worker_pool_create(name, st->conf.nb_mbufs, socket, &lifo);
 	if (w->pool == NULL) {
 		STACK_LOG(ERR, "worker %u: no mbuf pool of %u: %s\n", id,
 			  st->conf.nb_mbufs, rte_strerror(rte_errno));
 		goto fail;
 	}
+	if (!lifo && id == 0)
+		STACK_LOG(WARNING, "no \"stack\" mempool driver (librte_mempool_stack): "
+			  "mbuf pools hand their mbufs out in turn, and bursts "
+			  "larger than the per-lcore cache run cold\n");
 	w->arp_learn_only = id != 0;
 	w->steer_to = rte_zmalloc_socket("shoal_steer_to",
 			sizeof(*w->steer_to) * st->nb_workers, 0, socket);

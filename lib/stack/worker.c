@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 
 #include "capture/capture.h"
@@ -153,4 +154,20 @@ worker_tx_steered(struct shoal_worker *w)
 		q->pkts[q->n++] = pkts[i];
 	}
 	return n;
+}
+
+struct rte_mempool *
+worker_pool_create(const char *name, unsigned int n, int socket, bool *lifo)
+{
+	struct rte_mempool *mp;
+
+	mp = rte_pktmbuf_pool_create_by_ops(name, n, WORKER_POOL_CACHE, 0,
+					    RTE_MBUF_DEFAULT_BUF_SIZE, socket,
+					    "stack");
+	*lifo = mp != NULL;
+	/* EINVAL: no driver of that name (a build without the plugin) */
+	if (mp == NULL && rte_errno == EINVAL)
+		mp = rte_pktmbuf_pool_create(name, n, WORKER_POOL_CACHE, 0,
+					     RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	return mp;
 }

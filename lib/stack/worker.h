@@ -152,6 +152,20 @@ void worker_tx_flush(struct shoal_worker *w);
 /* Send what workers without a TX queue of their own handed to this one. */
 uint16_t worker_tx_steered(struct shoal_worker *w);
 
+/* The per-lcore cache of a worker's mbuf pool. */
+#define WORKER_POOL_CACHE 256
+
+/*
+ * A worker's mbuf pool of @p n: last freed, first reused (DPDK's "stack"
+ * mempool driver), so the mbufs in use stay the ones in cache; the
+ * default driver's ring hands them out in turn and streams the whole pool
+ * through the cache once a burst outgrows the per-lcore cache (a 64 KB
+ * TSO segment is 33 mbufs). Falls back to the default driver when the
+ * "stack" one is not there (@p *lifo says which). NULL: rte_errno.
+ */
+struct rte_mempool *worker_pool_create(const char *name, unsigned int n,
+				       int socket, bool *lifo);
+
 /* Free @p m and count it under @p reason. */
 static inline void
 worker_drop(struct shoal_worker *w, struct rte_mbuf *m, enum shoal_drop reason)
