@@ -19,8 +19,9 @@ build=${2:-$root/build}
 pmd_dir=$(pkg-config --variable=pmdpath libdpdk 2>/dev/null || true)
 [ -n "$pmd_dir" ] || pmd_dir=$(ls -d /usr/lib/x86_64-linux-gnu/dpdk/pmds-* | tail -1)
 # The drivers the benchmarks name: vhost-user and virtio-user vdevs on
-# the vdev bus, and the ring mempool handler every pool uses.
-pmds=(librte_bus_vdev librte_mempool_ring librte_net_vhost librte_net_virtio)
+# the vdev bus, the ring mempool handler (testpmd's pools) and the stack
+# one (shoal's worker pools, which fall back to the ring without it).
+pmds=(librte_bus_vdev librte_mempool_ring librte_mempool_stack librte_net_vhost librte_net_virtio)
 
 ninja -C "$build" app/shoal-gen/shoal-gen >/dev/null
 rm -rf "$dir"
