@@ -953,15 +953,22 @@ data_input(struct tcp_cb *cb, struct rte_mbuf *m, uint32_t seq, uint32_t len,
  *  - timestamps are on and the option is missing or older than TS.Recent;
  *  - the window changes, or the segment carries SACK blocks;
  *  - a retransmission, recovery or persist episode is running;
- *  - a pure ACK does not advance SND.UNA within SND.MAX (dup, old, bogus);
- *  - data comes with an ACK other than SND.UNA, or beyond the window, or
- *    while out-of-order data waits, or after shoal_close().
+ *  - the ACK field is neither SND.UNA (data only) nor an advance within
+ *    SND.MAX, or a segment without data does not advance it (dup, old,
+ *    bogus);
+ *  - data comes beyond the window, or while out-of-order data waits, or
+ *    after shoal_close().
+ * Data that also acknowledges ours is the request/response case (each
+ * request acknowledges the last response): like Linux's fast path, the ACK
+ * is taken first, then the data, unless the ACK's callback closed or
+ * changed the connection, when segment_input takes the rest (the ACK is
+ * old news to it by then).
  */
 static bool
 fast_path(struct tcp_cb *cb, struct rte_mbuf *m, const struct tcp_seg *s)
 {
 	uint32_t win = (uint32_t)s->win << cb->snd_wscale;
-	bool fin = false;
+	bool fin = false, acks;
 
 	if (cb->state != SHOAL_TCP_ESTABLISHED ||
 	    (s->flags & ~TH_PSH) != TH_ACK || s->seq != cb->rcv_nxt ||
@@ -973,10 +980,14 @@ fast_path(struct tcp_cb *cb, struct rte_mbuf *m, const struct tcp_seg *s)
 		if (!s->has_ts || SEQ_LT(s->tsval, cb->ts_recent))
 			return false;
 	}
+	acks = s->ack != cb->snd_una;
+	if (acks && (!SEQ_GT(s->ack, cb->snd_una) ||
+		     SEQ_GT(s->ack, cb->snd_max)))
+		return false;
 	if (s->len == 0) {
-		if (!SEQ_GT(s->ack, cb->snd_una) || SEQ_GT(s->ack, cb->snd_max))
+		if (!acks)
 			return false;
-	} else if (s->ack != cb->snd_una || tcp_reass_head(cb) != NULL ||
+	} else if (tcp_reass_head(cb) != NULL ||
 		   (cb->tf & TF_RCV_FIN_OOO) ||
 		   SEQ_GT(s->seq + s->len, cb->rcv_adv)) {
 		return false;
@@ -987,11 +998,16 @@ fast_path(struct tcp_cb *cb, struct rte_mbuf *m, const struct tcp_seg *s)
 		cb->tf |= TF_TS_RECENT;
 	}
 	cb->snd_wl1 = s->seq;
-	if (s->len == 0) {
+	if (acks) {
 		cb->snd_wl2 = s->ack;
 		new_ack(cb, s);
-		rte_pktmbuf_free(m);
-		return true;
+		if (s->len == 0 || cb_gone(cb)) {
+			rte_pktmbuf_free(m);
+			return true;
+		}
+		if (cb->state != SHOAL_TCP_ESTABLISHED ||
+		    (cb->tf & TF_APP_CLOSED))
+			return false;
 	}
 	rte_pktmbuf_adj(m, s->hlen);
 	data_input(cb, m, s->seq, s->len, &fin);

@@ -406,6 +406,57 @@ Test(data, pure_ack_of_new_data_takes_the_fast_path)
 	cr_assert_eq(W->app.acked, 100);
 }
 
+/* Request/response: each request acknowledges the last response. */
+Test(data, data_acknowledging_ours_takes_the_fast_path)
+{
+	fx_established();
+	app_send(100);
+	flush();
+	wire_drain();
+	send(.flags = ACK | PSH, .seq = P0, .ack = D0 + 100, .len = 50);
+	cr_assert_eq(stats().hdr_predicted, 1);
+	cr_assert_eq(W->app.acked, 100);
+	cr_assert(rx_is(P0, 50));
+	advance(1000);
+	expect(.flags = ACK, .seq = D0 + 100, .ack = P0 + 50);
+	expect_none();
+}
+
+Test(data, data_acknowledging_beyond_snd_max_takes_the_slow_path)
+{
+	fx_established();
+	app_send(100);
+	flush();
+	wire_drain();
+	send(.flags = ACK | PSH, .seq = P0, .ack = D0 + 200, .len = 50);
+	cr_assert_eq(stats().hdr_predicted, 0);
+	cr_assert_eq(W->app.acked, 0);
+	cr_assert_eq(W->app.rxlen, 0);
+	expect(.flags = ACK, .seq = D0 + 100, .ack = P0);	/* challenge */
+}
+
+static void
+close_on_sent(struct shoal_conn *c)
+{
+	shoal_close(c);
+}
+
+/* The ACK's callback closes the connection: the data behind it then meets
+ * a closed application, as on the slow path (RST, nothing delivered). */
+Test(data, data_after_a_close_in_the_ack_callback_gets_rst)
+{
+	fx_established();
+	app_send(100);
+	flush();
+	wire_drain();
+	W->app.on_sent = close_on_sent;
+	send(.flags = ACK | PSH, .seq = P0, .ack = D0 + 100, .len = 50);
+	cr_assert_eq(W->app.acked, 100);
+	cr_assert_eq(W->app.rxlen, 0);
+	expect(.flags = RST, .seq = D0 + 100);
+	cr_assert_eq(W->app.closed, 1);
+}
+
 Test(data, window_change_takes_the_slow_path)
 {
 	fx_established();

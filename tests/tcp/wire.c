@@ -119,6 +119,8 @@ app_sent(struct shoal_conn *c, void *ctx, uint32_t acked, uint32_t space)
 
 	w->app.sent_calls++;
 	w->app.acked += acked;
+	if (w->app.on_sent)
+		w->app.on_sent(c);
 }
 
 static void

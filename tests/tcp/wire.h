@@ -72,6 +72,7 @@ struct wire_app {
 	void (*on_recv)(struct shoal_conn *c);
 	void (*on_accept)(struct shoal_conn *c);
 	void (*on_peer_closed)(struct shoal_conn *c);
+	void (*on_sent)(struct shoal_conn *c);
 };
 
 struct wire {
