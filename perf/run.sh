@@ -5,6 +5,8 @@
 #
 # Environment:
 #   SHOAL_BENCH_SECONDS  measured seconds per run (default 10)
+#   SHOAL_BENCH_CPS_SECONDS  measured seconds of shoal's CPS run (default
+#                        60, the target's; smoke runs: SHOAL_BENCH_SECONDS)
 #   SHOAL_BENCH_OUT      results folder (default perf/results)
 #   SHOAL_BENCH_KIND     "full" or "smoke" (recorded in the JSON)
 #   SHOAL_BENCH_ONLY     space-separated groups to run (default: all of
@@ -37,8 +39,15 @@ sockdir=/var/tmp/shoal
 cpu_a=0
 cpu_b=1
 
+# The CPS target is a rate sustained over 60 s: that run alone is longer.
+cps_secs=${SHOAL_BENCH_CPS_SECONDS:-60}
+[ "$kind" = smoke ] && cps_secs=${SHOAL_BENCH_CPS_SECONDS:-$secs}
+
 case "$secs" in
 ''|*[!0-9]*|0) echo "SHOAL_BENCH_SECONDS must be a positive integer" >&2; exit 2 ;;
+esac
+case "$cps_secs" in
+''|*[!0-9]*|0) echo "SHOAL_BENCH_CPS_SECONDS must be a positive integer" >&2; exit 2 ;;
 esac
 if [ "$(id -u)" -ne 0 ]; then
 	echo "perf/run.sh needs root (network namespaces, nginx on port 80xx)" >&2
@@ -87,7 +96,7 @@ fi
 stamp=$(date +%Y-%m-%d-%H%M%S)
 host=$(hostname -s 2>/dev/null || hostname)
 stem=$out/$stamp-$host
-perf_log "$kind run, ${secs} s per measurement, results in $stem.*"
+perf_log "$kind run, ${secs} s per measurement (shoal's CPS: ${cps_secs} s), results in $stem.*"
 started=$(date -Is)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -106,10 +115,11 @@ perf_facts > "$work/facts.json"
 # ratios.jq then fills each benchmark's ratios from its "compare" list.
 jq -s --slurpfile facts "$work/facts.json" --arg kind "$kind" \
 	--arg started "$started" --arg ended "$(date -Is)" \
-	--arg lb "$load_before" --arg la "$load_after" --argjson secs "$secs" \
+	--arg lb "$load_before" --arg la "$load_after" --argjson secs "$secs" --argjson cps_secs "$cps_secs" \
 	'{schema: 1,
 	  run: {kind: $kind, smoke: ($kind == "smoke"), started: $started,
 		ended: $ended, seconds_per_run: $secs,
+		cps_seconds: $cps_secs,
 		loadavg_before: $lb, loadavg_after: $la,
 		shoal_commit: $facts[0].shoal_commit},
 	  machine: ($facts[0] | del(.shoal_commit)),

@@ -176,6 +176,8 @@ sg_ka_client() {
 # Item 2: connections per second, http profile, one GET per connection.
 bench_shoal_cps() {
 	local tag=cps target=">= 1.5M CPS over 60 s; >= 50x Linux; packets/s >= 70% of the I/O ceiling"
+	# sg_secs and sg_series read $secs: this run measures cps_secs.
+	local secs=${cps_secs:-$secs}
 	perf_compare='[
 	  {"figure": "cps", "against": "linux/http_close", "against_figure": "requests_per_s"},
 	  {"figure": "mpps_per_core", "against": "io-ceiling/bothways_64", "against_figure": "mpps_per_core"}]'
@@ -193,7 +195,7 @@ bench_shoal_cps() {
 	# (each core there sends one way and receives the other).
 	mpps=$(awk '{ print ($4 + $5) / 2 }' "$ser" | sg_stats /dev/stdin 1)
 	sg_record_rates http_close "$cps" "$mpps" "$json" "$target" \
-		"one GET per connection, 64 B body, client.concurrency ${SHOAL_BENCH_CPS_CONC:-512}, unpaced; mean of the per-second rates after ${sg_warm} s"
+		"one GET per connection, 64 B body, client.concurrency ${SHOAL_BENCH_CPS_CONC:-512}, unpaced; mean of the per-second rates over ${secs} s after ${sg_warm} s (rate_min: the slowest of those seconds)"
 }
 
 # sg_record_rates NAME RATE_STATS MPPS_STATS JSON TARGET NOTE
@@ -230,8 +232,9 @@ sg_record_rates() {
 			 latency_request_ns: $j[0].latency.request,
 			 summary_rates: $j[0].rates}')" \
 		"$note; target: $target" "$sg_cmd_server" "$sg_cmd_client"
-	printf 'shoal/%s: %.0f %s, %.3f Mpps per core (cv %s)\n' "$name" \
-		"$(jq -r .mean <<<"$rate")" "$unit" "$(jq -r .mean <<<"$mpps")" "$(jq -r .cv <<<"$rate")"
+	printf 'shoal/%s: %.0f %s over %s s (slowest second %s), %.3f Mpps per core (cv %s)\n' "$name" \
+		"$(jq -r .mean <<<"$rate")" "$unit" "$(jq -r .n <<<"$rate")" "$(jq -r .min <<<"$rate")" \
+		"$(jq -r .mean <<<"$mpps")" "$(jq -r .cv <<<"$rate")"
 }
 
 # Item 3: keep-alive requests per second, 100 requests per connection.
