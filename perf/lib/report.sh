@@ -15,7 +15,7 @@ perf_report_md() {
 	"",
 	(if .run.smoke then "**Smoke run** (\(.run.seconds_per_run) s per measurement): the figures show the format, not the machine.\n" else "" end),
 	"| | |", "| --- | --- |",
-	"| run | \(.run.kind), \(.run.seconds_per_run) s per measurement, \(.run.started) .. \(.run.ended) |",
+	"| run | \(.run.kind), \(.run.seconds_per_run) s per measurement\(if .run.cps_seconds then " (the CPS run: \(.run.cps_seconds) s)" else "" end), \(.run.started) .. \(.run.ended) |",
 	"| CPU | \(.machine.cpu_model), \(.machine.cores) cores (online \(.machine.cpus_online)) |",
 	"| memory | \(.machine.memory_mib) MiB; hugepages \(.machine.hugepages.total) x \(.machine.hugepages.page_kib) KiB (\(.machine.hugepages.free_at_end) free at the end) |",
 	"| kernel | \(.machine.kernel), \(.machine.os) |",
@@ -109,4 +109,6 @@ perf_report_plots() {
 	perf_plot_bars "$json" "$stem-rps.png" "Keep-alive requests per second ($host)" requests/s
 	perf_plot_series "$json" "$stem-series-mpps.png" "I/O ceiling, per second ($host)" Mpps
 	perf_plot_series "$json" "$stem-series-gbps.png" "Bulk TCP, per second ($host)" Gbit/s
+	perf_plot_series "$json" "$stem-series-cps.png" "Connections per second, each second ($host)" connections/s
+	perf_plot_series "$json" "$stem-series-rps.png" "Keep-alive requests per second, each second ($host)" requests/s
 }

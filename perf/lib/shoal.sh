@@ -195,12 +195,14 @@ bench_shoal_cps() {
 	# (each core there sends one way and receives the other).
 	mpps=$(awk '{ print ($4 + $5) / 2 }' "$ser" | sg_stats /dev/stdin 1)
 	sg_record_rates http_close "$cps" "$mpps" "$json" "$target" \
+		"$(awk '{ print $2 }' "$ser" | jq -s -c .)" \
 		"one GET per connection, 64 B body, client.concurrency ${SHOAL_BENCH_CPS_CONC:-512}, unpaced; mean of the per-second rates over ${secs} s after ${sg_warm} s (rate_min: the slowest of those seconds)"
 }
 
-# sg_record_rates NAME RATE_STATS MPPS_STATS JSON TARGET NOTE
+# sg_record_rates NAME RATE_STATS MPPS_STATS JSON TARGET PER_SECOND NOTE
+# (PER_SECOND: the measured seconds' rates, a JSON array)
 sg_record_rates() {
-	local name=$1 rate=$2 mpps=$3 json=$4 target=$5 note=$6
+	local name=$1 rate=$2 mpps=$3 json=$4 target=$5 per_s=$6 note=$7
 	local fig unit
 	case "$name" in
 	http_close) fig=cps; unit=connections/s ;;
@@ -224,13 +226,14 @@ sg_record_rates() {
 		"$(jq -n --arg f "$fig" --arg u "$unit" --argjson r "$rate" --argjson p "$mpps" \
 			'{($f): {value: $r.mean, unit: $u}, mpps_per_core: {value: $p.mean, unit: "Mpps"}}')" \
 		"$(jq -n --argjson r "$rate" --argjson p "$mpps" --arg t "$target" \
-			--slurpfile j "$json" --argjson per_s "$(awk '{print ($1 == "" ? 0 : $0)}' /dev/null | jq -s -c .)" '
+			--slurpfile j "$json" --argjson per_s "${per_s:-[]}" --arg u "$unit" '
 			{target: $t, samples: $r.n, rate_min: $r.min, rate_max: $r.max,
 			 rate_cv: $r.cv, mpps_cv: $p.cv,
 			 failures: $j[0].counters.failures, retransmits: $j[0].tcp.retransmits,
 			 tx_full_drops: $j[0].stack.drops.tx_full,
 			 latency_request_ns: $j[0].latency.request,
-			 summary_rates: $j[0].rates}')" \
+			 summary_rates: $j[0].rates,
+			 series: {unit: $u, per_second: $per_s}}')" \
 		"$note; target: $target" "$sg_cmd_server" "$sg_cmd_client"
 	printf 'shoal/%s: %.0f %s over %s s (slowest second %s), %.3f Mpps per core (cv %s)\n' "$name" \
 		"$(jq -r .mean <<<"$rate")" "$unit" "$(jq -r .n <<<"$rate")" "$(jq -r .min <<<"$rate")" \
@@ -252,6 +255,7 @@ bench_shoal_keepalive() {
 	sg_record_rates http_keepalive "$(sg_stats "$ser" 3)" \
 		"$(awk '{ print ($4 + $5) / 2 }' "$ser" | sg_stats /dev/stdin 1)" \
 		"$work/sg-$tag-client.json" "$target" \
+		"$(awk '{ print $3 }' "$ser" | jq -s -c .)" \
 		"100 GETs per connection, 64 B body, client.concurrency ${SHOAL_BENCH_KA_CONC:-256}; mean of the per-second response rates after ${sg_warm} s"
 }
 
