@@ -387,6 +387,16 @@ Test(data, out_of_order_across_the_wrap)
 
 /* ------------------------------------------------- header prediction */
 
+/* ESTABLISHED with 100 bytes of ours sent and not yet acknowledged. */
+static void
+fx_100_in_flight(void)
+{
+	fx_established();
+	app_send(100);
+	flush();
+	wire_drain();
+}
+
 Test(data, in_order_data_takes_the_fast_path)
 {
 	fx_established();
@@ -397,10 +407,7 @@ Test(data, in_order_data_takes_the_fast_path)
 
 Test(data, pure_ack_of_new_data_takes_the_fast_path)
 {
-	fx_established();
-	app_send(100);
-	flush();
-	wire_drain();
+	fx_100_in_flight();
 	send(.flags = ACK, .seq = P0, .ack = D0 + 100);
 	cr_assert_eq(stats().hdr_predicted, 1);
 	cr_assert_eq(W->app.acked, 100);
@@ -409,10 +416,7 @@ Test(data, pure_ack_of_new_data_takes_the_fast_path)
 /* Request/response: each request acknowledges the last response. */
 Test(data, data_acknowledging_ours_takes_the_fast_path)
 {
-	fx_established();
-	app_send(100);
-	flush();
-	wire_drain();
+	fx_100_in_flight();
 	send(.flags = ACK | PSH, .seq = P0, .ack = D0 + 100, .len = 50);
 	cr_assert_eq(stats().hdr_predicted, 1);
 	cr_assert_eq(W->app.acked, 100);
@@ -424,10 +428,7 @@ Test(data, data_acknowledging_ours_takes_the_fast_path)
 
 Test(data, data_acknowledging_beyond_snd_max_takes_the_slow_path)
 {
-	fx_established();
-	app_send(100);
-	flush();
-	wire_drain();
+	fx_100_in_flight();
 	send(.flags = ACK | PSH, .seq = P0, .ack = D0 + 200, .len = 50);
 	cr_assert_eq(stats().hdr_predicted, 0);
 	cr_assert_eq(W->app.acked, 0);
@@ -445,10 +446,7 @@ close_on_sent(struct shoal_conn *c)
  * a closed application, as on the slow path (RST, nothing delivered). */
 Test(data, data_after_a_close_in_the_ack_callback_gets_rst)
 {
-	fx_established();
-	app_send(100);
-	flush();
-	wire_drain();
+	fx_100_in_flight();
 	W->app.on_sent = close_on_sent;
 	send(.flags = ACK | PSH, .seq = P0, .ack = D0 + 100, .len = 50);
 	cr_assert_eq(W->app.acked, 100);
@@ -459,10 +457,7 @@ Test(data, data_after_a_close_in_the_ack_callback_gets_rst)
 
 Test(data, window_change_takes_the_slow_path)
 {
-	fx_established();
-	app_send(100);
-	flush();
-	wire_drain();
+	fx_100_in_flight();
 	send(.flags = ACK, .seq = P0, .ack = D0 + 100, .win = 1000);
 	cr_assert_eq(stats().hdr_predicted, 0);
 	cr_assert_eq(W->app.acked, 100);
